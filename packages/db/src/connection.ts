@@ -1,0 +1,49 @@
+import mongoose, { type Connection } from 'mongoose';
+
+export interface MongoConnectionOptions {
+  uri: string;
+  /** Database name. Default `shop`. */
+  dbName?: string;
+  /** Connections per worker process. Default 10. */
+  maxPoolSize?: number;
+  /** Default 0: no idle connections kept open. */
+  minPoolSize?: number;
+  /** How long an operation waits for a usable server. Default 5 000 ms, so a dead database fails fast. */
+  serverSelectionTimeoutMS?: number;
+  /** Socket inactivity timeout. Default 30 000 ms. */
+  socketTimeoutMS?: number;
+  /** Build indexes when models are compiled. Default false: production uses `npm run db:indexes -- --apply`. */
+  autoIndex?: boolean;
+  /** Shows up in server logs and currentOp. */
+  appName?: string;
+}
+
+/**
+ * Opens one pooled connection (call it once per worker process).
+ * Commands are not buffered while disconnected: a dead database fails the request fast
+ * instead of queueing it in memory.
+ */
+export async function connectMongo(options: MongoConnectionOptions): Promise<Connection> {
+  const connection = mongoose.createConnection(options.uri, {
+    dbName: options.dbName ?? 'shop',
+    maxPoolSize: options.maxPoolSize ?? 10,
+    minPoolSize: options.minPoolSize ?? 0,
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+    socketTimeoutMS: options.socketTimeoutMS ?? 30_000,
+    autoIndex: options.autoIndex ?? false,
+    autoCreate: options.autoIndex ?? false,
+    bufferCommands: false,
+    appName: options.appName,
+  });
+  await connection.asPromise();
+  return connection;
+}
+
+/** Round-trips a ping; resolves with the latency in ms or throws. */
+export async function pingMongo(connection: Connection): Promise<number> {
+  const started = performance.now();
+  const db = connection.db;
+  if (!db || connection.readyState !== 1) throw new Error('not connected');
+  await db.command({ ping: 1 });
+  return performance.now() - started;
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** Dev-only signing secret; refused when NODE_ENV=production. */
+export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+/** A TCP port setting with a default. */
+export const portSetting = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+
+/** Settings every service shares; each service spreads these into its own `z.object`. */
+export const baseConfigFields = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -').default('shop'),
+  MONGODB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).default(60_000),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(1_200),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+};
+
+/** Use as `.transform(withSecrets)`: a real JWT_SECRET in production, the dev default elsewhere. */
+export function withSecrets<T extends { JWT_SECRET?: string | undefined; NODE_ENV: string }>(
+  env: T,
+  ctx: z.RefinementCtx,
+): Omit<T, 'JWT_SECRET'> & { JWT_SECRET: string } {
+  if (!env.JWT_SECRET && env.NODE_ENV === 'production') {
+    ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    return z.NEVER;
+  }
+  return { ...env, JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET };
+}
+
+/**
+ * Validates `env` against `schema` and returns the typed config, or throws one error that names
+ * every bad variable, so a misconfigured process dies at start instead of at the first request.
+ */
+export function loadConfig<TSchema extends z.ZodType>(schema: TSchema, env: NodeJS.ProcessEnv = process.env): z.output<TSchema> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

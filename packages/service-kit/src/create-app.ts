@@ -1,0 +1,57 @@
+import compression from 'compression';
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { healthRouter, type HealthCheck } from './health.ts';
+import { rejectHostileKeys } from './hostile-keys.ts';
+import { httpLogger } from './http-logger.ts';
+import type { Logger } from './logger.ts';
+import { requestId } from './request-id.ts';
+
+export interface ServiceAppOptions {
+  /** Service name: in logs and health answers. */
+  service: string;
+  /** API prefix, e.g. `/api/catalog`. Health answers at `/health` and `<prefix>/health`. */
+  prefix: string;
+  logger: Logger;
+  healthChecks: readonly HealthCheck[];
+  /** Mounted before the body parser, e.g. the rate limiter. */
+  beforeRoutes?: RequestHandler[];
+  /** The service's API router, mounted under `prefix`. */
+  routes: Router;
+  /** Called when an error handler meets a catastrophic error. */
+  onCatastrophic?: () => void;
+  /** JSON body limit. Default 500 kb. */
+  bodyLimit?: string;
+}
+
+/**
+ * The Express app every service gets: trust exactly one proxy hop (nginx), helmet, request ids,
+ * JSON logs, brotli/gzip over 1 KB, 500 kb JSON bodies, hostile-key rejection, health, the
+ * service's routes, 404s and one central error handler.
+ */
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 1);
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(requestId());
+  app.use(httpLogger(options.logger));
+  app.use(helmet());
+  app.use(compression({ threshold: 1024 }));
+
+  const health = healthRouter(options.service, options.healthChecks);
+  app.use(health);
+  app.use(options.prefix, health);
+
+  for (const middleware of options.beforeRoutes ?? []) app.use(middleware);
+  app.use(express.json({ limit: options.bodyLimit ?? '500kb', strict: true }));
+  app.use(rejectHostileKeys());
+  app.use(options.prefix, options.routes);
+
+  app.use(notFoundHandler());
+  app.use(errorHandler({ logger: options.logger, onCatastrophic: options.onCatastrophic }));
+  return app;
+}

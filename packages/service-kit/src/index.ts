@@ -1,0 +1,14 @@
+export { AppError, notFound, conflict } from './app-error.ts';
+export { baseConfigFields, withSecrets, loadConfig, portSetting, DEV_JWT_SECRET } from './config.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { validated, validationError, objectIdString, type ValidInput } from './validation.ts';
+export { findHostileKey, rejectHostileKeys } from './hostile-keys.ts';
+export { errorHandler, notFoundHandler, toAppError } from './error-handler.ts';
+export { createAuth, ROLES, type Auth, type AuthUser, type Role } from './auth.ts';
+export { createRedis, connectRedis, pingRedis, type Redis } from './redis.ts';
+export { createRateLimiter, type RateLimitOptions } from './rate-limit.ts';
+export { healthRouter, type HealthCheck, type DependencyStatus } from './health.ts';
+export { listen, type RunningHttpServer } from './http-server.ts';
+export { installProcessHandlers, signalReady } from './process-handlers.ts';
+export { createServiceApp, type ServiceAppOptions } from './create-app.ts';
+export { apiRoute, mountRoutes, openApiDocument, type ApiRoute, type AnyApiRoute, type HttpMethod } from './api-routes.ts';

@@ -1,0 +1,76 @@
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.ts';
+
+export type { Redis };
+
+export interface RedisOptions {
+  url: string;
+  /** Every command fails after this long instead of hanging a request. Default 250 ms. */
+  commandTimeoutMs?: number;
+  logger: Logger;
+  /** Shown in CLIENT LIST. */
+  name?: string;
+}
+
+/**
+ * An ioredis client that never makes a request wait on a dead Redis: no offline queue (commands
+ * fail at once while disconnected), one retry per command, a command timeout, and reconnection
+ * in the background with capped backoff. State changes are logged once, not per failed command.
+ */
+export function createRedis(options: RedisOptions): Redis {
+  const client = new Redis(options.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.commandTimeoutMs ?? 250,
+    connectTimeout: 2_000,
+    connectionName: options.name,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let up = false;
+  client.on('ready', () => {
+    if (!up) options.logger.info({ redis: options.url }, 'redis connected');
+    up = true;
+  });
+  client.on('error', (error: Error) => {
+    if (up) options.logger.warn({ err: error.message }, 'redis connection lost; retrying in the background');
+    up = false;
+  });
+  return client;
+}
+
+/**
+ * Connects within `timeoutMs`. Returns false (and keeps reconnecting in the background) when
+ * Redis is not there, so a service can start without it and use in-process fallbacks.
+ */
+export async function connectRedis(client: Redis, timeoutMs = 2_000): Promise<boolean> {
+  if (client.status === 'ready') return true;
+  const connecting = client.status === 'wait' ? client.connect() : waitForReady(client);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      connecting,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+    return true;
+  } catch {
+    connecting.catch(() => {});
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function waitForReady(client: Redis): Promise<void> {
+  return new Promise((resolve) => client.once('ready', () => resolve()));
+}
+
+/** PING round trip in ms; throws when Redis is not ready. */
+export async function pingRedis(client: Redis): Promise<number> {
+  if (client.status !== 'ready') throw new Error(`redis is ${client.status}`);
+  const started = performance.now();
+  await client.ping();
+  return performance.now() - started;
+}

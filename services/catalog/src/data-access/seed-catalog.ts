@@ -1,0 +1,81 @@
+import type { ShopModels } from '@shop/db';
+import type { Types } from 'mongoose';
+import { generateDemoCatalog, type DemoStock } from './demo-data.ts';
+
+export interface SeedOptions {
+  products: number;
+  seed?: number;
+  /** Products written per round trip. Default 500. */
+  batchSize?: number;
+  /** Called after each batch with (products written so far, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SeedResult {
+  categories: number;
+  products: number;
+  stockRows: number;
+}
+
+/**
+ * Writes the deterministic demo catalog with upserts keyed by slug, sku and
+ * (product, warehouse): running it twice leaves the same data, and a larger N only adds.
+ */
+export async function seedCatalog(models: ShopModels, options: SeedOptions): Promise<SeedResult> {
+  const catalog = generateDemoCatalog({ products: options.products, seed: options.seed });
+  const batchSize = options.batchSize ?? 500;
+
+  await models.Category.bulkWrite(
+    catalog.categories.map((category) => ({
+      updateOne: {
+        filter: { slug: category.slug },
+        update: { $set: { name: category.name }, $setOnInsert: { parentId: null } },
+        upsert: true,
+      },
+    })),
+    { ordered: false },
+  );
+  const categoryRows = await models.Category.find({}, { slug: 1 }).lean<{ _id: Types.ObjectId; slug: string }[]>();
+  const categoryIds = new Map(categoryRows.map((row) => [row.slug, row._id]));
+
+  const stockBySku = new Map<string, DemoStock[]>();
+  for (const row of catalog.stock) {
+    const rows = stockBySku.get(row.sku) ?? [];
+    rows.push(row);
+    stockBySku.set(row.sku, rows);
+  }
+
+  let stockRows = 0;
+  for (let start = 0; start < catalog.products.length; start += batchSize) {
+    const batch = catalog.products.slice(start, start + batchSize);
+    await models.Product.bulkWrite(
+      batch.map(({ categorySlug, ...product }) => {
+        const stockTotal = (stockBySku.get(product.sku) ?? []).reduce((sum, row) => sum + row.quantity, 0);
+        return {
+          updateOne: {
+            filter: { sku: product.sku },
+            update: { $set: { ...product, categoryId: categoryIds.get(categorySlug), stockTotal } },
+            upsert: true,
+          },
+        };
+      }),
+      { ordered: false },
+    );
+    const idRows = await models.Product.find({ sku: { $in: batch.map((p) => p.sku) } }, { sku: 1 }).lean<
+      { _id: Types.ObjectId; sku: string }[]
+    >();
+    const stockOps = idRows.flatMap((row) =>
+      (stockBySku.get(row.sku) ?? []).map((stock) => ({
+        updateOne: {
+          filter: { productId: row._id, warehouse: stock.warehouse },
+          update: { $set: { quantity: stock.quantity } },
+          upsert: true,
+        },
+      })),
+    );
+    if (stockOps.length > 0) await models.Stock.bulkWrite(stockOps, { ordered: false });
+    stockRows += stockOps.length;
+    options.onProgress?.(Math.min(start + batchSize, catalog.products.length), catalog.products.length);
+  }
+  return { categories: catalog.categories.length, products: catalog.products.length, stockRows };
+}

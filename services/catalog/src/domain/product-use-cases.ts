@@ -1,0 +1,78 @@
+import { notFound } from '@shop/service-kit';
+import { resolveCategoryId } from './category-use-cases.ts';
+import type { CatalogStore } from './ports.ts';
+import type { NewProduct, Product, ProductChanges, ProductFilter, ProductPage, ProductSort } from './types.ts';
+
+export interface ProductListRequest {
+  category?: string | undefined;
+  brand?: string | undefined;
+  minPriceCents?: number | undefined;
+  maxPriceCents?: number | undefined;
+  inStock?: boolean | undefined;
+  sort: ProductSort;
+  page: number;
+  limit: number;
+}
+
+/** One page of products; the count runs alongside the page query. */
+export async function listProducts(store: CatalogStore, request: ProductListRequest): Promise<ProductPage> {
+  const filter: ProductFilter = {
+    brand: request.brand,
+    minPriceCents: request.minPriceCents,
+    maxPriceCents: request.maxPriceCents,
+    inStock: request.inStock,
+  };
+  if (request.category) {
+    const categoryId = await store.categories.findBySlug(request.category).then((c) => c?.id);
+    if (!categoryId) {
+      // An unknown category simply has no products; a listing is not an error.
+      return { items: [], page: request.page, limit: request.limit, total: 0, hasMore: false };
+    }
+    filter.categoryId = categoryId;
+  }
+  const skip = (request.page - 1) * request.limit;
+  const [items, total] = await Promise.all([
+    store.products.list(filter, request.sort, skip, request.limit),
+    store.products.count(filter),
+  ]);
+  return { items, page: request.page, limit: request.limit, total, hasMore: skip + items.length < total };
+}
+
+export async function getProduct(store: CatalogStore, id: string): Promise<Product> {
+  const found = await store.products.findById(id);
+  if (!found) throw notFound('Product');
+  return found;
+}
+
+export async function getProductBySku(store: CatalogStore, sku: string): Promise<Product> {
+  const found = await store.products.findBySku(sku);
+  if (!found) throw notFound('Product');
+  return found;
+}
+
+export type CreateProductInput = Omit<NewProduct, 'categoryId'> & { category: string };
+
+/** Creates a product; a duplicate SKU surfaces as 409 DUPLICATE from the unique index. */
+export async function createProduct(store: CatalogStore, input: CreateProductInput): Promise<Product> {
+  const { category, ...rest } = input;
+  const categoryId = await resolveCategoryId(store, category);
+  return store.products.create({ ...rest, categoryId });
+}
+
+export type UpdateProductInput = Omit<ProductChanges, 'categoryId'> & { category?: string | undefined };
+
+export async function updateProduct(store: CatalogStore, id: string, input: UpdateProductInput): Promise<Product> {
+  const { category, ...rest } = input;
+  const changes: ProductChanges = { ...rest };
+  if (category !== undefined) changes.categoryId = await resolveCategoryId(store, category);
+  const found = await store.products.update(id, changes);
+  if (!found) throw notFound('Product');
+  return found;
+}
+
+/** Deletes the product and its stock rows. */
+export async function deleteProduct(store: CatalogStore, id: string): Promise<void> {
+  const deleted = await store.products.delete(id);
+  if (!deleted) throw notFound('Product');
+  await store.stock.deleteForProduct(id);
+}

@@ -1,0 +1,182 @@
+import { apiRoute, type AnyApiRoute } from '@shop/service-kit';
+import { createCategory, getCategory, listCategories } from '../../domain/category-use-cases.ts';
+import type { CatalogStore } from '../../domain/ports.ts';
+import {
+  createProduct,
+  deleteProduct,
+  getProduct,
+  getProductBySku,
+  listProducts,
+  updateProduct,
+} from '../../domain/product-use-cases.ts';
+import { getProductStock, setStock } from '../../domain/stock-use-cases.ts';
+import {
+  createCategoryBody,
+  createProductBody,
+  idParams,
+  listProductsQuery,
+  setStockBody,
+  skuParams,
+  slugParams,
+  stockParams,
+  updateProductBody,
+} from './schemas.ts';
+
+const BAD_INPUT = 'Invalid input (code VALIDATION_FAILED or FORBIDDEN_KEY)';
+const ADMIN_ONLY = { 401: 'No or invalid bearer token', 403: 'Signed in without the admin role' };
+
+/** Every catalog operation. Handlers only translate HTTP to a use case call and back. */
+export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
+  return [
+    apiRoute({
+      method: 'get',
+      path: '/categories',
+      operationId: 'listCategories',
+      summary: 'All categories, by name',
+      tags: ['categories'],
+      schemas: {},
+      responses: { 200: 'Categories' },
+      handler: async (_input, _req, res) => {
+        res.json({ items: await listCategories(store) });
+      },
+    }),
+    apiRoute({
+      method: 'get',
+      path: '/categories/:slug',
+      operationId: 'getCategory',
+      summary: 'One category by slug',
+      tags: ['categories'],
+      schemas: { params: slugParams },
+      responses: { 200: 'The category', 400: BAD_INPUT, 404: 'No such category' },
+      handler: async ({ params }, _req, res) => {
+        res.json(await getCategory(store, params.slug));
+      },
+    }),
+    apiRoute({
+      method: 'post',
+      path: '/categories',
+      operationId: 'createCategory',
+      summary: 'Create a category (admin)',
+      tags: ['categories'],
+      roles: ['admin'],
+      schemas: { body: createCategoryBody },
+      responses: { 201: 'Created', 400: BAD_INPUT, ...ADMIN_ONLY, 409: 'Slug already used', 422: 'Unknown parent' },
+      handler: async ({ body }, _req, res) => {
+        res.status(201).json(await createCategory(store, body));
+      },
+    }),
+    apiRoute({
+      method: 'get',
+      path: '/products',
+      operationId: 'listProducts',
+      summary: 'Products, filtered, sorted and paginated (limit capped at 100)',
+      tags: ['products'],
+      schemas: { query: listProductsQuery },
+      responses: { 200: 'A page of product summaries', 400: BAD_INPUT },
+      handler: async ({ query }, _req, res) => {
+        res.json(
+          await listProducts(store, {
+            category: query.category,
+            brand: query.brand,
+            minPriceCents: query.minPrice,
+            maxPriceCents: query.maxPrice,
+            inStock: query.inStock,
+            sort: query.sort,
+            page: query.page,
+            limit: query.limit,
+          }),
+        );
+      },
+    }),
+    apiRoute({
+      method: 'get',
+      path: '/products/sku/:sku',
+      operationId: 'getProductBySku',
+      summary: 'One product by SKU',
+      tags: ['products'],
+      schemas: { params: skuParams },
+      responses: { 200: 'The product', 400: BAD_INPUT, 404: 'No such product' },
+      handler: async ({ params }, _req, res) => {
+        res.json(await getProductBySku(store, params.sku));
+      },
+    }),
+    apiRoute({
+      method: 'get',
+      path: '/products/:id',
+      operationId: 'getProduct',
+      summary: 'One product by id',
+      tags: ['products'],
+      schemas: { params: idParams },
+      responses: { 200: 'The product', 400: BAD_INPUT, 404: 'No such product' },
+      handler: async ({ params }, _req, res) => {
+        res.json(await getProduct(store, params.id));
+      },
+    }),
+    apiRoute({
+      method: 'post',
+      path: '/products',
+      operationId: 'createProduct',
+      summary: 'Create a product (admin)',
+      tags: ['products'],
+      roles: ['admin'],
+      schemas: { body: createProductBody },
+      responses: { 201: 'Created', 400: BAD_INPUT, ...ADMIN_ONLY, 409: 'SKU already used', 422: 'Unknown category' },
+      handler: async ({ body }, _req, res) => {
+        const product = await createProduct(store, body);
+        res.status(201).location(`products/${product.id}`).json(product);
+      },
+    }),
+    apiRoute({
+      method: 'patch',
+      path: '/products/:id',
+      operationId: 'updateProduct',
+      summary: 'Change some fields of a product (admin)',
+      tags: ['products'],
+      roles: ['admin'],
+      schemas: { params: idParams, body: updateProductBody },
+      responses: { 200: 'Updated', 400: BAD_INPUT, ...ADMIN_ONLY, 404: 'No such product', 409: 'SKU already used' },
+      handler: async ({ params, body }, _req, res) => {
+        res.json(await updateProduct(store, params.id, body));
+      },
+    }),
+    apiRoute({
+      method: 'delete',
+      path: '/products/:id',
+      operationId: 'deleteProduct',
+      summary: 'Delete a product and its stock (admin)',
+      tags: ['products'],
+      roles: ['admin'],
+      schemas: { params: idParams },
+      responses: { 204: 'Deleted', 400: BAD_INPUT, ...ADMIN_ONLY, 404: 'No such product' },
+      handler: async ({ params }, _req, res) => {
+        await deleteProduct(store, params.id);
+        res.status(204).end();
+      },
+    }),
+    apiRoute({
+      method: 'get',
+      path: '/products/:id/stock',
+      operationId: 'getProductStock',
+      summary: 'Stock per warehouse for a product',
+      tags: ['stock'],
+      schemas: { params: idParams },
+      responses: { 200: 'Stock levels', 400: BAD_INPUT, 404: 'No such product' },
+      handler: async ({ params }, _req, res) => {
+        res.json(await getProductStock(store, params.id));
+      },
+    }),
+    apiRoute({
+      method: 'put',
+      path: '/products/:id/stock/:warehouse',
+      operationId: 'setStock',
+      summary: 'Set the quantity held in one warehouse (admin)',
+      tags: ['stock'],
+      roles: ['admin'],
+      schemas: { params: stockParams, body: setStockBody },
+      responses: { 200: 'The new level', 400: BAD_INPUT, ...ADMIN_ONLY, 404: 'No such product' },
+      handler: async ({ params, body }, _req, res) => {
+        res.json(await setStock(store, params.id, params.warehouse, body.quantity));
+      },
+    }),
+  ];
+}

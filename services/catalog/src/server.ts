@@ -1,0 +1,83 @@
+import { connectMongo, DEFAULT_MONGODB_URI, pingMongo, shopModels } from '@shop/db';
+import {
+  connectRedis,
+  createAuth,
+  createLogger,
+  createRateLimiter,
+  createRedis,
+  createServiceApp,
+  listen,
+  pingRedis,
+  type Logger,
+} from '@shop/service-kit';
+import { loadCatalogConfig, type CatalogConfig } from './config.ts';
+import { mongoCatalogStore } from './data-access/catalog-store.ts';
+import { CATALOG_PREFIX, catalogRouter } from './entry-points/http/router.ts';
+
+export interface CatalogServer {
+  port: number;
+  config: CatalogConfig;
+  logger: Logger;
+  /** Graceful stop: stop accepting, finish in-flight requests, close Redis and the Mongo pool. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the catalog service. `env` overrides process.env (tests pass CATALOG_PORT=0 and their
+ * own database). Fails fast on bad configuration or an unreachable database; starts without
+ * Redis (with a warning) and picks it up when it appears.
+ */
+export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogServer> {
+  const config = loadCatalogConfig({ ...process.env, ...env });
+  const logger = createLogger('catalog', config.LOG_LEVEL);
+
+  const connection = await connectMongo({
+    uri: config.MONGODB_URI ?? DEFAULT_MONGODB_URI,
+    dbName: config.MONGODB_DB,
+    maxPoolSize: config.MONGODB_POOL_SIZE,
+    appName: 'catalog',
+  });
+  const redis = createRedis({
+    url: config.REDIS_URL,
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    logger,
+    name: 'catalog',
+  });
+  if (!(await connectRedis(redis))) {
+    logger.warn({ redis: config.REDIS_URL }, 'Redis is not reachable: rate limits count per worker until it is');
+  }
+
+  const store = mongoCatalogStore(shopModels(connection));
+  const app = createServiceApp({
+    service: 'catalog',
+    prefix: CATALOG_PREFIX,
+    logger,
+    healthChecks: [
+      { name: 'mongodb', critical: true, check: () => pingMongo(connection) },
+      { name: 'redis', critical: false, check: () => pingRedis(redis) },
+    ],
+    beforeRoutes: [
+      createRateLimiter({
+        redis,
+        prefix: 'catalog',
+        windowMs: config.RATE_LIMIT_WINDOW_MS,
+        max: config.RATE_LIMIT_MAX,
+        logger,
+      }),
+    ],
+    routes: catalogRouter(store, createAuth(config.JWT_SECRET)),
+  });
+
+  const http = await listen(app, { port: config.CATALOG_PORT, host: config.HOST, logger });
+  logger.info({ port: http.port, pid: process.pid }, 'catalog listening');
+
+  return {
+    port: http.port,
+    config,
+    logger,
+    async stop() {
+      await http.stop(config.SHUTDOWN_TIMEOUT_MS);
+      await Promise.allSettled([connection.close(), redis.quit().catch(() => redis.disconnect())]);
+    },
+  };
+}
