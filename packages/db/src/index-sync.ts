@@ -27,7 +27,8 @@ export async function checkIndexes(models: readonly AnyModel[]): Promise<IndexDr
   const drift: IndexDrift[] = [];
   for (const model of models) {
     const collection = model.collection.collectionName;
-    const diff = await model.diffIndexes();
+    // With indexOptionsToCreate, toCreate holds [key, options] pairs (what syncIndexes() uses).
+    const diff = await model.diffIndexes({ indexOptionsToCreate: true } as Parameters<AnyModel['diffIndexes']>[0]);
     const declared = declaredIndexes[collection] ?? [];
     const toCreate = diff.toCreate.map((spec) => {
       const [key, options] = spec as unknown as [Record<string, unknown>, { name?: string }];

@@ -7,3 +7,4 @@ export type { IndexDefinition } from './index-definition.ts';
 export type { CategoryDoc } from './collections/categories/schema.ts';
 export type { ProductDoc, ProductImage } from './collections/products/schema.ts';
 export type { StockDoc } from './collections/stock/schema.ts';
+export { hotQueries, type HotQuery } from './hot-queries.ts';

@@ -110,7 +110,7 @@ async function tryMemoryServer(timeoutMs: number, log: (line: string) => void): 
     };
   } catch (error) {
     created.then((server) => server.stop()).catch(() => {});
-    log(`mongodb-memory-server could not provide a mongod (${(error as Error).message.split('\n')[0]})`);
+    log(`mongodb-memory-server could not provide a mongod: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 240)}`);
     return undefined;
   } finally {
     clearTimeout(timer);

@@ -4,7 +4,13 @@ import { z } from 'zod';
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 
 /** A TCP port setting with a default. */
-export const portSetting = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+export const portSetting = (fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a port number (0 = any free port)')
+    .transform(Number)
+    .pipe(z.number().max(65_535))
+    .default(fallback);
 
 /** Settings every service shares; each service spreads these into its own `z.object`. */
 export const baseConfigFields = {

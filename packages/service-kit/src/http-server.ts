@@ -32,9 +32,16 @@ export async function listen(app: Express, options: ListenOptions): Promise<Runn
   server.headersTimeout = server.keepAliveTimeout + 1_000;
   server.requestTimeout = 30_000;
 
-  // While stopping, tell every client to drop its keep-alive connection after this response.
+  // Responses still being produced: when stop() begins they are told to close their connection,
+  // and each one that finishes afterwards lets its (now idle) socket close at once.
+  const open = new Set<http.ServerResponse>();
   server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
     if (stopping) res.setHeader('Connection', 'close');
+    open.add(res);
+    res.once('close', () => open.delete(res));
+    res.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
   });
 
   server.listen(options.port, options.host);
@@ -51,6 +58,7 @@ export async function listen(app: Express, options: ListenOptions): Promise<Runn
       if (stopping) return;
       stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
       server.closeIdleConnections();
       const forced = setTimeout(() => {
         options.logger.warn('shutdown timeout: closing remaining connections');

@@ -1,0 +1,82 @@
+/**
+ * The queries the services run on every request, each with the index that must serve it.
+ * Tests check every entry two ways: statically (the index key starts with the equality fields,
+ * then the sort, then the range field: the ESR rule) and, on servers that support `explain`,
+ * by asking the planner which index it picked.
+ */
+export interface HotQuery {
+  name: string;
+  collection: 'categories' | 'products' | 'stock';
+  /** Fields compared with equality, in any order. */
+  equality: string[];
+  /** Sort keys, in order. */
+  sort: Record<string, 1 | -1>;
+  /** A field with a range condition, if any. */
+  range?: string;
+  /** The declared index that must serve it. */
+  index: string;
+  /** A concrete filter for explain. */
+  example: { filter: Record<string, unknown>; sort: Record<string, 1 | -1> };
+}
+
+const someId = '0123456789abcdef01234567';
+
+export const hotQueries: readonly HotQuery[] = [
+  {
+    name: 'product by sku',
+    collection: 'products',
+    equality: ['sku'],
+    sort: {},
+    index: 'sku_unique',
+    example: { filter: { sku: 'LAP-000001' }, sort: {} },
+  },
+  {
+    name: 'category listing by popularity',
+    collection: 'products',
+    equality: ['categoryId'],
+    sort: { popularity: -1, _id: 1 },
+    index: 'category_popularity',
+    example: { filter: { categoryId: someId }, sort: { popularity: -1, _id: 1 } },
+  },
+  {
+    name: 'category listing in a price range, by price',
+    collection: 'products',
+    equality: ['categoryId'],
+    sort: { priceCents: 1, _id: 1 },
+    range: 'priceCents',
+    index: 'category_price',
+    example: { filter: { categoryId: someId, priceCents: { $gte: 1000, $lte: 5000 } }, sort: { priceCents: 1, _id: 1 } },
+  },
+  {
+    name: 'brand listing by price',
+    collection: 'products',
+    equality: ['brand'],
+    sort: { priceCents: 1, _id: 1 },
+    index: 'brand_price',
+    example: { filter: { brand: 'Nordvik' }, sort: { priceCents: 1, _id: 1 } },
+  },
+  {
+    name: 'home listing by popularity',
+    collection: 'products',
+    equality: [],
+    sort: { popularity: -1, _id: 1 },
+    index: 'popularity',
+    example: { filter: {}, sort: { popularity: -1, _id: 1 } },
+  },
+  {
+    name: 'category by slug',
+    collection: 'categories',
+    equality: ['slug'],
+    sort: {},
+    index: 'slug_unique',
+    example: { filter: { slug: 'laptops' }, sort: {} },
+  },
+  {
+    name: 'stock rows of a product',
+    collection: 'stock',
+    equality: ['productId'],
+    sort: {},
+    index: 'product_warehouse_unique',
+    example: { filter: { productId: someId }, sort: {} },
+  },
+];

@@ -1,0 +1,281 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Router } from 'express';
+import request from 'supertest';
+import { z } from 'zod';
+import {
+  apiRoute,
+  createAuth,
+  createServiceApp,
+  mountRoutes,
+  toAppError,
+  type AnyApiRoute,
+} from '../src/index.ts';
+import { silentLogger, startApp, type StartedApp } from './helpers.ts';
+
+const PREFIX = '/api/test';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const routes: AnyApiRoute[] = [
+  apiRoute({
+    method: 'post',
+    path: '/items',
+    operationId: 'createItem',
+    summary: 'Creates an item',
+    tags: ['items'],
+    schemas: {
+      body: z.strictObject({ name: z.string().min(1), quantity: z.number().int().min(0), tags: z.array(z.string()).optional() }),
+    },
+    responses: { 201: 'Created', 400: 'Invalid input' },
+    handler: ({ body }, _req, res) => {
+      res.status(201).json({ item: body });
+    },
+  }),
+  apiRoute({
+    method: 'get',
+    path: '/items',
+    operationId: 'listItems',
+    summary: 'Lists items',
+    tags: ['items'],
+    schemas: { query: z.strictObject({ a: z.string().optional() }) },
+    responses: { 200: 'OK' },
+    handler: ({ query }, _req, res) => {
+      res.json({ query });
+    },
+  }),
+  apiRoute({
+    method: 'get',
+    path: '/boom',
+    operationId: 'boom',
+    summary: 'Throws a plain Error',
+    tags: ['errors'],
+    schemas: {},
+    responses: { 500: 'Always' },
+    handler: () => {
+      throw new Error('boom: secret internals at /srv/app.ts:42');
+    },
+  }),
+  apiRoute({
+    method: 'get',
+    path: '/db-down',
+    operationId: 'dbDown',
+    summary: 'Throws what the MongoDB driver throws when no server answers',
+    tags: ['errors'],
+    schemas: {},
+    responses: { 503: 'Always' },
+    handler: async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoServerSelectionError' });
+    },
+  }),
+  apiRoute({
+    method: 'get',
+    path: '/duplicate',
+    operationId: 'duplicate',
+    summary: 'Throws a duplicate-key error',
+    tags: ['errors'],
+    schemas: {},
+    responses: { 409: 'Always' },
+    handler: async () => {
+      throw Object.assign(new Error('E11000 duplicate key error'), { code: 11000, keyValue: { sku: 'x' } });
+    },
+  }),
+];
+
+let app: StartedApp;
+const http = (): ReturnType<typeof request> => request(app.baseUrl);
+
+beforeAll(async () => {
+  const logger = silentLogger();
+  const router = Router();
+  mountRoutes(router, routes, createAuth('errors-and-input-secret-0123456789abcdef'));
+  app = await startApp(createServiceApp({ service: 'test', prefix: PREFIX, logger, healthChecks: [], routes: router }), logger);
+});
+
+afterAll(async () => {
+  await app.stop();
+});
+
+/** Every error answer: JSON `{ error: { code, message, requestId } }`, requestId equal to the header. */
+function expectErrorBody(res: request.Response, status: number, code: string): void {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.body.error.code).toBe(code);
+  expect(typeof res.body.error.message).toBe('string');
+  expect(res.body.error.requestId).toBe(res.headers['x-request-id']);
+  expect(res.body.error.requestId).toEqual(expect.any(String));
+}
+
+describe('request bodies', () => {
+  it('when the body is valid, then the route answers with the parsed body', async () => {
+    const res = await http().post(`${PREFIX}/items`).send({ name: 'mug', quantity: 2 }).expect(201);
+    expect(res.body).toEqual({ item: { name: 'mug', quantity: 2 } });
+  });
+
+  it('when the JSON is malformed, then the answer is 400 INVALID_JSON', async () => {
+    const res = await http().post(`${PREFIX}/items`).set('Content-Type', 'application/json').send('{"name": "mug",');
+    expectErrorBody(res, 400, 'INVALID_JSON');
+  });
+
+  it('when the JSON top level is not an object or array, then strict parsing answers 400 INVALID_JSON', async () => {
+    const res = await http().post(`${PREFIX}/items`).set('Content-Type', 'application/json').send('"just a string"');
+    expectErrorBody(res, 400, 'INVALID_JSON');
+  });
+
+  it('when the body is larger than 500 kb, then the answer is 413 PAYLOAD_TOO_LARGE', async () => {
+    const res = await http()
+      .post(`${PREFIX}/items`)
+      .send({ name: 'x'.repeat(501 * 1024), quantity: 1 });
+    expectErrorBody(res, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('when a body just under 500 kb arrives, then it is accepted', async () => {
+    const res = await http()
+      .post(`${PREFIX}/items`)
+      .send({ name: 'x'.repeat(490 * 1024), quantity: 1 });
+    expect(res.status).toBe(201);
+  });
+
+  it('when a field has the wrong type, then the answer is 400 VALIDATION_FAILED naming the field', async () => {
+    const res = await http().post(`${PREFIX}/items`).send({ name: 'mug', quantity: 'two' });
+    expectErrorBody(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.error.details[0]).toMatchObject({ location: 'body', field: 'quantity' });
+  });
+
+  it('when a nested field has the wrong type, then the field is named by its path', async () => {
+    const res = await http().post(`${PREFIX}/items`).send({ name: 'mug', quantity: 1, tags: ['ok', 7] });
+    expectErrorBody(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.error.details[0].field).toBe('tags.1');
+  });
+
+  it('when the body has an unknown key, then the strict schema answers 400 naming the key', async () => {
+    const res = await http().post(`${PREFIX}/items`).send({ name: 'mug', quantity: 1, isAdmin: true });
+    expectErrorBody(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.error.details[0].field).toBe('isAdmin');
+  });
+
+  it('when the body is not JSON, then the answer is 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    const form = await http().post(`${PREFIX}/items`).type('form').send('name=mug&quantity=1');
+    expectErrorBody(form, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const text = await http().post(`${PREFIX}/items`).set('Content-Type', 'text/plain').send('{"name":"mug","quantity":1}');
+    expectErrorBody(text, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('hostile keys', () => {
+  it('when a value is a MongoDB operator object like {"$ne": null}, then the answer is 400', async () => {
+    const res = await http().post(`${PREFIX}/items`).send({ name: { $ne: null }, quantity: 1 });
+    expectErrorBody(res, 400, 'FORBIDDEN_KEY');
+    expect(res.body.error.details).toEqual([{ field: 'name.$ne' }]);
+  });
+
+  it('when a key is a MongoDB operator like $where, then the answer is 400', async () => {
+    const res = await http().post(`${PREFIX}/items`).send({ $where: 'sleep(1000)', name: 'mug', quantity: 1 });
+    expectErrorBody(res, 400, 'FORBIDDEN_KEY');
+    expect(res.body.error.details).toEqual([{ field: '$where' }]);
+  });
+
+  it('when an operator hides deep in an array, then it is still found', async () => {
+    const res = await http()
+      .post(`${PREFIX}/items`)
+      .send({ name: 'mug', quantity: 1, tags: [{ nested: { $gt: '' } }] });
+    expectErrorBody(res, 400, 'FORBIDDEN_KEY');
+    expect(res.body.error.details).toEqual([{ field: 'tags.0.nested.$gt' }]);
+  });
+
+  it('when the query carries a bracket operator like ?a[$gt]=0, then the answer is 400 FORBIDDEN_KEY', async () => {
+    const res = await http().get(`${PREFIX}/items?a[$gt]=0`);
+    expectErrorBody(res, 400, 'FORBIDDEN_KEY');
+    const encoded = await http().get(`${PREFIX}/items?a%5B%24gt%5D=0`);
+    expectErrorBody(encoded, 400, 'FORBIDDEN_KEY');
+  });
+
+  it('when the query has a plain value, then it passes as a string', async () => {
+    const res = await http().get(`${PREFIX}/items?a=$gt`).expect(200);
+    expect(res.body).toEqual({ query: { a: '$gt' } });
+  });
+
+  it('when the body carries __proto__, then the answer is 400 and no prototype is polluted', async () => {
+    const res = await http()
+      .post(`${PREFIX}/items`)
+      .set('Content-Type', 'application/json')
+      .send('{"name":"mug","quantity":1,"__proto__":{"polluted":true}}');
+    expectErrorBody(res, 400, 'FORBIDDEN_KEY');
+    expect(res.body.error.details).toEqual([{ field: '__proto__' }]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('when the body carries constructor.prototype, then the answer is 400', async () => {
+    const res = await http()
+      .post(`${PREFIX}/items`)
+      .set('Content-Type', 'application/json')
+      .send('{"name":"mug","quantity":1,"constructor":{"prototype":{"polluted":true}}}');
+    expectErrorBody(res, 400, 'FORBIDDEN_KEY');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('errors the handlers throw', () => {
+  it('when no route matches, then the answer is 404 ROUTE_NOT_FOUND', async () => {
+    const res = await http().get(`${PREFIX}/nope`);
+    expectErrorBody(res, 404, 'ROUTE_NOT_FOUND');
+    const outside = await http().delete('/somewhere/else');
+    expectErrorBody(outside, 404, 'ROUTE_NOT_FOUND');
+  });
+
+  it('when a handler throws a plain Error, then the answer is a 500 without internals', async () => {
+    const res = await http().get(`${PREFIX}/boom`);
+    expectErrorBody(res, 500, 'INTERNAL_ERROR');
+    expect(res.body).toEqual({ error: { code: 'INTERNAL_ERROR', message: 'Internal server error', requestId: res.headers['x-request-id'] } });
+    expect(res.text).not.toContain('boom');
+    expect(res.text).not.toContain('stack');
+    expect(res.text).not.toContain('/srv/app.ts');
+  });
+
+  it('when a handler meets an unavailable database, then the answer is 503 with Retry-After', async () => {
+    const res = await http().get(`${PREFIX}/db-down`);
+    expectErrorBody(res, 503, 'DEPENDENCY_UNAVAILABLE');
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.text).not.toContain('ECONNREFUSED');
+  });
+
+  it('when a handler meets a duplicate key, then the answer is 409 naming the field', async () => {
+    const res = await http().get(`${PREFIX}/duplicate`);
+    expectErrorBody(res, 409, 'DUPLICATE');
+    expect(res.body.error.details).toEqual({ fields: ['sku'] });
+  });
+
+  it('when the errors are mapped directly, then toAppError gives 503 with Retry-After and 409', () => {
+    const unavailable = toAppError({ name: 'MongoServerSelectionError' });
+    expect(unavailable.httpStatus).toBe(503);
+    expect(Number(unavailable.headers['Retry-After'])).toBeGreaterThan(0);
+    const duplicate = toAppError({ code: 11000, keyValue: { sku: 'x' } });
+    expect(duplicate.httpStatus).toBe(409);
+    expect(duplicate.details).toEqual({ fields: ['sku'] });
+    expect(toAppError(undefined).httpStatus).toBe(500);
+    expect(toAppError({ status: 400, expose: false }).httpStatus).toBe(500);
+  });
+});
+
+describe('request ids', () => {
+  it('when a well-formed X-Request-Id comes in, then it is echoed in the header and the error body', async () => {
+    const res = await http().get(`${PREFIX}/nope`).set('X-Request-Id', 'abc-123');
+    expect(res.headers['x-request-id']).toBe('abc-123');
+    expect(res.body.error.requestId).toBe('abc-123');
+  });
+
+  it('when the X-Request-Id is malformed, then a generated id replaces it', async () => {
+    for (const bad of ['a'.repeat(300), 'has spaces in it', 'semi;colon']) {
+      const res = await http().get(`${PREFIX}/nope`).set('X-Request-Id', bad);
+      expect(res.headers['x-request-id']).toMatch(UUID);
+      expect(res.body.error.requestId).toBe(res.headers['x-request-id']);
+    }
+  });
+
+  it('when no X-Request-Id comes in, then every answer gets its own generated id', async () => {
+    const first = await http().get('/health').expect(200);
+    const second = await http().get('/health').expect(200);
+    expect(first.headers['x-request-id']).toMatch(UUID);
+    expect(second.headers['x-request-id']).toMatch(UUID);
+    expect(first.headers['x-request-id']).not.toBe(second.headers['x-request-id']);
+  });
+});
