@@ -50,19 +50,8 @@ export interface ProductPage {
   hasMore: boolean;
 }
 
-export interface NewProduct {
-  sku: string;
-  name: string;
-  description: string;
-  brand: string;
-  categoryId: string;
-  priceCents: number;
-  currency: string;
-  attributes: Record<string, AttributeValue>;
-  images: { url: string; alt: string }[];
-  rating: { average: number; count: number };
-  popularity: number;
-}
+/** What an admin supplies for a new product; the rest (id, stock, timestamps) is the system's. */
+export type NewProduct = Omit<Product, 'id' | 'stockTotal' | 'inStock' | 'createdAt' | 'updatedAt'>;
 
 export type ProductChanges = Partial<NewProduct>;
 
