@@ -19,6 +19,8 @@ export interface ApiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.
   /** Roles allowed; omit for a public route, `[]` for any signed-in user. */
   roles?: Role[];
   schemas: { params?: P; query?: Q; body?: B };
+  /** Route middleware run after the auth check and before validation (e.g. the response cache). */
+  before?: RequestHandler[];
   /** Status code → description of what it means for this operation. */
   responses: Record<number, string>;
   handler: (input: ValidInput<P, Q, B>, req: Request, res: Response) => unknown;
@@ -40,6 +42,7 @@ export function mountRoutes(router: Router, routes: readonly AnyApiRoute[], auth
   for (const route of routes) {
     const chain: RequestHandler[] = [];
     if (route.roles) chain.push(auth.requireAuth(...route.roles));
+    chain.push(...(route.before ?? []));
     chain.push(validated(route.schemas, route.handler));
     router[route.method](route.path, ...chain);
   }

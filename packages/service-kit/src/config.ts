@@ -21,6 +21,10 @@ export const baseConfigFields = {
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -').default('shop'),
   MONGODB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  CACHE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,40}:$/, 'must be 1-40 letters, digits, _ . - and end with ":"')
+    .default('cache:'),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(250),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).default(60_000),

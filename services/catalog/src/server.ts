@@ -1,3 +1,4 @@
+import { createCache, type Cache } from '@shop/cache-middleware';
 import { connectMongo, DEFAULT_MONGODB_URI, pingMongo, shopModels } from '@shop/db';
 import {
   connectRedis,
@@ -9,6 +10,7 @@ import {
   listen,
   pingRedis,
   type Logger,
+  type Redis,
 } from '@shop/service-kit';
 import { loadCatalogConfig, type CatalogConfig } from './config.ts';
 import { mongoCatalogStore } from './data-access/catalog-store.ts';
@@ -18,6 +20,7 @@ export interface CatalogServer {
   port: number;
   config: CatalogConfig;
   logger: Logger;
+  cache: Cache;
   /** Graceful stop: stop accepting, finish in-flight requests, close Redis and the Mongo pool. */
   stop(): Promise<void>;
 }
@@ -47,6 +50,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     logger.warn({ redis: config.REDIS_URL }, 'Redis is not reachable: rate limits count per worker until it is');
   }
 
+  const cache = createCatalogCache(redis, config.CACHE_PREFIX, logger);
   const store = mongoCatalogStore(shopModels(connection));
   const app = createServiceApp({
     service: 'catalog',
@@ -65,7 +69,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
         logger,
       }),
     ],
-    routes: catalogRouter(store, createAuth(config.JWT_SECRET)),
+    routes: catalogRouter(store, createAuth(config.JWT_SECRET), cache),
   });
 
   const http = await listen(app, { port: config.CATALOG_PORT, host: config.HOST, logger });
@@ -75,9 +79,31 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     port: http.port,
     config,
     logger,
+    cache,
     async stop() {
       await http.stop(config.SHUTDOWN_TIMEOUT_MS);
+      await cache.close();
       await Promise.allSettled([connection.close(), redis.quit().catch(() => redis.disconnect())]);
     },
   };
+}
+
+/**
+ * The shared cache: L1 in this worker, L2 and invalidation over Redis under CACHE_PREFIX, which
+ * every service of one deployment shares, so an invalidation here clears every worker of every service.
+ * Redis trouble is logged at most once per context every 30 s.
+ */
+function createCatalogCache(redis: Redis, prefix: string, logger: Logger): Cache {
+  const lastLogged = new Map<string, number>();
+  return createCache({
+    redis,
+    prefix,
+    l1: { maxEntries: 20_000, maxBytes: 128 * 1024 * 1024 },
+    onError: (error, context) => {
+      const now = Date.now();
+      if (now - (lastLogged.get(context) ?? 0) < 30_000) return;
+      lastLogged.set(context, now);
+      logger.warn({ err: error instanceof Error ? error.message : String(error), context }, 'cache degraded');
+    },
+  });
 }

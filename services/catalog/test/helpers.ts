@@ -32,6 +32,7 @@ export async function startCatalogForTest(env: NodeJS.ProcessEnv = {}): Promise<
     CATALOG_PORT: '0',
     MONGODB_URI: uri,
     MONGODB_DB: dbName,
+    CACHE_PREFIX: `${dbName}:`,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MAX: '100000',
     NODE_ENV: 'test',

@@ -103,7 +103,12 @@ export function productRepository({ Product }: ShopModels): CatalogStore['produc
       return result.deletedCount === 1;
     },
     async addToStockTotal(id, delta) {
-      await Product.updateOne({ _id: new Types.ObjectId(id) }, { $inc: { stockTotal: delta } });
+      const row = await Product.findOneAndUpdate(
+        { _id: new Types.ObjectId(id) },
+        { $inc: { stockTotal: delta } },
+        { returnDocument: 'after', projection: { stockTotal: 1 } },
+      ).lean<Pick<ProductDoc, 'stockTotal'>>();
+      return row?.stockTotal ?? 0;
     },
   };
 }

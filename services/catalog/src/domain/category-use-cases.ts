@@ -1,4 +1,5 @@
 import { AppError, notFound } from '@shop/service-kit';
+import { CATEGORIES, type InvalidateTags } from './cache-tags.ts';
 import type { CatalogStore } from './ports.ts';
 import type { Category } from './types.ts';
 
@@ -15,6 +16,7 @@ export async function getCategory(store: CatalogStore, slug: string): Promise<Ca
 export async function createCategory(
   store: CatalogStore,
   input: { slug: string; name: string; parent?: string | undefined },
+  invalidate: InvalidateTags,
 ): Promise<Category> {
   let parentId: string | null = null;
   if (input.parent) {
@@ -22,7 +24,9 @@ export async function createCategory(
     if (!parent) throw new AppError('UNKNOWN_CATEGORY', `Parent category "${input.parent}" does not exist`, 422);
     parentId = parent.id;
   }
-  return store.categories.create({ slug: input.slug, name: input.name, parentId });
+  const category = await store.categories.create({ slug: input.slug, name: input.name, parentId });
+  await invalidate([CATEGORIES]);
+  return category;
 }
 
 const OBJECT_ID = /^[a-f0-9]{24}$/i;

@@ -25,8 +25,8 @@ export interface CatalogStore {
     create(input: NewProduct): Promise<Product>;
     update(id: string, changes: ProductChanges): Promise<Product | null>;
     delete(id: string): Promise<boolean>;
-    /** Adds `delta` to the product's stockTotal. */
-    addToStockTotal(id: string, delta: number): Promise<void>;
+    /** Adds `delta` to the product's stockTotal; returns the new total. */
+    addToStockTotal(id: string, delta: number): Promise<number>;
   };
   stock: {
     listForProduct(productId: string): Promise<StockLevel[]>;

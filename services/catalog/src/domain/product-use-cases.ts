@@ -1,4 +1,5 @@
 import { notFound } from '@shop/service-kit';
+import { PRODUCT_LISTS, productTag, stockTag, type InvalidateTags } from './cache-tags.ts';
 import { resolveCategoryId } from './category-use-cases.ts';
 import type { CatalogStore } from './ports.ts';
 import type { NewProduct, Product, ProductChanges, ProductFilter, ProductPage, ProductSort } from './types.ts';
@@ -53,26 +54,36 @@ export async function getProductBySku(store: CatalogStore, sku: string): Promise
 export type CreateProductInput = Omit<NewProduct, 'categoryId'> & { category: string };
 
 /** Creates a product; a duplicate SKU surfaces as 409 DUPLICATE from the unique index. */
-export async function createProduct(store: CatalogStore, input: CreateProductInput): Promise<Product> {
+export async function createProduct(store: CatalogStore, input: CreateProductInput, invalidate: InvalidateTags): Promise<Product> {
   const { category, ...rest } = input;
   const categoryId = await resolveCategoryId(store, category);
-  return store.products.create({ ...rest, categoryId });
+  const product = await store.products.create({ ...rest, categoryId });
+  // Nothing cached names the new id yet (a cached 404 is never stored); listings may now include it.
+  await invalidate([PRODUCT_LISTS]);
+  return product;
 }
 
 export type UpdateProductInput = Omit<ProductChanges, 'categoryId'> & { category?: string | undefined };
 
-export async function updateProduct(store: CatalogStore, id: string, input: UpdateProductInput): Promise<Product> {
+export async function updateProduct(
+  store: CatalogStore,
+  id: string,
+  input: UpdateProductInput,
+  invalidate: InvalidateTags,
+): Promise<Product> {
   const { category, ...rest } = input;
   const changes: ProductChanges = { ...rest };
   if (category !== undefined) changes.categoryId = await resolveCategoryId(store, category);
   const found = await store.products.update(id, changes);
   if (!found) throw notFound('Product');
+  await invalidate([productTag(id), PRODUCT_LISTS]);
   return found;
 }
 
 /** Deletes the product and its stock rows. */
-export async function deleteProduct(store: CatalogStore, id: string): Promise<void> {
+export async function deleteProduct(store: CatalogStore, id: string, invalidate: InvalidateTags): Promise<void> {
   const deleted = await store.products.delete(id);
   if (!deleted) throw notFound('Product');
   await store.stock.deleteForProduct(id);
+  await invalidate([productTag(id), stockTag(id), PRODUCT_LISTS]);
 }

@@ -1,4 +1,5 @@
 import { notFound } from '@shop/service-kit';
+import { PRODUCT_LISTS, productTag, stockTag, type InvalidateTags } from './cache-tags.ts';
 import type { CatalogStore } from './ports.ts';
 import type { ProductStock, StockLevel } from './types.ts';
 
@@ -12,16 +13,22 @@ export async function getProductStock(store: CatalogStore, productId: string): P
 /**
  * Sets one warehouse's quantity. The product's stockTotal moves by the difference from the
  * previous quantity, read atomically with the write, so concurrent updates stay consistent.
+ * Cached reads of the product and its stock are invalidated; listings only when the product
+ * moves in or out of stock (the in-stock filter and the inStock flag change).
  */
 export async function setStock(
   store: CatalogStore,
   productId: string,
   warehouse: string,
   quantity: number,
+  invalidate: InvalidateTags,
 ): Promise<StockLevel> {
   const product = await store.products.findById(productId);
   if (!product) throw notFound('Product');
   const { previous, level } = await store.stock.set(productId, warehouse, quantity);
-  if (quantity !== previous) await store.products.addToStockTotal(productId, quantity - previous);
+  if (quantity === previous) return level;
+  const totalAfter = await store.products.addToStockTotal(productId, quantity - previous);
+  const crossedZero = totalAfter > 0 !== totalAfter - (quantity - previous) > 0;
+  await invalidate([productTag(productId), stockTag(productId), ...(crossedZero ? [PRODUCT_LISTS] : [])]);
   return level;
 }

@@ -1,3 +1,4 @@
+import type { Cache } from '@shop/cache-middleware';
 import { mountRoutes, openApiDocument, type Auth } from '@shop/service-kit';
 import { Router } from 'express';
 import type { CatalogStore } from '../../domain/ports.ts';
@@ -6,8 +7,8 @@ import { catalogRoutes } from './routes.ts';
 export const CATALOG_PREFIX = '/api/catalog';
 
 /** The catalog API router (mounted under /api/catalog) with its OpenAPI document. */
-export function catalogRouter(store: CatalogStore, auth: Auth): Router {
-  const routes = catalogRoutes(store);
+export function catalogRouter(store: CatalogStore, auth: Auth, cache: Cache): Router {
+  const routes = catalogRoutes(store, cache);
   const document = openApiDocument(
     {
       title: 'Catalog API',

@@ -1,4 +1,7 @@
+import { httpCache, type Cache } from '@shop/cache-middleware';
 import { apiRoute, type AnyApiRoute } from '@shop/service-kit';
+import type { Request } from 'express';
+import { CATEGORIES, PRODUCT_LISTS, productTag, stockTag } from '../../domain/cache-tags.ts';
 import { createCategory, getCategory, listCategories } from '../../domain/category-use-cases.ts';
 import type { CatalogStore } from '../../domain/ports.ts';
 import {
@@ -25,8 +28,40 @@ import {
 const BAD_INPUT = 'Invalid input (code VALIDATION_FAILED or FORBIDDEN_KEY)';
 const ADMIN_ONLY = { 401: 'No or invalid bearer token', 403: 'Signed in without the admin role' };
 
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+
+const idOf = (body: unknown): string | undefined =>
+  typeof body === 'object' && body !== null && 'id' in body && typeof body.id === 'string' ? body.id : undefined;
+
+const itemIdsOf = (body: unknown): string[] =>
+  typeof body === 'object' && body !== null && 'items' in body && Array.isArray(body.items)
+    ? body.items.map(idOf).filter((id): id is string => id !== undefined)
+    : [];
+
+/**
+ * Response caching per read. Lifetimes are short enough that a missed invalidation heals by
+ * itself; stale-if-error keeps reads answering through a database outage.
+ */
+function cachePolicies(cache: Cache) {
+  const cached = (ttl: number, tags: (req: Request, body: unknown) => string[]) =>
+    httpCache({ cache, namespace: 'catalog', ttl, staleWhileRevalidate: ttl, staleIfError: 10 * MINUTE, tags });
+  return {
+    categories: cached(5 * MINUTE, () => [CATEGORIES]),
+    // A listing depends on every product it shows, and on the set of products as a whole.
+    productList: cached(30 * SECOND, (_req, body) => [PRODUCT_LISTS, ...itemIdsOf(body).map(productTag)]),
+    product: cached(MINUTE, (_req, body) => {
+      const id = idOf(body);
+      return id ? [productTag(id)] : [];
+    }),
+    stock: cached(10 * SECOND, (req) => [stockTag(String(req.params.id))]),
+  };
+}
+
 /** Every catalog operation. Handlers only translate HTTP to a use case call and back. */
-export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
+export function catalogRoutes(store: CatalogStore, cache: Cache): AnyApiRoute[] {
+  const policy = cachePolicies(cache);
+  const invalidate = (tags: string[]): Promise<void> => cache.invalidateTags(tags);
   return [
     apiRoute({
       method: 'get',
@@ -34,8 +69,9 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       operationId: 'listCategories',
       summary: 'All categories, by name',
       tags: ['categories'],
+      before: [policy.categories],
       schemas: {},
-      responses: { 200: 'Categories' },
+      responses: { 200: 'Categories', 304: 'Not modified (If-None-Match)' },
       handler: async (_input, _req, res) => {
         res.json({ items: await listCategories(store) });
       },
@@ -46,8 +82,9 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       operationId: 'getCategory',
       summary: 'One category by slug',
       tags: ['categories'],
+      before: [policy.categories],
       schemas: { params: slugParams },
-      responses: { 200: 'The category', 400: BAD_INPUT, 404: 'No such category' },
+      responses: { 200: 'The category', 304: 'Not modified (If-None-Match)', 400: BAD_INPUT, 404: 'No such category' },
       handler: async ({ params }, _req, res) => {
         res.json(await getCategory(store, params.slug));
       },
@@ -62,7 +99,7 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       schemas: { body: createCategoryBody },
       responses: { 201: 'Created', 400: BAD_INPUT, ...ADMIN_ONLY, 409: 'Slug already used', 422: 'Unknown parent' },
       handler: async ({ body }, _req, res) => {
-        res.status(201).json(await createCategory(store, body));
+        res.status(201).json(await createCategory(store, body, invalidate));
       },
     }),
     apiRoute({
@@ -71,8 +108,9 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       operationId: 'listProducts',
       summary: 'Products, filtered, sorted and paginated (limit capped at 100)',
       tags: ['products'],
+      before: [policy.productList],
       schemas: { query: listProductsQuery },
-      responses: { 200: 'A page of product summaries', 400: BAD_INPUT },
+      responses: { 200: 'A page of product summaries', 304: 'Not modified (If-None-Match)', 400: BAD_INPUT },
       handler: async ({ query }, _req, res) => {
         res.json(
           await listProducts(store, {
@@ -94,8 +132,9 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       operationId: 'getProductBySku',
       summary: 'One product by SKU',
       tags: ['products'],
+      before: [policy.product],
       schemas: { params: skuParams },
-      responses: { 200: 'The product', 400: BAD_INPUT, 404: 'No such product' },
+      responses: { 200: 'The product', 304: 'Not modified (If-None-Match)', 400: BAD_INPUT, 404: 'No such product' },
       handler: async ({ params }, _req, res) => {
         res.json(await getProductBySku(store, params.sku));
       },
@@ -106,8 +145,9 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       operationId: 'getProduct',
       summary: 'One product by id',
       tags: ['products'],
+      before: [policy.product],
       schemas: { params: idParams },
-      responses: { 200: 'The product', 400: BAD_INPUT, 404: 'No such product' },
+      responses: { 200: 'The product', 304: 'Not modified (If-None-Match)', 400: BAD_INPUT, 404: 'No such product' },
       handler: async ({ params }, _req, res) => {
         res.json(await getProduct(store, params.id));
       },
@@ -122,7 +162,7 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       schemas: { body: createProductBody },
       responses: { 201: 'Created', 400: BAD_INPUT, ...ADMIN_ONLY, 409: 'SKU already used', 422: 'Unknown category' },
       handler: async ({ body }, _req, res) => {
-        const product = await createProduct(store, body);
+        const product = await createProduct(store, body, invalidate);
         res.status(201).location(`products/${product.id}`).json(product);
       },
     }),
@@ -136,7 +176,7 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       schemas: { params: idParams, body: updateProductBody },
       responses: { 200: 'Updated', 400: BAD_INPUT, ...ADMIN_ONLY, 404: 'No such product', 409: 'SKU already used' },
       handler: async ({ params, body }, _req, res) => {
-        res.json(await updateProduct(store, params.id, body));
+        res.json(await updateProduct(store, params.id, body, invalidate));
       },
     }),
     apiRoute({
@@ -149,7 +189,7 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       schemas: { params: idParams },
       responses: { 204: 'Deleted', 400: BAD_INPUT, ...ADMIN_ONLY, 404: 'No such product' },
       handler: async ({ params }, _req, res) => {
-        await deleteProduct(store, params.id);
+        await deleteProduct(store, params.id, invalidate);
         res.status(204).end();
       },
     }),
@@ -159,8 +199,9 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       operationId: 'getProductStock',
       summary: 'Stock per warehouse for a product',
       tags: ['stock'],
+      before: [policy.stock],
       schemas: { params: idParams },
-      responses: { 200: 'Stock levels', 400: BAD_INPUT, 404: 'No such product' },
+      responses: { 200: 'Stock levels', 304: 'Not modified (If-None-Match)', 400: BAD_INPUT, 404: 'No such product' },
       handler: async ({ params }, _req, res) => {
         res.json(await getProductStock(store, params.id));
       },
@@ -175,7 +216,7 @@ export function catalogRoutes(store: CatalogStore): AnyApiRoute[] {
       schemas: { params: stockParams, body: setStockBody },
       responses: { 200: 'The new level', 400: BAD_INPUT, ...ADMIN_ONLY, 404: 'No such product' },
       handler: async ({ params, body }, _req, res) => {
-        res.json(await setStock(store, params.id, params.warehouse, body.quantity));
+        res.json(await setStock(store, params.id, params.warehouse, body.quantity, invalidate));
       },
     }),
   ];

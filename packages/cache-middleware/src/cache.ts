@@ -1,0 +1,326 @@
+import { isFresh, makeEntry, type CacheEntry, type Lifetimes } from './entry.ts';
+import { InvalidKeyError, LoaderError } from './errors.ts';
+import { createInvalidationBus, type InvalidationBus, type InvalidationMessage } from './bus.ts';
+import type { CacheLayer } from './layers/layer.ts';
+import { createMemoryLayer, type MemoryLayer } from './layers/memory-layer.ts';
+import { createRedisLayer } from './layers/redis-layer.ts';
+import { createRedisLocks, type Locks } from './locks.ts';
+import { combineMetrics, createCounters, type CacheCounters, type CacheMetrics } from './metrics.ts';
+import type { CacheOptions, EntryOptions } from './options.ts';
+
+export type CacheStatus = 'HIT-L1' | 'HIT-L2' | 'MISS' | 'STALE';
+
+export interface Resolved<T> {
+  value: T;
+  status: CacheStatus;
+  entry: CacheEntry<T>;
+}
+
+export interface Cache {
+  /** L1, then L2 (promoted to L1), then `loader` — once per key per worker, once across workers while the lock holds. */
+  getOrSet<T>(key: string, loader: () => Promise<T>, options?: EntryOptions<T>): Promise<T>;
+  /** The same, telling where the value came from. */
+  resolve<T>(key: string, loader: () => Promise<T>, options?: EntryOptions<T>): Promise<Resolved<T>>;
+  get<T>(key: string): Promise<T | undefined>;
+  set<T>(key: string, value: T, options?: EntryOptions<T>): Promise<void>;
+  /** Drops every entry carrying one of `tags` from L2 and from the L1 of every worker. */
+  invalidateTags(tags: readonly string[]): Promise<void>;
+  invalidateKeys(keys: readonly string[]): Promise<void>;
+  /** A fresh L1 entry, synchronously, without counting a hit. */
+  peekFresh<T>(key: string): CacheEntry<T> | undefined;
+  /** A fresh L1 entry, synchronously, counted as an L1 hit (the HTTP fast path). */
+  takeFresh<T>(key: string): CacheEntry<T> | undefined;
+  readonly counters: CacheCounters;
+  readonly l1: MemoryLayer | null;
+  close(): Promise<void>;
+}
+
+const KEY = /^[^\s]{1,512}$/;
+const TAG = /^[^\s]{1,200}$/;
+const MAX_PENDING = 1_000;
+
+function checkNames(kind: 'key' | 'tag', names: readonly string[]): void {
+  const pattern = kind === 'key' ? KEY : TAG;
+  for (const name of names) if (typeof name !== 'string' || !pattern.test(name)) throw new InvalidKeyError(kind, String(name));
+}
+
+/**
+ * Builds the layered cache. Every Redis failure is caught, counted and reported to `onError`;
+ * callers only ever see their loader's own errors (as LoaderError) or a value.
+ */
+export function createCache(options: CacheOptions = {}): Cache {
+  const now = options.now ?? Date.now;
+  const counters = createCounters();
+  const metrics: CacheMetrics = options.metrics ? combineMetrics(counters, options.metrics) : counters;
+  const report = (error: unknown, context: string): void => options.onError?.(error, context);
+  const prefix = options.prefix ?? 'cache:';
+  const defaults: Lifetimes = {
+    ttl: options.defaults?.ttl ?? 60_000,
+    staleWhileRevalidate: options.defaults?.staleWhileRevalidate ?? 0,
+    staleIfError: options.defaults?.staleIfError ?? 0,
+    jitter: options.defaults?.jitter ?? 0.1,
+  };
+  const lockTtl = options.lock?.ttlMs ?? 5_000;
+  const lockWait = options.lock?.waitMs ?? 2_000;
+  const lockPoll = options.lock?.pollMs ?? 15;
+
+  const l1: MemoryLayer | null =
+    options.l1 === false ? null : createMemoryLayer({ ...options.l1, now, onEvict: () => metrics.eviction('l1') });
+  const l2: CacheLayer | null =
+    options.l2 !== undefined ? options.l2 : options.redis ? createRedisLayer({ redis: options.redis, prefix, now }) : null;
+  const locks: Locks | null = options.redis ? createRedisLocks(options.redis, prefix) : null;
+
+  // Invalidations that could not reach Redis are replayed when it answers again.
+  let pending: InvalidationMessage[] = [];
+  let pendingOverflow = false;
+
+  const applyLocally = async (message: InvalidationMessage): Promise<void> => {
+    if (message.tags?.length) await l1?.deleteTags(message.tags);
+    if (message.keys?.length) await l1?.deleteKeys(message.keys);
+  };
+
+  const bus: InvalidationBus | null = options.redis
+    ? createInvalidationBus({
+        redis: options.redis,
+        channel: `${prefix}invalidate`,
+        onRemote: (message) => {
+          metrics.invalidation('remote');
+          void applyLocally(message);
+        },
+        onResync: () => {
+          metrics.invalidation('resync');
+          void l1?.clear();
+        },
+        onError: (error) => report(error, 'pubsub'),
+      })
+    : null;
+
+  const pushToRedis = async (message: InvalidationMessage): Promise<void> => {
+    if (message.tags?.length) await l2?.deleteTags(message.tags);
+    if (message.keys?.length) await l2?.deleteKeys(message.keys);
+    await bus?.publish(message);
+  };
+
+  const replayPending = async (): Promise<void> => {
+    if (!pendingOverflow && pending.length === 0) return;
+    const batch = pending;
+    const overflow = pendingOverflow;
+    pending = [];
+    pendingOverflow = false;
+    try {
+      if (overflow) await l2?.clear();
+      for (const message of batch) await pushToRedis(message);
+    } catch (error) {
+      pending = [...batch, ...pending].slice(-MAX_PENDING);
+      pendingOverflow ||= overflow;
+      report(error, 'replay invalidations');
+    }
+  };
+  options.redis?.on('ready', () => void replayPending());
+
+  const invalidate = async (message: InvalidationMessage): Promise<void> => {
+    await applyLocally(message);
+    if (!l2 && !bus) return;
+    try {
+      await pushToRedis(message);
+    } catch (error) {
+      metrics.l2Error();
+      report(error, 'invalidate');
+      if (pending.length >= MAX_PENDING) pendingOverflow = true;
+      else pending.push(message);
+    }
+  };
+
+  const l2Get = async (key: string): Promise<CacheEntry | undefined> => {
+    if (!l2) return undefined;
+    try {
+      return await l2.get(key);
+    } catch (error) {
+      metrics.l2Error();
+      report(error, 'l2 get');
+      return undefined;
+    }
+  };
+
+  const store = async (key: string, entry: CacheEntry, loadStartedAt: number): Promise<void> => {
+    await l1?.set(key, entry, loadStartedAt);
+    if (!l2) return;
+    try {
+      await l2.set(key, entry, loadStartedAt);
+    } catch (error) {
+      metrics.l2Error();
+      report(error, 'l2 set');
+    }
+  };
+
+  const lifetimes = (opts: EntryOptions<never> | undefined): Lifetimes => ({
+    ttl: opts?.ttl ?? defaults.ttl,
+    staleWhileRevalidate: opts?.staleWhileRevalidate ?? defaults.staleWhileRevalidate,
+    staleIfError: opts?.staleIfError ?? defaults.staleIfError,
+    jitter: defaults.jitter,
+  });
+
+  const tagsOf = <T>(value: T, opts: EntryOptions<T> | undefined): string[] => {
+    const tags = typeof opts?.tags === 'function' ? opts.tags(value) : (opts?.tags ?? []);
+    checkNames('tag', tags);
+    return [...tags];
+  };
+
+  /** Waits for the lock holder's value to land in L2. */
+  const waitForPeer = async (key: string): Promise<CacheEntry | undefined> => {
+    const deadline = now() + lockWait;
+    while (now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, lockPoll));
+      const entry = await l2Get(key);
+      if (entry && isFresh(entry, now())) return entry;
+    }
+    return undefined;
+  };
+
+  const inflight = new Map<string, Promise<Resolved<unknown>>>();
+
+  const load = <T>(
+    key: string,
+    loader: () => Promise<T>,
+    opts: EntryOptions<T> | undefined,
+    stale: CacheEntry<T> | undefined,
+    background: boolean,
+  ): Promise<Resolved<T>> => {
+    const running = inflight.get(key) as Promise<Resolved<T>> | undefined;
+    if (running) return running;
+    const work = (async (): Promise<Resolved<T>> => {
+      let token: string | null = null;
+      let lockHeld = false;
+      if (locks && l2) {
+        try {
+          token = await locks.acquire(key, lockTtl);
+          lockHeld = token !== null;
+          if (!lockHeld) {
+            if (background && stale) return { value: stale.value, status: 'STALE', entry: stale };
+            const peer = await waitForPeer(key);
+            if (peer) {
+              await l1?.set(key, peer, peer.createdAt);
+              metrics.hit('l2');
+              return { value: peer.value as T, status: 'HIT-L2', entry: peer as CacheEntry<T> };
+            }
+          }
+        } catch (error) {
+          metrics.l2Error();
+          report(error, 'lock');
+        }
+      }
+      const startedAt = now();
+      try {
+        let value: T;
+        try {
+          value = await loader();
+          metrics.loaderDuration(now() - startedAt, true);
+        } catch (error) {
+          metrics.loaderDuration(now() - startedAt, false);
+          if (stale && now() < stale.sieUntil) {
+            metrics.stale('loader-error');
+            report(error, `loader for ${key} (served stale)`);
+            return { value: stale.value, status: 'STALE', entry: stale };
+          }
+          throw new LoaderError(key, error);
+        }
+        const entry = makeEntry(value, tagsOf(value, opts), lifetimes(opts as EntryOptions<never>), now());
+        await store(key, entry, startedAt);
+        return { value, status: 'MISS', entry };
+      } finally {
+        if (lockHeld && token && locks) {
+          locks.release(key, token).catch((error: unknown) => report(error, 'unlock'));
+        }
+      }
+    })();
+    inflight.set(key, work as Promise<Resolved<unknown>>);
+    work.then(
+      () => inflight.delete(key),
+      () => inflight.delete(key),
+    );
+    return work;
+  };
+
+  const resolve = async <T>(key: string, loader: () => Promise<T>, opts?: EntryOptions<T>): Promise<Resolved<T>> => {
+    checkNames('key', [key]);
+    const first = l1?.peek(key) as CacheEntry<T> | undefined;
+    if (first && isFresh(first, now())) {
+      metrics.hit('l1');
+      return { value: first.value, status: 'HIT-L1', entry: first };
+    }
+    const second = (await l2Get(key)) as CacheEntry<T> | undefined;
+    if (second && isFresh(second, now())) {
+      await l1?.set(key, second, second.createdAt);
+      metrics.hit('l2');
+      return { value: second.value, status: 'HIT-L2', entry: second };
+    }
+    const stale = [first, second]
+      .filter((e): e is CacheEntry<T> => e !== undefined)
+      .sort((a, b) => b.freshUntil - a.freshUntil)[0];
+    if (stale && now() < stale.swrUntil) {
+      if (opts?.refresh === 'foreground' && !inflight.has(key)) {
+        // This caller refreshes; if another worker already is (lock taken), it gets the stale value.
+        const refreshed = await load(key, loader, opts, stale, true);
+        if (refreshed.status === 'STALE') metrics.stale('revalidating');
+        return refreshed;
+      }
+      metrics.stale('revalidating');
+      if (opts?.refresh !== 'foreground') {
+        load(key, loader, opts, stale, true).catch((error: unknown) => report(error, `refresh of ${key}`));
+      }
+      return { value: stale.value, status: 'STALE', entry: stale };
+    }
+    metrics.miss();
+    return load(key, loader, opts, stale, false);
+  };
+
+  return {
+    counters,
+    l1,
+    resolve,
+    async getOrSet(key, loader, opts) {
+      return (await resolve(key, loader, opts)).value;
+    },
+    async get<T>(key: string) {
+      checkNames('key', [key]);
+      const first = l1?.peek(key);
+      if (first && isFresh(first, now())) return first.value as T;
+      const second = await l2Get(key);
+      if (second && isFresh(second, now())) {
+        await l1?.set(key, second, second.createdAt);
+        return second.value as T;
+      }
+      return undefined;
+    },
+    async set(key, value, opts) {
+      checkNames('key', [key]);
+      const at = now();
+      await store(key, makeEntry(value, tagsOf(value, opts), lifetimes(opts as EntryOptions<never>), at), at);
+    },
+    async invalidateTags(tags) {
+      checkNames('tag', tags);
+      if (tags.length === 0) return;
+      metrics.invalidation('tags');
+      await invalidate({ tags: [...tags] });
+    },
+    async invalidateKeys(keys) {
+      checkNames('key', keys);
+      if (keys.length === 0) return;
+      metrics.invalidation('keys');
+      await invalidate({ keys: [...keys] });
+    },
+    peekFresh<T>(key: string) {
+      const entry = l1?.peek(key);
+      return entry && isFresh(entry, now()) ? (entry as CacheEntry<T>) : undefined;
+    },
+    takeFresh<T>(key: string) {
+      const entry = l1?.peek(key);
+      if (!entry || !isFresh(entry, now())) return undefined;
+      metrics.hit('l1');
+      return entry as CacheEntry<T>;
+    },
+    async close() {
+      await bus?.close();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export { createCache, type Cache, type CacheStatus, type Resolved } from './cache.ts';
+export type { CacheOptions, EntryOptions } from './options.ts';
+export { httpCache, normalizedKey, type HttpCacheOptions } from './middleware.ts';
+export { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
+export { createMemoryLayer, type MemoryLayer, type MemoryLayerOptions } from './layers/memory-layer.ts';
+export { createRedisLayer, type RedisLayerOptions } from './layers/redis-layer.ts';
+export type { CacheLayer } from './layers/layer.ts';
+export { createCounters, combineMetrics, type CacheMetrics, type CacheCounters } from './metrics.ts';
+export { CacheError, LoaderError, InvalidKeyError } from './errors.ts';
+export { makeEntry, isFresh, type CacheEntry } from './entry.ts';

@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import { storeUntil } from '../entry.ts';
+import type { CacheLayer } from './layer.ts';
+import { DELETE_TAGS, SET_ENTRY } from './redis-scripts.ts';
+import { deserializeEntry, serializeEntry } from './serialize.ts';
+
+export interface RedisLayerOptions {
+  redis: Redis;
+  /** Namespace for every key. Default `cache:`. */
+  prefix?: string;
+  /** How long an invalidation is remembered to refuse late writes of older loads. Default 60 s. */
+  invalidationMemoryMs?: number;
+  now?: () => number;
+}
+
+type WithScripts = Redis & {
+  shopCacheSet(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  shopCacheDeleteTags(numKeys: number, ...args: (string | number)[]): Promise<number>;
+};
+
+/**
+ * The shared L2. Layout under the prefix: `e:<key>` entry JSON (expires with the entry),
+ * `t:<tag>` set of keys carrying the tag, `ti:<tag>` / `ki:<key>` when it was last invalidated.
+ */
+export function createRedisLayer(options: RedisLayerOptions): CacheLayer {
+  const prefix = options.prefix ?? 'cache:';
+  const memoryMs = options.invalidationMemoryMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  const redis = options.redis as WithScripts;
+  if (typeof (options.redis as unknown as Partial<WithScripts>).shopCacheSet !== 'function') {
+    redis.defineCommand('shopCacheSet', { lua: SET_ENTRY });
+    redis.defineCommand('shopCacheDeleteTags', { lua: DELETE_TAGS });
+  }
+  const entryKey = (key: string): string => `${prefix}e:${key}`;
+
+  return {
+    name: 'redis',
+    async get(key) {
+      const text = await redis.get(entryKey(key));
+      return text === null ? undefined : deserializeEntry(text);
+    },
+    async set(key, entry, loadStartedAt) {
+      const pttl = storeUntil(entry) - now();
+      if (pttl <= 0) return true;
+      const tagSets = entry.tags.map((tag) => `${prefix}t:${tag}`);
+      const tagMarks = entry.tags.map((tag) => `${prefix}ti:${tag}`);
+      const keys = [entryKey(key), `${prefix}ki:${key}`, ...tagSets, ...tagMarks];
+      const stored = await redis.shopCacheSet(
+        keys.length,
+        ...keys,
+        serializeEntry(entry),
+        pttl,
+        loadStartedAt,
+        entry.tags.length,
+        key,
+      );
+      return stored === 1;
+    },
+    async deleteKeys(keys) {
+      if (keys.length === 0) return;
+      const at = now();
+      const multi = redis.multi();
+      for (const key of keys) {
+        multi.del(entryKey(key));
+        multi.set(`${prefix}ki:${key}`, at, 'PX', memoryMs);
+      }
+      await multi.exec();
+    },
+    async deleteTags(tags) {
+      if (tags.length === 0) return;
+      const keys = [...tags.map((tag) => `${prefix}t:${tag}`), ...tags.map((tag) => `${prefix}ti:${tag}`)];
+      await redis.shopCacheDeleteTags(keys.length, ...keys, now(), memoryMs, `${prefix}e:`, tags.length);
+    },
+    async clear() {
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+        cursor = next;
+        if (found.length > 0) await redis.del(...found);
+      } while (cursor !== '0');
+    },
+  };
+}

@@ -1,0 +1,225 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Cache, CacheStatus } from './cache.ts';
+import { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
+
+export interface HttpCacheOptions {
+  cache: Cache;
+  /** Fresh for this long, ms; also `max-age` in Cache-Control. */
+  ttl: number;
+  /** Served stale while refreshing, ms; also `stale-while-revalidate`. Default 0. */
+  staleWhileRevalidate?: number;
+  /** Served stale while the handler fails, ms. Default 0. */
+  staleIfError?: number;
+  /** Tags for the stored response, given the request and the parsed JSON body. */
+  tags?: (req: Request, body: unknown) => readonly string[];
+  /**
+   * Request headers that change the response and so belong in the key (lowercase). Nothing
+   * else is: X-Forwarded-Host, Cookie or any header not listed here cannot split or poison the cache.
+   */
+  varyHeaders?: readonly string[];
+  /** Key namespace, e.g. the service name. */
+  namespace: string;
+}
+
+/**
+ * Request headers that proxies use to rewrite host, URL or method. Express reads some of them
+ * (`req.hostname` honours X-Forwarded-Host behind a trusted proxy), so a handler could reflect
+ * them into a response that is then stored for every client: they are removed before a cached
+ * handler runs unless declared as vary headers.
+ */
+const UNKEYED_HEADERS = [
+  'x-forwarded-host',
+  'x-forwarded-server',
+  'x-forwarded-proto',
+  'x-forwarded-prefix',
+  'x-forwarded-port',
+  'forwarded',
+  'x-host',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-http-method-override',
+];
+
+interface Captured {
+  status: number;
+  contentType: string;
+  chunks: Buffer[];
+  cacheable: boolean;
+}
+
+/** Not cacheable (non-200, Set-Cookie, …): carried to every coalesced request and sent as is. */
+class UncacheableResponse extends Error {
+  readonly entry: HttpEntry;
+  constructor(entry: HttpEntry) {
+    super('response not cacheable');
+    this.entry = entry;
+  }
+}
+
+/** `/path?a=1&b=2` with parameters sorted, so parameter order does not split the cache. */
+export function normalizedKey(req: Request, namespace: string, varyHeaders: readonly string[]): string {
+  const url = req.originalUrl;
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  let key = `http:${namespace}:${path}`;
+  if (q !== -1) {
+    const params = new URLSearchParams(url.slice(q + 1));
+    params.sort();
+    const query = params.toString();
+    if (query) key += `?${query}`;
+  }
+  for (const name of varyHeaders) key += `|${name}=${req.get(name) ?? ''}`;
+  return key;
+}
+
+/** q-value the Accept-Encoding header gives `coding` (RFC 9110 §12.5.3), `*` included. */
+export function acceptQuality(header: string | undefined, coding: string): number {
+  if (!header) return 0;
+  let wildcard = 0;
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    const quality = Number.isFinite(q) ? Math.min(Math.max(q, 0), 1) : 0;
+    if (name === coding) return quality;
+    if (name === '*') wildcard = quality;
+  }
+  return wildcard;
+}
+
+/** Brotli when the client takes it at least as gladly as gzip, then gzip, else the plain body. */
+function chooseBody(req: Request, entry: HttpEntry): ['br' | 'gzip' | undefined, Buffer] {
+  if (!entry.br || !entry.gzip) return [undefined, entry.body];
+  const header = req.get('accept-encoding');
+  const br = acceptQuality(header, 'br');
+  const gzip = acceptQuality(header, 'gzip');
+  if (br > 0 && br >= gzip) return ['br', entry.br];
+  if (gzip > 0) return ['gzip', entry.gzip];
+  return [undefined, entry.body];
+}
+
+function send(req: Request, res: Response, entry: HttpEntry, status: CacheStatus | 'BYPASS', cacheControl: string, vary: string): void {
+  res.setHeader('X-Cache', status);
+  res.setHeader('Vary', vary);
+  if (entry.status !== 200) {
+    res.status(entry.status).type(entry.contentType).send(entry.body);
+    return;
+  }
+  res.setHeader('ETag', entry.etag);
+  res.setHeader('Cache-Control', cacheControl);
+  if (matchesEtag(req.get('if-none-match'), entry.etag)) {
+    res.status(304).end();
+    return;
+  }
+  const [encoding, body] = chooseBody(req, entry);
+  res.status(200);
+  res.setHeader('Content-Type', entry.contentType);
+  if (encoding) res.setHeader('Content-Encoding', encoding);
+  res.setHeader('Content-Length', body.length);
+  if (req.method === 'HEAD') res.end();
+  else res.end(body);
+}
+
+/** Runs the rest of the chain for this request, capturing its response instead of sending it. */
+function captureDownstream(res: Response, next: () => void): Promise<Captured> {
+  return new Promise((resolve) => {
+    const original = { write: res.write, end: res.end, writeHead: res.writeHead };
+    const captured: Captured = { status: 200, contentType: 'application/json; charset=utf-8', chunks: [], cacheable: true };
+    const restore = (): void => {
+      res.write = original.write;
+      res.end = original.end;
+      res.writeHead = original.writeHead;
+    };
+    const toBuffer = (chunk: unknown, encoding?: unknown): Buffer | undefined =>
+      chunk === undefined || chunk === null || typeof chunk === 'function'
+        ? undefined
+        : Buffer.isBuffer(chunk)
+          ? chunk
+          : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    res.writeHead = function writeHead(this: Response) {
+      return this;
+    } as Response['writeHead'];
+    res.write = function write(chunk: unknown, encoding?: unknown) {
+      const buffer = toBuffer(chunk, encoding);
+      if (buffer) captured.chunks.push(buffer);
+      return true;
+    } as Response['write'];
+    res.end = function end(this: Response, chunk?: unknown, encoding?: unknown) {
+      const buffer = toBuffer(chunk, encoding);
+      if (buffer) captured.chunks.push(buffer);
+      captured.status = res.statusCode;
+      captured.contentType = String(res.getHeader('content-type') ?? captured.contentType);
+      captured.cacheable = res.statusCode === 200 && res.getHeader('set-cookie') === undefined;
+      // Headers the handler set are not reused: the cached answer carries only its own.
+      for (const name of ['content-length', 'etag', 'content-type', 'cache-control', 'location']) res.removeHeader(name);
+      restore();
+      resolve(captured);
+      return this;
+    } as Response['end'];
+    next();
+  });
+}
+
+/**
+ * Caches GET/HEAD responses of the routes it guards: a normalized key (sorted query, declared
+ * vary headers only), strong ETag and 304, Cache-Control, `X-Cache: HIT-L1|HIT-L2|MISS|STALE`,
+ * and bodies compressed once (br and gzip) at store time and served to clients that accept them.
+ * Requests with credentials (Authorization, Cookie) bypass it, so nothing private is shared.
+ */
+export function httpCache(options: HttpCacheOptions): RequestHandler {
+  const varyHeaders = (options.varyHeaders ?? []).map((h) => h.toLowerCase());
+  const vary = ['Accept-Encoding', ...varyHeaders].join(', ');
+  const swrSeconds = Math.floor((options.staleWhileRevalidate ?? 0) / 1000);
+  const cacheControl =
+    `public, max-age=${Math.floor(options.ttl / 1000)}` + (swrSeconds > 0 ? `, stale-while-revalidate=${swrSeconds}` : '');
+
+  return async (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.get('authorization') || req.get('cookie')) {
+      res.setHeader('X-Cache', 'BYPASS');
+      next();
+      return;
+    }
+    const key = normalizedKey(req, options.namespace, varyHeaders);
+    const hot = options.cache.takeFresh<HttpEntry>(key);
+    if (hot) {
+      send(req, res, hot.value, 'HIT-L1', cacheControl, vary);
+      return;
+    }
+    try {
+      const resolved = await options.cache.resolve<HttpEntry>(
+        key,
+        async () => {
+          // Headers not in the key must not shape what gets stored for everyone.
+          for (const name of UNKEYED_HEADERS) if (!varyHeaders.includes(name)) Reflect.deleteProperty(req.headers, name);
+          const captured = await captureDownstream(res, next);
+          const entry = buildHttpEntry(captured.status, captured.contentType, Buffer.concat(captured.chunks));
+          if (!captured.cacheable) throw new UncacheableResponse(entry);
+          return entry;
+        },
+        {
+          ttl: options.ttl,
+          staleWhileRevalidate: options.staleWhileRevalidate,
+          staleIfError: options.staleIfError,
+          refresh: 'foreground',
+          tags: (entry) => (options.tags ? options.tags(req, parseJson(entry.body)) : []),
+        },
+      );
+      if (!res.headersSent) send(req, res, resolved.value, resolved.status, cacheControl, vary);
+    } catch (error) {
+      const cause = (error as { cause?: unknown }).cause ?? error;
+      if (cause instanceof UncacheableResponse) {
+        if (!res.headersSent) send(req, res, cause.entry, 'BYPASS', cacheControl, vary);
+        return;
+      }
+      throw (error as { cause?: unknown }).cause ?? error;
+    }
+  };
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Names of what cached catalog reads depend on. A write invalidates exactly the tags whose
+ * readers could now see something different.
+ */
+export const productTag = (id: string): string => `product:${id}`;
+export const stockTag = (productId: string): string => `stock:${productId}`;
+/** Every product listing: membership or order may change when a product appears, moves or changes price. */
+export const PRODUCT_LISTS = 'products:list';
+export const CATEGORIES = 'categories';
+
+/** Drops cached reads by tag, in every worker of every service. */
+export type InvalidateTags = (tags: string[]) => Promise<void>;
