@@ -1,5 +1,5 @@
 // npm run mongo:standin -- [--port 27017] [--memory] [--detach]
-// Starts the mongo-java-server stand-in (docs/decisions/0003-mongodb-stand-in.md). Persists to
+// Starts the mongo-java-server stand-in (docs/decisions/0002-mongodb-stand-in.md). Persists to
 // .data/mongo-standin.mv unless --memory. --detach returns once it accepts connections.
 import path from 'node:path';
 import { startStandin } from '@shop/mongo-standin';

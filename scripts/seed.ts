@@ -1,7 +1,7 @@
 // npm run seed -- --products 10000 [--seed 42]
 // Writes the deterministic demo catalog (idempotent: upserts by slug, sku, product+warehouse).
 import { seedCatalog } from '@shop/catalog/seed';
-import { applyIndexes, connectMongo, shopModels } from '@shop/db';
+import { connectMongo, ensureIndexes, shopModels } from '@shop/db';
 import cliProgress from 'cli-progress';
 import { cliArgs, intFlag } from './lib/args.ts';
 import { localMongo } from './lib/local-mongo.ts';
@@ -14,7 +14,7 @@ const mongo = await localMongo({ detach: true });
 const connection = await connectMongo({ uri: mongo.uri, dbName: process.env.MONGODB_DB ?? 'shop' });
 try {
   const models = shopModels(connection);
-  await applyIndexes(Object.values(models));
+  await ensureIndexes(Object.values(models));
   const bar = new cliProgress.SingleBar(
     { format: 'seeding  [{bar}] {percentage}% | {value}/{total} products | {duration}s', noTTYOutput: true, notTTYSchedule: 2_000 },
     cliProgress.Presets.shades_classic,

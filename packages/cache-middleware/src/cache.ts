@@ -1,3 +1,4 @@
+import { createBreaker } from './breaker.ts';
 import { isFresh, makeEntry, type CacheEntry, type Lifetimes } from './entry.ts';
 import { InvalidKeyError, LoaderError } from './errors.ts';
 import { createInvalidationBus, type InvalidationBus, type InvalidationMessage } from './bus.ts';
@@ -69,6 +70,14 @@ export function createCache(options: CacheOptions = {}): Cache {
   const l2: CacheLayer | null =
     options.l2 !== undefined ? options.l2 : options.redis ? createRedisLayer({ redis: options.redis, prefix, now }) : null;
   const locks: Locks | null = options.redis ? createRedisLocks(options.redis, prefix) : null;
+  // A stalled Redis would cost every request a command timeout: after 3 failures in a row,
+  // reads, writes and locks skip L2 for 5 s (invalidations still try, and queue on failure).
+  const breaker = createBreaker(3, 5_000, now);
+  const l2Failed = (error: unknown, context: string): void => {
+    breaker.failure();
+    metrics.l2Error();
+    report(error, context);
+  };
 
   // Invalidations that could not reach Redis are replayed when it answers again.
   let pending: InvalidationMessage[] = [];
@@ -132,24 +141,25 @@ export function createCache(options: CacheOptions = {}): Cache {
   };
 
   const l2Get = async (key: string): Promise<CacheEntry | undefined> => {
-    if (!l2) return undefined;
+    if (!l2 || !breaker.allows()) return undefined;
     try {
-      return await l2.get(key);
+      const entry = await l2.get(key);
+      breaker.success();
+      return entry;
     } catch (error) {
-      metrics.l2Error();
-      report(error, 'l2 get');
+      l2Failed(error, 'l2 get');
       return undefined;
     }
   };
 
   const store = async (key: string, entry: CacheEntry, loadStartedAt: number): Promise<void> => {
     await l1?.set(key, entry, loadStartedAt);
-    if (!l2) return;
+    if (!l2 || !breaker.allows()) return;
     try {
       await l2.set(key, entry, loadStartedAt);
+      breaker.success();
     } catch (error) {
-      metrics.l2Error();
-      report(error, 'l2 set');
+      l2Failed(error, 'l2 set');
     }
   };
 
@@ -191,7 +201,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     const work = (async (): Promise<Resolved<T>> => {
       let token: string | null = null;
       let lockHeld = false;
-      if (locks && l2) {
+      if (locks && l2 && breaker.allows()) {
         try {
           token = await locks.acquire(key, lockTtl);
           lockHeld = token !== null;
@@ -205,8 +215,7 @@ export function createCache(options: CacheOptions = {}): Cache {
             }
           }
         } catch (error) {
-          metrics.l2Error();
-          report(error, 'lock');
+          l2Failed(error, 'lock');
         }
       }
       const startedAt = now();

@@ -10,8 +10,13 @@ export interface MongoConnectionOptions {
   minPoolSize?: number;
   /** How long an operation waits for a usable server. Default 5 000 ms, so a dead database fails fast. */
   serverSelectionTimeoutMS?: number;
-  /** Socket inactivity timeout. Default 30 000 ms. */
+  /**
+   * A query whose socket stays silent this long fails (and the request gets a 503). Default
+   * 5 000 ms: API queries are short, and a frozen server must not hold requests for 30 s.
+   */
   socketTimeoutMS?: number;
+  /** TCP connect plus handshake. Default 3 000 ms (a stopped server still accepts TCP). */
+  connectTimeoutMS?: number;
   /** Build indexes when models are compiled. Default false: production uses `npm run db:indexes -- --apply`. */
   autoIndex?: boolean;
   /** Shows up in server logs and currentOp. */
@@ -29,7 +34,8 @@ export async function connectMongo(options: MongoConnectionOptions): Promise<Con
     maxPoolSize: options.maxPoolSize ?? 10,
     minPoolSize: options.minPoolSize ?? 0,
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
-    socketTimeoutMS: options.socketTimeoutMS ?? 30_000,
+    socketTimeoutMS: options.socketTimeoutMS ?? 5_000,
+    connectTimeoutMS: options.connectTimeoutMS ?? 3_000,
     autoIndex: options.autoIndex ?? false,
     autoCreate: options.autoIndex ?? false,
     bufferCommands: false,

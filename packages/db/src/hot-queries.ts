@@ -72,6 +72,22 @@ export const hotQueries: readonly HotQuery[] = [
     example: { filter: { slug: 'laptops' }, sort: {} },
   },
   {
+    name: 'category menu',
+    collection: 'categories',
+    equality: [],
+    sort: { name: 1 },
+    index: 'name',
+    example: { filter: {}, sort: { name: 1 } },
+  },
+  {
+    name: 'brand listing by popularity',
+    collection: 'products',
+    equality: ['brand'],
+    sort: { popularity: -1, _id: 1 },
+    index: 'brand_popularity',
+    example: { filter: { brand: 'Nordvik' }, sort: { popularity: -1, _id: 1 } },
+  },
+  {
     name: 'stock rows of a product',
     collection: 'stock',
     equality: ['productId'],

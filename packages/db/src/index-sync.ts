@@ -42,6 +42,14 @@ export async function checkIndexes(models: readonly AnyModel[]): Promise<IndexDr
   return drift;
 }
 
+/** Creates the declared indexes that are missing; never drops anything (used by start and seed). */
+export async function ensureIndexes(models: readonly AnyModel[]): Promise<void> {
+  for (const model of models) {
+    await model.createCollection().catch(() => {});
+    await model.createIndexes();
+  }
+}
+
 /** Creates missing indexes and drops undeclared ones so the server matches the declarations. */
 export async function applyIndexes(models: readonly AnyModel[]): Promise<void> {
   for (const model of models) {

@@ -35,7 +35,7 @@ export interface ResolveMongoOptions {
  * 1. `MONGODB_URI` when set (never second-guessed: if it is down, callers fail loudly);
  * 2. a server already listening on the default port 27017;
  * 3. `mongodb-memory-server` when it can obtain a real `mongod` (cached binary or download);
- * 4. the mongo-java-server stand-in (docs/decisions/0003-mongodb-stand-in.md).
+ * 4. the mongo-java-server stand-in (docs/decisions/0002-mongodb-stand-in.md).
  */
 export async function resolveMongo(options: ResolveMongoOptions = {}): Promise<ResolvedMongo> {
   const env = options.env ?? process.env;

@@ -97,7 +97,16 @@ export function openApiDocument(info: OpenApiInfo, routes: readonly AnyApiRoute[
     const path = toOpenApiPath(route.path);
     paths[path] ??= {};
     const responses: Record<string, unknown> = {};
-    for (const [status, description] of Object.entries(route.responses)) {
+    const generic: Record<number, string> = {
+      429: 'Rate limit exceeded (see RateLimit headers)',
+      503: 'A dependency is unavailable or slow; retry after Retry-After',
+    };
+    if (route.schemas.body) {
+      generic[400] = 'Invalid input';
+      generic[413] = 'Body over the size limit';
+      generic[415] = 'Body is not application/json';
+    }
+    for (const [status, description] of Object.entries({ ...generic, ...route.responses })) {
       responses[status] =
         Number(status) >= 400
           ? { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }

@@ -24,7 +24,7 @@ export function createAuth(secret: string): Auth {
   const key = new TextEncoder().encode(secret);
 
   async function verify(token: string): Promise<AuthUser> {
-    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER });
+    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, requiredClaims: ['exp', 'sub'] });
     const role = payload.role;
     if (typeof payload.sub !== 'string' || !ROLES.includes(role as Role)) throw new Error('bad claims');
     return { id: payload.sub, role: role as Role };

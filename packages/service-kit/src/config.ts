@@ -20,6 +20,8 @@ export const baseConfigFields = {
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -').default('shop'),
   MONGODB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  MONGODB_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
   CACHE_PREFIX: z
     .string()
@@ -33,12 +35,18 @@ export const baseConfigFields = {
 };
 
 /** Use as `.transform(withSecrets)`: a real JWT_SECRET in production, the dev default elsewhere. */
-export function withSecrets<T extends { JWT_SECRET?: string | undefined; NODE_ENV: string }>(
+export function withSecrets<T extends { JWT_SECRET?: string | undefined; NODE_ENV: string; HOST?: string }>(
   env: T,
   ctx: z.RefinementCtx,
 ): Omit<T, 'JWT_SECRET'> & { JWT_SECRET: string } {
   if (!env.JWT_SECRET && env.NODE_ENV === 'production') {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    return z.NEVER;
+  }
+  // The dev secret is public (it is in this repository): only a loopback-bound process may use it.
+  const host = (env as { HOST?: string }).HOST ?? '127.0.0.1';
+  if (!env.JWT_SECRET && !/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(host)) {
+    ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: `is required when HOST=${host} is not a loopback address` });
     return z.NEVER;
   }
   return { ...env, JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET };

@@ -6,6 +6,7 @@ import { healthRouter, type HealthCheck } from './health.ts';
 import { rejectHostileKeys } from './hostile-keys.ts';
 import { httpLogger } from './http-logger.ts';
 import type { Logger } from './logger.ts';
+import { requestDeadline } from './request-deadline.ts';
 import { requestId } from './request-id.ts';
 
 export interface ServiceAppOptions {
@@ -23,6 +24,8 @@ export interface ServiceAppOptions {
   onCatastrophic?: () => void;
   /** JSON body limit. Default 500 kb. */
   bodyLimit?: string;
+  /** A request without a response after this long gets 503 DEPENDENCY_TIMEOUT. Default 8 000 ms. */
+  requestDeadlineMs?: number;
 }
 
 /**
@@ -46,6 +49,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(health);
   app.use(options.prefix, health);
 
+  app.use(requestDeadline(options.requestDeadlineMs ?? 8_000));
   for (const middleware of options.beforeRoutes ?? []) app.use(middleware);
   app.use(express.json({ limit: options.bodyLimit ?? '500kb', strict: true }));
   app.use(rejectHostileKeys());

@@ -14,6 +14,7 @@ interface HttpishError {
   message?: string;
 }
 
+/** Driver errors that mean "the database is not answering", not "your request is wrong". */
 const MONGO_UNAVAILABLE = new Set([
   'MongoServerSelectionError',
   'MongooseServerSelectionError',
@@ -22,6 +23,14 @@ const MONGO_UNAVAILABLE = new Set([
   'MongoNotConnectedError',
   'MongoTopologyClosedError',
   'MongoPoolClearedError',
+  'PoolClearedError',
+  'PoolClearedOnNetworkError',
+  'MongoPoolClosedError',
+  'MongoWaitQueueTimeoutError',
+  'WaitQueueTimeoutError',
+  'MongoServerClosedError',
+  'MongoClientClosedError',
+  'MongoOperationTimeoutError',
 ]);
 
 const BODY_PARSER: Record<string, [number, string, string]> = {

@@ -27,6 +27,7 @@ export interface ListenOptions {
 
 export async function listen(app: Express, options: ListenOptions): Promise<RunningHttpServer> {
   let stopping = false;
+  let stopped: Promise<void> | undefined;
   const server = http.createServer(app);
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   server.headersTimeout = server.keepAliveTimeout + 1_000;
@@ -54,19 +55,23 @@ export async function listen(app: Express, options: ListenOptions): Promise<Runn
     get stopping() {
       return stopping;
     },
-    async stop(timeoutMs) {
-      if (stopping) return;
-      stopping = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
-      server.closeIdleConnections();
-      const forced = setTimeout(() => {
-        options.logger.warn('shutdown timeout: closing remaining connections');
-        server.closeAllConnections();
-      }, timeoutMs);
-      forced.unref();
-      await closed;
-      clearTimeout(forced);
+    stop(timeoutMs) {
+      stopped ??= stopServer(timeoutMs);
+      return stopped;
     },
   };
+
+  async function stopServer(timeoutMs: number): Promise<void> {
+    stopping = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
+    server.closeIdleConnections();
+    const forced = setTimeout(() => {
+      options.logger.warn('shutdown timeout: closing remaining connections');
+      server.closeAllConnections();
+    }, timeoutMs);
+    forced.unref();
+    await closed;
+    clearTimeout(forced);
+  }
 }

@@ -11,4 +11,5 @@ export { healthRouter, type HealthCheck, type DependencyStatus } from './health.
 export { listen, type RunningHttpServer } from './http-server.ts';
 export { installProcessHandlers, signalReady } from './process-handlers.ts';
 export { createServiceApp, type ServiceAppOptions } from './create-app.ts';
+export { requestDeadline } from './request-deadline.ts';
 export { apiRoute, mountRoutes, openApiDocument, type ApiRoute, type AnyApiRoute, type HttpMethod } from './api-routes.ts';

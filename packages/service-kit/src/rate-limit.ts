@@ -63,7 +63,7 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
     legacyHeaders: false,
     passOnStoreError: true,
     store,
-    skip: (req) => req.path.endsWith('/health') || req.path.endsWith('/health/ready') || req.path === '/metrics',
+    // Health and metrics routes are mounted before the limiter; nothing else is exempt.
     handler: (_req, _res, _next, opts) => {
       throw new AppError('RATE_LIMITED', 'Too many requests, slow down', opts.statusCode);
     },

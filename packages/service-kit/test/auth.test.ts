@@ -136,3 +136,18 @@ describe('requireAuth', () => {
     expect(res.body).toEqual({ user: null });
   });
 });
+
+describe('token lifetime', () => {
+  it('when a correctly signed admin token has no exp claim, then it is refused', async () => {
+    const key = new TextEncoder().encode(SECRET);
+    const forever = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuer('perf-shop').sign(key);
+    await expect(createAuth(SECRET).verify(forever)).rejects.toThrow();
+    const bounded = await new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setIssuer('perf-shop')
+      .setExpirationTime('1h')
+      .sign(key);
+    await expect(createAuth(SECRET).verify(bounded)).resolves.toEqual({ id: 'u', role: 'admin' });
+  });
+});

@@ -24,6 +24,9 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       MONGODB_DB: 'shop',
       MONGODB_POOL_SIZE: 10,
+      MONGODB_SOCKET_TIMEOUT_MS: 5_000,
+      REQUEST_DEADLINE_MS: 8_000,
+      CACHE_PREFIX: 'cache:',
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_COMMAND_TIMEOUT_MS: 250,
       JWT_SECRET: DEV_JWT_SECRET,
@@ -95,5 +98,11 @@ describe('loadConfig', () => {
     expect(configError({ PORT: 'http' })).toContain('PORT:');
     expect(configError({ PORT: '70000' })).toContain('PORT:');
     expect(loadConfig(schema, { PORT: '0' }).PORT).toBe(0);
+  });
+
+  it('when the host is not loopback and no JWT_SECRET is set, then loading throws (the dev secret is public)', () => {
+    expect(configError({ HOST: '0.0.0.0' })).toContain('JWT_SECRET:');
+    expect(loadConfig(schema, { HOST: '0.0.0.0', JWT_SECRET: 'x'.repeat(32) }).HOST).toBe('0.0.0.0');
+    expect(loadConfig(schema, { HOST: 'localhost' }).JWT_SECRET).toBe(DEV_JWT_SECRET);
   });
 });

@@ -38,6 +38,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     uri: config.MONGODB_URI ?? DEFAULT_MONGODB_URI,
     dbName: config.MONGODB_DB,
     maxPoolSize: config.MONGODB_POOL_SIZE,
+    socketTimeoutMS: config.MONGODB_SOCKET_TIMEOUT_MS,
     appName: 'catalog',
   });
   const redis = createRedis({
@@ -70,9 +71,19 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
       }),
     ],
     routes: catalogRouter(store, createAuth(config.JWT_SECRET), cache),
+    requestDeadlineMs: config.REQUEST_DEADLINE_MS,
+    // A catastrophic error leaves the process unfit to serve: stop gracefully, PM2 replaces it.
+    onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),
   });
 
-  const http = await listen(app, { port: config.CATALOG_PORT, host: config.HOST, logger });
+  let http: Awaited<ReturnType<typeof listen>>;
+  try {
+    http = await listen(app, { port: config.CATALOG_PORT, host: config.HOST, logger });
+  } catch (error) {
+    await cache.close();
+    await Promise.allSettled([connection.close(), redis.quit().catch(() => redis.disconnect())]);
+    throw error;
+  }
   logger.info({ port: http.port, pid: process.pid }, 'catalog listening');
 
   return {

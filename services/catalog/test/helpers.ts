@@ -20,8 +20,8 @@ export interface CatalogUnderTest {
  * Starts the real catalog service on port 0 against the test run's MongoDB and Redis, in a
  * database of its own (dropped at stop) with the declared indexes applied.
  */
-export async function startCatalogForTest(env: NodeJS.ProcessEnv = {}): Promise<CatalogUnderTest> {
-  const uri = process.env.MONGODB_URI;
+export async function startCatalogForTest(env: NodeJS.ProcessEnv = {}, mongoUri?: string): Promise<CatalogUnderTest> {
+  const uri = mongoUri ?? process.env.MONGODB_URI;
   if (!uri) throw new Error('MONGODB_URI is not set: run the tests through jest (global setup resolves it)');
   const dbName = `test_catalog_${randomBytes(4).toString('hex')}`;
   const connection = await connectMongo({ uri, dbName, maxPoolSize: 4 });

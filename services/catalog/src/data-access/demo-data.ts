@@ -586,7 +586,7 @@ function generateProduct(seed: number, index: number): { product: DemoProduct; s
 
 /**
  * Generate a deterministic demo catalog. Product numbering starts at 1
- * (e.g. `LAP-000001`); product i depends only on (seed, i), so the result for
+ * (e.g. `LAP-000013` for the first laptop; numbers run across all categories); product i depends only on (seed, i), so the result for
  * N products is a prefix of the result for any M > N.
  */
 export function generateDemoCatalog(options: { products: number; seed?: number }): DemoCatalog {

@@ -17,7 +17,7 @@ const SUMMARY_PROJECTION = {
 } as const;
 
 /** Each sort matches an index in packages/db (products schema); `_id` makes the order total. */
-const SORTS: Record<ProductSort, Record<string, SortOrder>> = {
+export const SORTS: Record<ProductSort, Record<string, SortOrder>> = {
   popularity: { popularity: -1, _id: 1 },
   price: { priceCents: 1, _id: 1 },
   '-price': { priceCents: -1, _id: -1 },
@@ -75,7 +75,9 @@ export function productRepository({ Product }: ShopModels): CatalogStore['produc
       return rows.map(toSummary);
     },
     async count(filter) {
-      return Product.countDocuments(toQuery(filter));
+      const query = toQuery(filter);
+      // An unfiltered count comes from collection metadata instead of scanning every product.
+      return Object.keys(query).length === 0 ? Product.estimatedDocumentCount() : Product.countDocuments(query);
     },
     async findById(id) {
       const row = await Product.findById(new Types.ObjectId(id)).lean<ProductDoc>();
@@ -108,7 +110,7 @@ export function productRepository({ Product }: ShopModels): CatalogStore['produc
         { $inc: { stockTotal: delta } },
         { returnDocument: 'after', projection: { stockTotal: 1 } },
       ).lean<Pick<ProductDoc, 'stockTotal'>>();
-      return row?.stockTotal ?? 0;
+      return row ? row.stockTotal : null;
     },
   };
 }

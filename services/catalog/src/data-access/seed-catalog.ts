@@ -18,8 +18,9 @@ export interface SeedResult {
 }
 
 /**
- * Writes the deterministic demo catalog with upserts keyed by slug, sku and
- * (product, warehouse): running it twice leaves the same data, and a larger N only adds.
+ * Writes the deterministic demo catalog, inserting only what is missing (keyed by slug, sku and
+ * product+warehouse): running it again changes nothing, a larger N only adds, and edits made
+ * since (prices, stock) are kept. Each product's stockTotal is then recomputed from its rows.
  */
 export async function seedCatalog(models: ShopModels, options: SeedOptions): Promise<SeedResult> {
   const catalog = generateDemoCatalog({ products: options.products, seed: options.seed });
@@ -29,7 +30,7 @@ export async function seedCatalog(models: ShopModels, options: SeedOptions): Pro
     catalog.categories.map((category) => ({
       updateOne: {
         filter: { slug: category.slug },
-        update: { $set: { name: category.name }, $setOnInsert: { parentId: null } },
+        update: { $setOnInsert: { name: category.name, parentId: null } },
         upsert: true,
       },
     })),
@@ -49,16 +50,13 @@ export async function seedCatalog(models: ShopModels, options: SeedOptions): Pro
   for (let start = 0; start < catalog.products.length; start += batchSize) {
     const batch = catalog.products.slice(start, start + batchSize);
     await models.Product.bulkWrite(
-      batch.map(({ categorySlug, ...product }) => {
-        const stockTotal = (stockBySku.get(product.sku) ?? []).reduce((sum, row) => sum + row.quantity, 0);
-        return {
-          updateOne: {
-            filter: { sku: product.sku },
-            update: { $set: { ...product, categoryId: categoryIds.get(categorySlug), stockTotal } },
-            upsert: true,
-          },
-        };
-      }),
+      batch.map(({ categorySlug, sku, ...product }) => ({
+        updateOne: {
+          filter: { sku },
+          update: { $setOnInsert: { ...product, categoryId: categoryIds.get(categorySlug), stockTotal: 0 } },
+          upsert: true,
+        },
+      })),
       { ordered: false },
     );
     const idRows = await models.Product.find({ sku: { $in: batch.map((p) => p.sku) } }, { sku: 1 }).lean<
@@ -68,14 +66,30 @@ export async function seedCatalog(models: ShopModels, options: SeedOptions): Pro
       (stockBySku.get(row.sku) ?? []).map((stock) => ({
         updateOne: {
           filter: { productId: row._id, warehouse: stock.warehouse },
-          update: { $set: { quantity: stock.quantity } },
+          update: { $setOnInsert: { quantity: stock.quantity } },
           upsert: true,
         },
       })),
     );
     if (stockOps.length > 0) await models.Stock.bulkWrite(stockOps, { ordered: false });
     stockRows += stockOps.length;
+    await recomputeStockTotals(models, idRows.map((row) => row._id));
     options.onProgress?.(Math.min(start + batchSize, catalog.products.length), catalog.products.length);
   }
   return { categories: catalog.categories.length, products: catalog.products.length, stockRows };
+}
+
+/** Sets each product's stockTotal to the sum of its stock rows (0 when it has none). */
+export async function recomputeStockTotals(models: ShopModels, productIds: Types.ObjectId[]): Promise<void> {
+  const sums = await models.Stock.aggregate<{ _id: Types.ObjectId; total: number }>([
+    { $match: { productId: { $in: productIds } } },
+    { $group: { _id: '$productId', total: { $sum: '$quantity' } } },
+  ]);
+  const totals = new Map(sums.map((row) => [row._id.toHexString(), row.total]));
+  await models.Product.bulkWrite(
+    productIds.map((id) => ({
+      updateOne: { filter: { _id: id }, update: { $set: { stockTotal: totals.get(id.toHexString()) ?? 0 } } },
+    })),
+    { ordered: false },
+  );
 }

@@ -25,8 +25,8 @@ export interface CatalogStore {
     create(input: NewProduct): Promise<Product>;
     update(id: string, changes: ProductChanges): Promise<Product | null>;
     delete(id: string): Promise<boolean>;
-    /** Adds `delta` to the product's stockTotal; returns the new total. */
-    addToStockTotal(id: string, delta: number): Promise<number>;
+    /** Adds `delta` to the product's stockTotal; returns the new total, or null if the product is gone. */
+    addToStockTotal(id: string, delta: number): Promise<number | null>;
   };
   stock: {
     listForProduct(productId: string): Promise<StockLevel[]>;

@@ -74,16 +74,23 @@ export async function updateProduct(
   const { category, ...rest } = input;
   const changes: ProductChanges = { ...rest };
   if (category !== undefined) changes.categoryId = await resolveCategoryId(store, category);
-  const found = await store.products.update(id, changes);
-  if (!found) throw notFound('Product');
-  await invalidate([productTag(id), PRODUCT_LISTS]);
-  return found;
+  // Invalidate even when the write throws: a timed-out write may still have been applied.
+  try {
+    const found = await store.products.update(id, changes);
+    if (!found) throw notFound('Product');
+    return found;
+  } finally {
+    await invalidate([productTag(id), PRODUCT_LISTS]);
+  }
 }
 
 /** Deletes the product and its stock rows. */
 export async function deleteProduct(store: CatalogStore, id: string, invalidate: InvalidateTags): Promise<void> {
-  const deleted = await store.products.delete(id);
-  if (!deleted) throw notFound('Product');
-  await store.stock.deleteForProduct(id);
-  await invalidate([productTag(id), stockTag(id), PRODUCT_LISTS]);
+  try {
+    const deleted = await store.products.delete(id);
+    if (!deleted) throw notFound('Product');
+    await store.stock.deleteForProduct(id);
+  } finally {
+    await invalidate([productTag(id), stockTag(id), PRODUCT_LISTS]);
+  }
 }

@@ -25,10 +25,27 @@ export async function setStock(
 ): Promise<StockLevel> {
   const product = await store.products.findById(productId);
   if (!product) throw notFound('Product');
-  const { previous, level } = await store.stock.set(productId, warehouse, quantity);
-  if (quantity === previous) return level;
-  const totalAfter = await store.products.addToStockTotal(productId, quantity - previous);
-  const crossedZero = totalAfter > 0 !== totalAfter - (quantity - previous) > 0;
-  await invalidate([productTag(productId), stockTag(productId), ...(crossedZero ? [PRODUCT_LISTS] : [])]);
-  return level;
+  let crossedZero = true;
+  try {
+    const { previous, level } = await store.stock.set(productId, warehouse, quantity);
+    if (quantity === previous) return level;
+    let totalAfter: number | null;
+    try {
+      totalAfter = await store.products.addToStockTotal(productId, quantity - previous);
+    } catch (error) {
+      // Undo the row so a retry sees the old quantity and applies the whole delta again.
+      await store.stock.set(productId, warehouse, previous).catch(() => {});
+      throw error;
+    }
+    if (totalAfter === null) {
+      // The product was deleted while we wrote: drop the rows we may have orphaned.
+      await store.stock.deleteForProduct(productId);
+      throw notFound('Product');
+    }
+    crossedZero = totalAfter > 0 !== totalAfter - (quantity - previous) > 0;
+    return level;
+  } finally {
+    // Also after a failure: a timed-out write may still have been applied.
+    await invalidate([productTag(productId), stockTag(productId), ...(crossedZero ? [PRODUCT_LISTS] : [])]);
+  }
 }

@@ -18,9 +18,9 @@ export const categoryIndexes: readonly IndexDefinition<CategoryDoc>[] = [
     serves: 'GET /categories/:slug — findOne({ slug }); also rejects duplicate slugs',
   },
   {
-    name: 'parent_name',
-    key: { parentId: 1, name: 1 },
-    serves: 'GET /categories?parent= — find({ parentId }).sort({ name: 1 }) (category tree)',
+    name: 'name',
+    key: { name: 1 },
+    serves: 'GET /categories — find({}).sort({ name: 1 }) (the storefront menu)',
   },
 ];
 

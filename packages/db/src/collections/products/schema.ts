@@ -45,6 +45,21 @@ export const productIndexes: readonly IndexDefinition<ProductDoc>[] = [
     serves: 'GET /products?category=&minPrice=&maxPrice=&sort=price — range on price within a category, sorted by price',
   },
   {
+    name: 'category_created',
+    key: { categoryId: 1, createdAt: -1, _id: -1 },
+    serves: 'GET /products?category=&sort=newest — find({ categoryId }).sort({ createdAt: -1, _id: -1 })',
+  },
+  {
+    name: 'brand_created',
+    key: { brand: 1, createdAt: -1, _id: -1 },
+    serves: 'GET /products?brand=&sort=newest — find({ brand }).sort({ createdAt: -1, _id: -1 })',
+  },
+  {
+    name: 'brand_popularity',
+    key: { brand: 1, popularity: -1, _id: 1 },
+    serves: 'GET /products?brand= — find({ brand }).sort({ popularity: -1, _id: 1 }) (default sort within a brand)',
+  },
+  {
     name: 'brand_price',
     key: { brand: 1, priceCents: 1, _id: 1 },
     serves: 'GET /products?brand=&sort=price — find({ brand, priceCents range }).sort({ priceCents: 1 })',

@@ -174,7 +174,14 @@ export function catalogRoutes(store: CatalogStore, cache: Cache): AnyApiRoute[] 
       tags: ['products'],
       roles: ['admin'],
       schemas: { params: idParams, body: updateProductBody },
-      responses: { 200: 'Updated', 400: BAD_INPUT, ...ADMIN_ONLY, 404: 'No such product', 409: 'SKU already used' },
+      responses: {
+        200: 'Updated',
+        400: BAD_INPUT,
+        ...ADMIN_ONLY,
+        404: 'No such product',
+        409: 'SKU already used',
+        422: 'Unknown category',
+      },
       handler: async ({ params, body }, _req, res) => {
         res.json(await updateProduct(store, params.id, body, invalidate));
       },

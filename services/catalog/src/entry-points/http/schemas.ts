@@ -13,7 +13,10 @@ const money = z.number().int('must be whole cents').min(0).max(100_000_000);
 const attributeKey = z.string().min(1).max(40).regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an identifier');
 const attributeValue = z.union([z.string().max(200), z.number().finite(), z.boolean()]);
 const image = z.strictObject({
-  url: z.string().max(500).regex(/^(https:\/\/|\/)[^\s]*$/, 'must be an https URL or a site path'),
+  url: z
+    .string()
+    .max(500)
+    .regex(/^(https:\/\/[^\s/]+\/?[^\s]*|\/(?!\/)[^\s]*)$/, 'must be an https URL or a site path starting with one "/"'),
   alt: z.string().max(200).default(''),
 });
 const queryInt = (name: string) =>
