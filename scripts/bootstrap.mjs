@@ -38,7 +38,8 @@ if (!version.startsWith('v24.')) {
 // 2. system packages, only when missing and only where we may install them
 const wanted = [];
 if (!has('redis-server')) wanted.push('redis-server');
-if (!has('java')) wanted.push('default-jre-headless');
+// Building the stand-in jar needs a compiler (javac): a JRE, which is all `maven` pulls in, is not enough.
+if (!has('javac')) wanted.push('default-jdk-headless');
 if (!has('mvn')) wanted.push('maven');
 if (wanted.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -1,14 +1,76 @@
 // npm start: brings the stack up on embedded defaults with demo data.
 // At this stage: MongoDB (found or stand-in) + Redis (found, started, or absent with a warning)
 // + the catalog service on http://127.0.0.1:3001. Ctrl-C stops what this started.
+//
+// The servers this command starts (stand-in, redis-server) run in their own process groups, so a
+// terminal's Ctrl-C reaches only this process: it stops the catalog first (in-flight requests
+// finish against a live database), then those servers. They are stopped too when startup fails or
+// this process exits any other way; servers that were found running are left alone.
 import { seedCatalog } from '@shop/catalog/seed';
-import { startServer } from '@shop/catalog/server';
+import { startServer, type CatalogServer } from '@shop/catalog/server';
 import { applyIndexes, connectMongo, shopModels } from '@shop/db';
 import { hasRedisServer, isListening, startRedisServer, type StartedRedis } from './lib/redis-server.ts';
 import { localMongo } from './lib/local-mongo.ts';
 
 const SEED_PRODUCTS = Number(process.env.SEED_PRODUCTS ?? 10_000);
+
+/** Stops for the servers this command started, in start order (run in reverse). */
 const stops: (() => Promise<void>)[] = [];
+let catalog: CatalogServer | undefined;
+/** The server start in progress, so a shutdown during startup also stops what it is bringing up. */
+let starting: Promise<unknown> = Promise.resolve();
+let stopping = false;
+
+function stopStartedServers(): Promise<unknown> {
+  return Promise.allSettled(stops.splice(0).reverse().map((stop) => stop()));
+}
+
+// Last resort, whatever ends this process (process.exit anywhere, a crash): the stops send their
+// SIGTERM synchronously, so even this synchronous handler does not leave the servers behind.
+process.on('exit', () => {
+  void stopStartedServers();
+});
+
+/** Catalog first, then the servers this command started; exits with `code`. */
+function shutdown(reason: string, code: number): void {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${reason}: stopping…`);
+  // The catalog drains for up to its SHUTDOWN_TIMEOUT_MS; past that (and some slack) stop the rest anyway.
+  const deadlineMs = (catalog?.config.SHUTDOWN_TIMEOUT_MS ?? 10_000) + 15_000;
+  setTimeout(() => {
+    console.error(`[start] shutdown took longer than ${deadlineMs / 1000} s; stopping the servers anyway`);
+    void stopStartedServers().finally(() => process.exit(1));
+  }, deadlineMs).unref();
+  const stopCatalog = catalog ? catalog.stop().then(() => console.log('[start] catalog stopped')) : Promise.resolve();
+  stopCatalog
+    .catch((error: unknown) => console.error('[start] catalog stop failed:', error))
+    .then(() => starting.catch(() => {}))
+    .then(() => stopStartedServers())
+    .then(() => {
+      console.log('[start] stopped');
+      process.exit(code);
+    });
+}
+
+// From the very start: a Ctrl-C during seeding must still stop what was started. `on`, not `once`:
+// with a terminal, SIGINT arrives twice (npm forwards the one it got), and the second must not kill
+// this process half-way through its shutdown.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal, 0));
+process.on('uncaughtException', (error) => {
+  console.error('[start] uncaught exception:', error);
+  shutdown('uncaughtException', 1);
+});
+process.on('unhandledRejection', (reason) => {
+  console.error('[start] unhandled promise rejection:', reason);
+  shutdown('unhandledRejection', 1);
+});
+
+/** Tracks a server start so that `shutdown` waits for it (and then stops that server too). */
+function track<T>(start: Promise<T>): Promise<T> {
+  starting = start;
+  return start;
+}
 
 async function ensureRedis(): Promise<void> {
   const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -23,7 +85,7 @@ async function ensureRedis(): Promise<void> {
     );
     return;
   }
-  const redis: StartedRedis = await startRedisServer(6379);
+  const redis: StartedRedis = await startRedisServer(6379, { detached: true });
   stops.push(() => redis.stop());
   console.log(`[redis] started redis-server at ${redis.url}`);
 }
@@ -55,29 +117,38 @@ async function ensureDemoData(uri: string, dbName: string): Promise<void> {
   }
 }
 
-const mongo = await localMongo();
-stops.push(() => mongo.stop());
-await ensureRedis();
-const dbName = process.env.MONGODB_DB ?? 'shop';
-await ensureDemoData(mongo.uri, dbName);
+async function main(): Promise<void> {
+  const mongo = await track(
+    localMongo({ detach: true }).then((resolved) => {
+      stops.push(() => resolved.stop());
+      return resolved;
+    }),
+  );
+  if (stopping) return;
+  await track(ensureRedis());
+  if (stopping) return;
+  const dbName = process.env.MONGODB_DB ?? 'shop';
+  await ensureDemoData(mongo.uri, dbName);
+  if (stopping) return;
 
-const catalog = await startServer({ MONGODB_URI: mongo.uri });
-console.log(`
+  catalog = await startServer({ MONGODB_URI: mongo.uri });
+  if (stopping) {
+    await catalog.stop();
+    return;
+  }
+  console.log(`
   catalog  http://127.0.0.1:${catalog.port}/api/catalog/products
   health   http://127.0.0.1:${catalog.port}/health/ready
   openapi  http://127.0.0.1:${catalog.port}/api/catalog/openapi.json
   running on Node ${process.version}; Ctrl-C stops everything this command started
 `);
+}
 
-let stopping = false;
-const shutdown = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${signal}: stopping…`);
-  catalog
-    .stop()
-    .then(() => Promise.allSettled(stops.reverse().map((stop) => stop())))
-    .then(() => process.exit(0), () => process.exit(1));
-};
-process.once('SIGINT', () => shutdown('SIGINT'));
-process.once('SIGTERM', () => shutdown('SIGTERM'));
+try {
+  await main();
+} catch (error) {
+  if (!stopping) {
+    console.error('[start] startup failed:', error);
+    shutdown('startup failure', 1);
+  }
+}

@@ -33,34 +33,59 @@ export function hasRedisServer(): boolean {
 export interface StartedRedis {
   url: string;
   port: number;
+  pid: number;
+  /**
+   * Stops the server (SIGTERM, then SIGKILL after 5 s). The SIGTERM is sent synchronously, so
+   * calling it from a process 'exit' handler still stops the server.
+   */
   stop(): Promise<void>;
 }
 
-/** Starts a throwaway redis-server (no persistence) on `port`. */
+/**
+ * Starts a throwaway redis-server (no persistence) on `port`. `detached` puts it in its own
+ * process group, so a terminal's Ctrl-C reaches only this process, which stops it when it chooses;
+ * it also stops holding this process open (call `stop()` to end it).
+ */
 export async function startRedisServer(port: number, options: { detached?: boolean } = {}): Promise<StartedRedis> {
   if (!hasRedisServer()) {
     throw new Error('redis-server is not installed (Debian package redis-server; `npm test` installs it when run as root)');
+  }
+  if (await isListening('127.0.0.1', port)) {
+    throw new Error(`cannot start redis-server on 127.0.0.1:${port}: another process already listens there`);
   }
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
     { stdio: 'ignore', detached: options.detached ?? false },
   );
+  let spawnError: Error | undefined;
+  child.on('error', (error) => {
+    spawnError = error;
+  });
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
   const deadline = Date.now() + 10_000;
   while (!(await isListening('127.0.0.1', port, 200))) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('redis-server did not start within 10 s');
+    if (spawnError) throw new Error(`cannot run redis-server: ${spawnError.message}`);
+    if (exited()) throw new Error(`redis-server on port ${port} exited with ${child.exitCode ?? child.signalCode}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('redis-server did not start within 10 s');
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  if (exited()) throw new Error(`redis-server on port ${port} exited right after starting (is another server there?)`);
   if (options.detached) child.unref();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
+    pid: child.pid ?? -1,
+    stop() {
+      if (exited()) return Promise.resolve();
+      const done = once(child, 'exit');
       child.kill('SIGTERM');
-      await exited;
+      child.ref();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      return done.then(() => clearTimeout(timer));
     },
   };
 }

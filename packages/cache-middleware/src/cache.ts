@@ -70,9 +70,10 @@ export function createCache(options: CacheOptions = {}): Cache {
   const l2: CacheLayer | null =
     options.l2 !== undefined ? options.l2 : options.redis ? createRedisLayer({ redis: options.redis, prefix, now }) : null;
   const locks: Locks | null = options.redis ? createRedisLocks(options.redis, prefix) : null;
-  // A stalled Redis would cost every request a command timeout: after 3 failures in a row,
-  // reads, writes and locks skip L2 for 5 s (invalidations still try, and queue on failure).
-  const breaker = createBreaker(3, 5_000, now);
+  // A stalled Redis would cost every request a command timeout: after a failure, reads, writes
+  // and locks skip L2 for 2 s, then one call probes; Redis reporting ready closes it at once.
+  // (Invalidations always try, and queue on failure.)
+  const breaker = createBreaker(1, 2_000, now);
   const l2Failed = (error: unknown, context: string): void => {
     breaker.failure();
     metrics.l2Error();
@@ -125,7 +126,10 @@ export function createCache(options: CacheOptions = {}): Cache {
       report(error, 'replay invalidations');
     }
   };
-  options.redis?.on('ready', () => void replayPending());
+  options.redis?.on('ready', () => {
+    breaker.reset();
+    void replayPending();
+  });
 
   const invalidate = async (message: InvalidationMessage): Promise<void> => {
     await applyLocally(message);
@@ -303,8 +307,9 @@ export function createCache(options: CacheOptions = {}): Cache {
     },
     async set(key, value, opts) {
       checkNames('key', [key]);
-      const at = now();
-      await store(key, makeEntry(value, tagsOf(value, opts), lifetimes(opts as EntryOptions<never>), at), at);
+      // An explicit write is the newest value by definition: no earlier invalidation refuses it.
+      const entry = makeEntry(value, tagsOf(value, opts), lifetimes(opts as EntryOptions<never>), now());
+      await store(key, entry, Number.MAX_SAFE_INTEGER);
     },
     async invalidateTags(tags) {
       checkNames('tag', tags);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Redis } from 'ioredis';
+import { createBreaker } from '../src/breaker.ts';
 import { createCache, createRedisLayer, InvalidKeyError, LoaderError, type Cache, type CacheOptions } from '../src/index.ts';
 import { faultyLayer } from './support/faulty-layer.ts';
 import { sleep, testRedis } from './support/redis.ts';
@@ -182,7 +183,9 @@ describe('a sick L2', () => {
     await cache.invalidateTags(['t']);
     expect(loader.calls).toBe(1);
     expect(cache.counters.snapshot().l2Errors).toBeGreaterThanOrEqual(2);
-    expect(errors).toEqual(expect.arrayContaining(['l2 get', 'l2 set', 'invalidate']));
+    // After the first failure the breaker skips L2 writes instead of paying for another error.
+    expect(errors).toEqual(expect.arrayContaining(['l2 get', 'invalidate']));
+    expect(errors).not.toContain('l2 set');
   });
 
   it('when L2 is slow, then a miss costs the delay but L1 hits do not', async () => {
@@ -202,6 +205,57 @@ describe('a sick L2', () => {
     for (let i = 0; i < 60; i++) {
       const key = `k${i % 6}`;
       expect(await cache.getOrSet(key, async () => key.toUpperCase())).toBe(key.toUpperCase());
+    }
+  });
+});
+
+describe('circuit breaker', () => {
+  it('when a call fails, then calls are skipped for the cool-down, then exactly one probes', () => {
+    let clock = 0;
+    const breaker = createBreaker(1, 1_000, () => clock);
+    expect(breaker.allows()).toBe(true);
+    breaker.failure();
+    expect(breaker.allows()).toBe(false);
+    clock = 1_000;
+    expect(breaker.allows()).toBe(true);
+    expect(breaker.allows()).toBe(false);
+    breaker.failure();
+    clock = 1_500;
+    expect(breaker.allows()).toBe(false);
+    clock = 2_000;
+    expect(breaker.allows()).toBe(true);
+    breaker.success();
+    expect(breaker.allows()).toBe(true);
+    expect(breaker.allows()).toBe(true);
+  });
+
+  it('when reset (Redis ready again), then it closes at once', () => {
+    const breaker = createBreaker(1, 60_000, () => 0);
+    breaker.failure();
+    expect(breaker.allows()).toBe(false);
+    breaker.reset();
+    expect(breaker.allows()).toBe(true);
+  });
+});
+
+describe('explicit writes', () => {
+  it('when set() follows an invalidation of its tag in the same millisecond, then it is stored', async () => {
+    const frozen = () => 1_000_000;
+    const cache = track(createCache({ now: frozen, l1: { now: frozen } }));
+    await cache.set('k', 'v1', { tags: ['t'] });
+    await cache.invalidateTags(['t']);
+    await cache.set('k', 'v2', { tags: ['t'] });
+    expect(await cache.get('k')).toBe('v2');
+  });
+
+  it('when set() follows an invalidation on L2 in the same millisecond, then another worker reads it', async () => {
+    const prefix = `c-${randomUUID()}:`;
+    const writer = track(createCache({ redis, prefix }));
+    const reader = track(createCache({ redis, prefix, l1: false }));
+    for (let i = 0; i < 50; i++) {
+      await writer.invalidateTags(['same-ms']);
+      await writer.set(`w${i}`, i, { tags: ['same-ms'] });
+      expect(await reader.get(`w${i}`)).toBe(i);
     }
   });
 });
