@@ -22,10 +22,10 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
-import { createCache, httpCache } from '@shop/cache-middleware';
+import { createCache, createRedisLayer, httpCache } from '@shop/cache-middleware';
+import { createLogger, createRedis } from '@shop/service-kit';
 import compression from 'compression';
 import express, { type RequestHandler } from 'express';
-import { Redis } from 'ioredis';
 import { cliArgs, intFlag } from './lib/args.ts';
 import { ensureDirs, runDir } from './lib/paths.ts';
 import { freePort, isListening, startRedisServer, type StartedRedis } from './lib/redis-server.ts';
@@ -83,14 +83,8 @@ function summarize(samples: number[]): Summary {
 // ─────────────────────────────── server process (--serve) ───────────────────────────────
 
 async function serve(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    commandTimeout: 250,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (n) => Math.min(n * 100, 1_000),
-    disconnectTimeout: 200,
-  });
+  // The services' own fail-fast client settings (no offline queue, 250 ms command timeout).
+  const redis = createRedis({ url: redisUrl, logger: createLogger('bench-cache', 'silent'), name: 'bench-cache' });
   const redisErrors: string[] = [];
   redis.on('error', (error: Error) => redisErrors.push(error.message));
   await redis.connect();
@@ -158,12 +152,7 @@ async function serve(redisUrl: string, prefix: string): Promise<void> {
         await new Promise((resolve) => server.close(resolve));
         await Promise.all([layered.close(), l2Only.close()]);
         // Leave nothing of this run in a Redis that may be shared.
-        let cursor = '0';
-        do {
-          const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-          cursor = next;
-          if (found.length > 0) await redis.del(...found);
-        } while (cursor !== '0');
+        await createRedisLayer({ redis, prefix }).clear();
         await redis.quit().catch(() => redis.disconnect());
         answer(message.id, { stopped: true });
         process.disconnect();

@@ -17,6 +17,7 @@ import type {
   WorkerCommand,
   WorkerEvent,
 } from './fixtures/cache-worker.ts';
+import { createRedisLayer } from '../src/index.ts';
 import { sleep, testRedis } from './support/redis.ts';
 
 const WORKER = path.join(import.meta.dirname, 'fixtures', 'cache-worker.ts');
@@ -150,12 +151,7 @@ afterAll(async () => {
   a?.kill();
   b?.kill();
   if (redis) {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (found.length > 0) await redis.del(...found);
-    } while (cursor !== '0');
+    await createRedisLayer({ redis, prefix }).clear();
     await redis.quit();
   }
   expect(codes).toEqual([0, 0]);
