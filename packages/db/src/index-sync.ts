@@ -1,6 +1,8 @@
 import type { Model } from 'mongoose';
 import { categoryIndexes } from './collections/categories/schema.ts';
 import { productIndexes } from './collections/products/schema.ts';
+import { idempotencyIndexes } from './collections/idempotency/schema.ts';
+import { orderIndexes } from './collections/orders/schema.ts';
 import { stockIndexes } from './collections/stock/schema.ts';
 import type { IndexDefinition } from './index-definition.ts';
 
@@ -9,6 +11,8 @@ export const declaredIndexes: Record<string, readonly IndexDefinition<unknown>[]
   categories: categoryIndexes as readonly IndexDefinition<unknown>[],
   products: productIndexes as readonly IndexDefinition<unknown>[],
   stock: stockIndexes as readonly IndexDefinition<unknown>[],
+  orders: orderIndexes as readonly IndexDefinition<unknown>[],
+  idempotency_keys: idempotencyIndexes as readonly IndexDefinition<unknown>[],
 };
 
 export interface IndexDrift {

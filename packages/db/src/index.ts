@@ -7,5 +7,7 @@ export { indexFits, servingIndex, type QueryShape } from './index-fit.ts';
 export type { IndexDefinition } from './index-definition.ts';
 export type { CategoryDoc } from './collections/categories/schema.ts';
 export type { ProductDoc, ProductImage } from './collections/products/schema.ts';
-export type { StockDoc } from './collections/stock/schema.ts';
+export type { StockDoc, StockHold } from './collections/stock/schema.ts';
+export { ORDER_STATUSES, PAYMENT_STATUSES, type OrderDoc, type OrderLine, type OrderStatus, type PaymentStatus } from './collections/orders/schema.ts';
+export type { IdempotencyDoc } from './collections/idempotency/schema.ts';
 export { hotQueries, type HotQuery } from './hot-queries.ts';

@@ -1,5 +1,7 @@
 import type { Connection, Model, Schema } from 'mongoose';
 import { categorySchema, type CategoryDoc } from './collections/categories/schema.ts';
+import { idempotencySchema, type IdempotencyDoc } from './collections/idempotency/schema.ts';
+import { orderSchema, type OrderDoc } from './collections/orders/schema.ts';
 import { productSchema, type ProductDoc } from './collections/products/schema.ts';
 import { stockSchema, type StockDoc } from './collections/stock/schema.ts';
 
@@ -7,6 +9,8 @@ export interface ShopModels {
   Category: Model<CategoryDoc>;
   Product: Model<ProductDoc>;
   Stock: Model<StockDoc>;
+  Order: Model<OrderDoc>;
+  Idempotency: Model<IdempotencyDoc>;
 }
 
 function modelOn<TDoc>(connection: Connection, name: string, schema: Schema<TDoc>): Model<TDoc> {
@@ -19,5 +23,7 @@ export function shopModels(connection: Connection): ShopModels {
     Category: modelOn(connection, 'Category', categorySchema),
     Product: modelOn(connection, 'Product', productSchema),
     Stock: modelOn(connection, 'Stock', stockSchema),
+    Order: modelOn(connection, 'Order', orderSchema),
+    Idempotency: modelOn(connection, 'Idempotency', idempotencySchema),
   };
 }

@@ -63,3 +63,9 @@ export function createAuth(secret: string): Auth {
     },
   };
 }
+
+/** The signed-in user of a request that passed requireAuth; 401 if it somehow did not. */
+export function currentUser(req: { user?: AuthUser | undefined }): AuthUser {
+  if (!req.user) throw new AppError('UNAUTHENTICATED', 'A bearer token is required', 401);
+  return req.user;
+}

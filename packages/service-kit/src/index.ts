@@ -4,7 +4,7 @@ export { createLogger, type Logger } from './logger.ts';
 export { validated, validationError, objectIdString, type ValidInput } from './validation.ts';
 export { findHostileKey, rejectHostileKeys } from './hostile-keys.ts';
 export { errorHandler, notFoundHandler, toAppError } from './error-handler.ts';
-export { createAuth, ROLES, type Auth, type AuthUser, type Role } from './auth.ts';
+export { createAuth, currentUser, ROLES, type Auth, type AuthUser, type Role } from './auth.ts';
 export { createRedis, connectRedis, pingRedis, type Redis } from './redis.ts';
 export { createRateLimiter, type RateLimitOptions } from './rate-limit.ts';
 export { healthRouter, type HealthCheck, type DependencyStatus } from './health.ts';

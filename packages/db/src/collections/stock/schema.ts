@@ -1,12 +1,24 @@
 import { Schema, type Types } from 'mongoose';
 import { applyIndexes, type IndexDefinition } from '../../index-definition.ts';
 
+/**
+ * A reservation recorded in the stock row it took units from, in the same atomic update as the
+ * decrement: whoever finds a hold knows for certain those units left `quantity` (decision 0007).
+ */
+export interface StockHold {
+  orderId: Types.ObjectId;
+  quantity: number;
+  at: Date;
+}
+
 /** Units of one product held in one warehouse. */
 export interface StockDoc {
   _id: Types.ObjectId;
   productId: Types.ObjectId;
   warehouse: string;
   quantity: number;
+  /** Reservations not yet committed to an order or released. */
+  holds: StockHold[];
   updatedAt: Date;
   createdAt: Date;
 }
@@ -28,6 +40,12 @@ export const stockIndexes: readonly IndexDefinition<StockDoc>[] = [
       'reservation — findOneAndUpdate({ productId, quantity: { $gte: n } }, { $inc: { quantity: -n } }): ' +
       'warehouses with stock > 0 for a product, fullest first',
   },
+  {
+    name: 'holds_at',
+    key: { 'holds.at': 1 },
+    options: { partialFilterExpression: { 'holds.0': { $exists: true } } },
+    serves: 'reconciliation — find({ "holds.at": { $lt: cutoff } }): reservations left behind by a crash',
+  },
 ];
 
 export const stockSchema = new Schema<StockDoc>(
@@ -35,6 +53,10 @@ export const stockSchema = new Schema<StockDoc>(
     productId: { type: Schema.Types.ObjectId, required: true },
     warehouse: { type: String, required: true, trim: true, maxlength: 40 },
     quantity: { type: Number, required: true, min: 0 },
+    holds: {
+      type: [new Schema<StockHold>({ orderId: Schema.Types.ObjectId, quantity: Number, at: Date }, { _id: false })],
+      default: [],
+    },
   },
   { collection: 'stock', timestamps: true, autoIndex: false, strict: 'throw', versionKey: false },
 );

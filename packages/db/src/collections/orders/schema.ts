@@ -1,0 +1,77 @@
+import { Schema, type Types } from 'mongoose';
+import { applyIndexes, type IndexDefinition } from '../../index-definition.ts';
+
+export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const PAYMENT_STATUSES = ['unpaid', 'paid', 'refunded'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export interface OrderLine {
+  productId: Types.ObjectId;
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+  lineTotalCents: number;
+  warehouse: string;
+}
+
+export interface OrderDoc {
+  _id: Types.ObjectId;
+  customerId: string;
+  /** `<customerId>:<Idempotency-Key>` of the request that placed it: one order per key, ever. */
+  idempotencyId: string;
+  status: OrderStatus;
+  paymentStatus: PaymentStatus;
+  lines: OrderLine[];
+  totalCents: number;
+  currency: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const orderIndexes: readonly IndexDefinition<OrderDoc>[] = [
+  {
+    name: 'customer_created',
+    key: { customerId: 1, createdAt: -1, _id: -1 },
+    serves: 'GET /orders — find({ customerId, (createdAt,_id) < cursor }).sort({ createdAt: -1, _id: -1 }) (history)',
+  },
+  {
+    name: 'idempotency_unique',
+    key: { idempotencyId: 1 },
+    options: { unique: true },
+    serves: 'POST /orders retry after a crash — findOne({ idempotencyId }); the unique index makes a second order for one key impossible',
+  },
+  {
+    name: 'status_payment_created',
+    key: { status: 1, paymentStatus: 1, createdAt: -1 },
+    serves: 'GET /orders/admin?status=&paymentStatus= — find({ status, paymentStatus }).sort({ createdAt: -1 })',
+  },
+];
+
+const lineSchema = new Schema<OrderLine>(
+  {
+    productId: { type: Schema.Types.ObjectId, required: true },
+    sku: { type: String, required: true },
+    name: { type: String, required: true },
+    quantity: { type: Number, required: true, min: 1 },
+    unitPriceCents: { type: Number, required: true, min: 0 },
+    lineTotalCents: { type: Number, required: true, min: 0 },
+    warehouse: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+export const orderSchema = new Schema<OrderDoc>(
+  {
+    customerId: { type: String, required: true },
+    idempotencyId: { type: String, required: true },
+    status: { type: String, enum: ORDER_STATUSES, required: true },
+    paymentStatus: { type: String, enum: PAYMENT_STATUSES, required: true },
+    lines: { type: [lineSchema], required: true },
+    totalCents: { type: Number, required: true, min: 0 },
+    currency: { type: String, required: true },
+  },
+  { collection: 'orders', timestamps: true, autoIndex: false, strict: 'throw', versionKey: false },
+);
+applyIndexes(orderSchema, orderIndexes);

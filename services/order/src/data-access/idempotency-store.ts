@@ -1,0 +1,51 @@
+import type { IdempotencyDoc, ShopModels } from '@shop/db';
+import type { IdempotencyRecord, IdempotencyStore } from '../domain/idempotency.ts';
+
+const toRecord = (doc: IdempotencyDoc): IdempotencyRecord => ({
+  requestHash: doc.requestHash,
+  state: doc.state,
+  lockedUntil: new Date(doc.lockedUntil).getTime(),
+  expiresAt: new Date(doc.expiresAt).getTime(),
+  response: doc.state === 'done' ? { status: doc.responseStatus ?? 200, body: doc.responseBody } : undefined,
+});
+
+const toDoc = (id: string, record: IdempotencyRecord) => ({
+  _id: id,
+  requestHash: record.requestHash,
+  state: record.state,
+  lockedUntil: new Date(record.lockedUntil),
+  createdAt: new Date(),
+  expiresAt: new Date(record.expiresAt),
+});
+
+/** Idempotency keys on MongoDB: the unique `_id` is the lock, conditional replaces are takeovers. */
+export function mongoIdempotencyStore({ Idempotency }: ShopModels): IdempotencyStore {
+  return {
+    async insert(id, record) {
+      try {
+        await Idempotency.create(toDoc(id, record));
+        return true;
+      } catch (error) {
+        if ((error as { code?: number }).code === 11000) return false;
+        throw error;
+      }
+    },
+    async find(id) {
+      const doc = await Idempotency.findById(id).lean<IdempotencyDoc>();
+      return doc ? toRecord(doc) : null;
+    },
+    async replaceIf(id, expected, record) {
+      const result = await Idempotency.replaceOne(
+        { _id: { $eq: id }, lockedUntil: new Date(expected.lockedUntil), expiresAt: new Date(expected.expiresAt) },
+        toDoc(id, record),
+      );
+      return result.modifiedCount === 1;
+    },
+    async finish(id, response) {
+      await Idempotency.updateOne({ _id: { $eq: id } }, { $set: { state: 'done', responseStatus: response.status, responseBody: response.body } });
+    },
+    async remove(id) {
+      await Idempotency.deleteOne({ _id: { $eq: id } });
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { recomputeStockTotals } from '@shop/catalog/seed';
+import type { OrderDoc, ProductDoc, ShopModels } from '@shop/db';
+import { Types } from 'mongoose';
+import type { OrderStore } from '../domain/ports.ts';
+import type { HoldStore } from '../domain/reconcile.ts';
+import type { Order } from '../domain/types.ts';
+
+const oid = (id: string): Types.ObjectId => new Types.ObjectId(id);
+
+export const toOrder = (row: OrderDoc): Order => ({
+  id: row._id.toHexString(),
+  customerId: row.customerId,
+  status: row.status,
+  paymentStatus: row.paymentStatus,
+  lines: row.lines.map((line) => ({ ...line, productId: line.productId.toHexString() })),
+  totalCents: row.totalCents,
+  currency: row.currency,
+  createdAt: new Date(row.createdAt).toISOString(),
+  updatedAt: new Date(row.updatedAt).toISOString(),
+});
+
+/** The MongoDB implementation of what the order use cases need. */
+export function mongoOrderStore({ Product, Stock, Order }: ShopModels): OrderStore {
+  return {
+    products: {
+      async find(ids, skus) {
+        const rows = await Product.find(
+          { $or: [{ _id: { $in: ids.map(oid) } }, { sku: { $in: skus } }] },
+          { sku: 1, name: 1, priceCents: 1, currency: 1 },
+        ).lean<Pick<ProductDoc, '_id' | 'sku' | 'name' | 'priceCents' | 'currency'>[]>();
+        return rows.map((r) => ({ id: r._id.toHexString(), sku: r.sku, name: r.name, priceCents: r.priceCents, currency: r.currency }));
+      },
+      async addToStockTotal(productId, delta) {
+        const row = await Product.findOneAndUpdate(
+          { _id: oid(productId) },
+          { $inc: { stockTotal: delta } },
+          { returnDocument: 'after', projection: { stockTotal: 1 } },
+        ).lean<Pick<ProductDoc, 'stockTotal'>>();
+        return row ? row.stockTotal : null;
+      },
+    },
+    stock: {
+      async reserve(productId, quantity, orderId) {
+        // One document, one atomic update: the row must hold enough, and the units that leave it
+        // are recorded as a hold for this order in the same write.
+        const row = await Stock.findOneAndUpdate(
+          { productId: oid(productId), quantity: { $gte: quantity } },
+          { $inc: { quantity: -quantity }, $push: { holds: { orderId: oid(orderId), quantity, at: new Date() } } },
+          { sort: { quantity: -1 }, projection: { warehouse: 1 } },
+        ).lean<{ warehouse: string }>();
+        return row ? row.warehouse : null;
+      },
+      release: (productId, warehouse, orderId) => releaseHold(Stock, productId, warehouse, orderId),
+      commit: (productId, warehouse, orderId) => commitHold(Stock, productId, warehouse, orderId),
+    },
+    orders: {
+      async create(order) {
+        let doc;
+        try {
+          doc = await Order.create({
+            _id: oid(order.id),
+            customerId: order.customerId,
+            idempotencyId: order.idempotencyId,
+            status: 'pending',
+            paymentStatus: 'unpaid',
+            lines: order.lines.map((line) => ({ ...line, productId: oid(line.productId) })),
+            totalCents: order.totalCents,
+            currency: order.currency,
+          });
+        } catch (error) {
+          const e = error as { code?: number; keyPattern?: Record<string, unknown>; message?: string };
+          if (e.code === 11000 && (e.keyPattern?.idempotencyId !== undefined || /idempotency/.test(e.message ?? ''))) return null;
+          throw error;
+        }
+        return toOrder(doc.toObject());
+      },
+      async findByIdempotencyId(idempotencyId) {
+        const row = await Order.findOne({ idempotencyId: { $eq: idempotencyId } }).lean<OrderDoc>();
+        return row ? toOrder(row) : null;
+      },
+      async findById(id) {
+        const row = await Order.findById(oid(id)).lean<OrderDoc>();
+        return row ? toOrder(row) : null;
+      },
+      async listForCustomer(customerId, cursor, limit) {
+        const after = cursor
+          ? {
+              $or: [
+                { createdAt: { $lt: new Date(cursor.createdAt) } },
+                { createdAt: new Date(cursor.createdAt), _id: { $lt: oid(cursor.id) } },
+              ],
+            }
+          : {};
+        const rows = await Order.find({ customerId: { $eq: customerId }, ...after })
+          .sort({ createdAt: -1, _id: -1 })
+          .limit(limit + 1)
+          .lean<OrderDoc[]>();
+        const items = rows.slice(0, limit).map(toOrder);
+        const last = items.at(-1);
+        return {
+          items,
+          nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify({ c: last.createdAt, i: last.id })).toString('base64url') : null,
+        };
+      },
+    },
+  };
+}
+
+type StockModel = ShopModels['Stock'];
+
+/** Gives a hold's units back; conditional on the hold, so doing it twice changes nothing. */
+async function releaseHold(Stock: StockModel, productId: string, warehouse: string, orderId: string): Promise<void> {
+  const row = await Stock.findOne(
+    { productId: oid(productId), warehouse: { $eq: warehouse }, 'holds.orderId': oid(orderId) },
+    { holds: 1 },
+  ).lean<{ holds: { orderId: Types.ObjectId; quantity: number }[] }>();
+  const hold = row?.holds.find((h) => h.orderId.toHexString() === orderId);
+  if (!hold) return;
+  await Stock.updateOne(
+    { productId: oid(productId), warehouse: { $eq: warehouse }, 'holds.orderId': oid(orderId) },
+    { $inc: { quantity: hold.quantity }, $pull: { holds: { orderId: oid(orderId) } } },
+  );
+}
+
+/** Drops a hold and keeps the decrement (the order exists). */
+async function commitHold(Stock: StockModel, productId: string, warehouse: string, orderId: string): Promise<void> {
+  await Stock.updateOne(
+    { productId: oid(productId), warehouse: { $eq: warehouse }, 'holds.orderId': oid(orderId) },
+    { $pull: { holds: { orderId: oid(orderId) } } },
+  );
+}
+
+/** What reconciliation needs, on MongoDB. */
+export function mongoHoldStore(models: ShopModels): HoldStore {
+  const { Stock, Order } = models;
+  return {
+    async staleHolds(before) {
+      const rows = await Stock.find({ 'holds.at': { $lt: before } }, { productId: 1, warehouse: 1, holds: 1 }).lean<
+        { productId: Types.ObjectId; warehouse: string; holds: { orderId: Types.ObjectId; at: Date }[] }[]
+      >();
+      return rows.flatMap((row) =>
+        row.holds
+          .filter((h) => new Date(h.at) < before)
+          .map((h) => ({ productId: row.productId.toHexString(), warehouse: row.warehouse, orderId: h.orderId.toHexString() })),
+      );
+    },
+    async orderExists(orderId) {
+      return (await Order.exists({ _id: oid(orderId) })) !== null;
+    },
+    release: (productId, warehouse, orderId) => releaseHold(Stock, productId, warehouse, orderId),
+    commit: (productId, warehouse, orderId) => commitHold(Stock, productId, warehouse, orderId),
+    recomputeTotals: (productIds) => recomputeStockTotals(models, productIds.map(oid)),
+  };
+}

@@ -1,0 +1,119 @@
+import { PRODUCT_LISTS, productTag, stockTag } from '@shop/catalog/cache-tags';
+import { AppError } from '@shop/service-kit';
+import { Types } from 'mongoose';
+import type { InvalidateTags, OrderStore } from './ports.ts';
+import type { Order, OrderLine, PricedProduct, RequestedLine } from './types.ts';
+
+function priceLines(requested: RequestedLine[], products: PricedProduct[]): { lines: Omit<OrderLine, 'warehouse'>[]; currency: string } {
+  const byId = new Map(products.map((p) => [p.id, p]));
+  const bySku = new Map(products.map((p) => [p.sku, p]));
+  const unknown: string[] = [];
+  const lines = requested.flatMap((line) => {
+    const product = line.productId ? byId.get(line.productId) : bySku.get(line.sku ?? '');
+    if (!product) {
+      unknown.push(line.productId ?? line.sku ?? '?');
+      return [];
+    }
+    return [
+      {
+        productId: product.id,
+        sku: product.sku,
+        name: product.name,
+        quantity: line.quantity,
+        unitPriceCents: product.priceCents,
+        lineTotalCents: product.priceCents * line.quantity,
+      },
+    ];
+  });
+  if (unknown.length > 0) {
+    throw new AppError('UNKNOWN_PRODUCT', `Unknown product(s): ${unknown.join(', ')}`, 422, { details: { products: unknown } });
+  }
+  const ids = lines.map((l) => l.productId);
+  if (new Set(ids).size !== ids.length) {
+    throw new AppError('DUPLICATE_LINE', 'Each product may appear in one line only', 422);
+  }
+  if (new Set(products.map((p) => p.currency)).size > 1) {
+    throw new AppError('MIXED_CURRENCY', 'All products of an order must share one currency', 422);
+  }
+  return { lines, currency: products[0]?.currency ?? 'USD' };
+}
+
+/**
+ * Places an order without multi-document transactions (decision 0007):
+ * 1. price every line from the catalog;
+ * 2. reserve each line with one conditional update per stock row that both decrements and records
+ *    a hold for this order id, releasing what was taken if any line cannot be served (409);
+ * 3. write the order; 4. commit the holds. A crash anywhere leaves holds that reconciliation
+ *    resolves by whether the order exists, so units are never lost nor sold twice.
+ */
+export async function placeOrder(
+  store: OrderStore,
+  customerId: string,
+  idempotencyId: string,
+  requested: RequestedLine[],
+  invalidate: InvalidateTags,
+): Promise<Order> {
+  // A retry whose first attempt wrote the order but died before answering gets that order.
+  const earlier = await store.orders.findByIdempotencyId(idempotencyId);
+  if (earlier) return earlier;
+
+  const ids = requested.flatMap((l) => (l.productId ? [l.productId] : []));
+  const skus = requested.flatMap((l) => (l.sku ? [l.sku] : []));
+  const { lines: priced, currency } = priceLines(requested, await store.products.find(ids, skus));
+  const orderId = new Types.ObjectId().toHexString();
+
+  const reserved: OrderLine[] = [];
+  const releaseAll = async (): Promise<void> => {
+    await Promise.allSettled(reserved.map((line) => store.stock.release(line.productId, line.warehouse, orderId)));
+  };
+  try {
+    for (const line of priced) {
+      const warehouse = await store.stock.reserve(line.productId, line.quantity, orderId);
+      if (!warehouse) {
+        throw new AppError('OUT_OF_STOCK', `Not enough stock for ${line.sku}`, 409, {
+          details: { sku: line.sku, requested: line.quantity },
+        });
+      }
+      reserved.push({ ...line, warehouse });
+    }
+  } catch (error) {
+    await releaseAll();
+    throw error;
+  }
+
+  let order: Order | null;
+  try {
+    order = await store.orders.create({
+      id: orderId,
+      customerId,
+      idempotencyId,
+      lines: reserved,
+      totalCents: reserved.reduce((sum, line) => sum + line.lineTotalCents, 0),
+      currency,
+    });
+  } catch (error) {
+    await releaseAll();
+    throw error;
+  }
+  if (!order) {
+    // A concurrent takeover of the same key wrote its order first: ours is not needed.
+    await releaseAll();
+    const winner = await store.orders.findByIdempotencyId(idempotencyId);
+    if (!winner) throw new Error(`order for ${idempotencyId} vanished`);
+    return winner;
+  }
+
+  // The order exists: holds become plain decrements. Failures here are finished by reconciliation.
+  const tags = new Set<string>();
+  await Promise.allSettled(
+    reserved.map(async (line) => {
+      await store.stock.commit(line.productId, line.warehouse, orderId);
+      const total = await store.products.addToStockTotal(line.productId, -line.quantity);
+      tags.add(productTag(line.productId));
+      tags.add(stockTag(line.productId));
+      if (total !== null && total <= 0) tags.add(PRODUCT_LISTS);
+    }),
+  );
+  await invalidate([...tags]);
+  return order;
+}

@@ -1,0 +1,94 @@
+import { AppError, apiRoute, currentUser, type AnyApiRoute } from '@shop/service-kit';
+import { claimKey, requestHash, type IdempotencyPolicy, type IdempotencyStore } from '../../domain/idempotency.ts';
+import { getOrder, listMyOrders } from '../../domain/order-queries.ts';
+import { placeOrder } from '../../domain/place-order.ts';
+import type { InvalidateTags, OrderStore } from '../../domain/ports.ts';
+import { idempotencyKey, listOrdersQuery, orderIdParams, placeOrderBody } from './schemas.ts';
+
+export interface OrderRouteDeps {
+  store: OrderStore;
+  idempotency: IdempotencyStore;
+  policy: IdempotencyPolicy;
+  invalidate: InvalidateTags;
+}
+
+const SIGNED_IN = { 401: 'No or invalid bearer token' };
+
+/** Every order operation. Handlers only translate HTTP to a use case call and back. */
+export function orderRoutes({ store, idempotency, policy, invalidate }: OrderRouteDeps): AnyApiRoute[] {
+  return [
+    apiRoute({
+      method: 'post',
+      path: '/',
+      operationId: 'placeOrder',
+      summary: 'Place an order; requires an Idempotency-Key header (kept 24 h)',
+      tags: ['orders'],
+      roles: ['customer', 'admin'],
+      schemas: { body: placeOrderBody },
+      responses: {
+        201: 'Created (a replay answers the original status and body with Idempotent-Replayed: true)',
+        400: 'Invalid input or missing Idempotency-Key',
+        ...SIGNED_IN,
+        409: 'OUT_OF_STOCK, or IDEMPOTENCY_IN_PROGRESS while the first request with this key runs',
+        422: 'UNKNOWN_PRODUCT, DUPLICATE_LINE, or IDEMPOTENCY_KEY_REUSED with a different body',
+      },
+      handler: async ({ body }, req, res) => {
+        const key = idempotencyKey.safeParse(req.get('idempotency-key'));
+        if (!key.success) {
+          throw new AppError('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (8-100 characters of A-Z a-z 0-9 _ . : -)', 400);
+        }
+        const user = currentUser(req);
+        const id = `${user.id}:${key.data}`;
+        const outcome = await claimKey(idempotency, id, requestHash(body), policy);
+        if (outcome.kind === 'replay') {
+          res.setHeader('Idempotent-Replayed', 'true');
+          res.status(outcome.response.status).json(outcome.response.body);
+          return;
+        }
+        try {
+          const order = await placeOrder(store, user.id, id, body.items, invalidate);
+          await idempotency.finish(id, { status: 201, body: order });
+          res.status(201).location(`/api/orders/${order.id}`).json(order);
+        } catch (error) {
+          // A business refusal is the answer to this request and is replayed; anything else
+          // (database down, bug) frees the key so the client's retry runs again.
+          if (error instanceof AppError && error.httpStatus < 500) {
+            await idempotency.finish(id, {
+              status: error.httpStatus,
+              body: { error: { code: error.code, message: error.message, details: error.details } },
+            });
+          } else {
+            await idempotency.remove(id).catch(() => {});
+          }
+          throw error;
+        }
+      },
+    }),
+    apiRoute({
+      method: 'get',
+      path: '/',
+      operationId: 'listMyOrders',
+      summary: 'The signed-in customer’s orders, newest first (cursor pagination)',
+      tags: ['orders'],
+      roles: ['customer', 'admin'],
+      schemas: { query: listOrdersQuery },
+      responses: { 200: 'A page of orders with nextCursor', 400: 'Invalid cursor or limit', ...SIGNED_IN },
+      handler: async ({ query }, req, res) => {
+        res.json(await listMyOrders(store, currentUser(req), query.cursor, query.limit));
+      },
+    }),
+    apiRoute({
+      method: 'get',
+      path: '/:id',
+      operationId: 'getOrder',
+      summary: 'One order (404 when it belongs to someone else)',
+      tags: ['orders'],
+      roles: ['customer', 'admin'],
+      schemas: { params: orderIdParams },
+      responses: { 200: 'The order', 400: 'Invalid id', ...SIGNED_IN, 404: 'No such order of yours' },
+      handler: async ({ params }, req, res) => {
+        res.json(await getOrder(store, currentUser(req), params.id));
+      },
+    }),
+  ];
+}

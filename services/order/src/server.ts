@@ -1,0 +1,122 @@
+import { createCache, type Cache } from '@shop/cache-middleware';
+import { connectMongo, DEFAULT_MONGODB_URI, pingMongo, shopModels } from '@shop/db';
+import {
+  connectRedis,
+  createAuth,
+  createLogger,
+  createRateLimiter,
+  createRedis,
+  createServiceApp,
+  listen,
+  pingRedis,
+  type Logger,
+} from '@shop/service-kit';
+import { loadOrderConfig, type OrderConfig } from './config.ts';
+import { mongoIdempotencyStore } from './data-access/idempotency-store.ts';
+import { mongoHoldStore, mongoOrderStore } from './data-access/order-store.ts';
+import type { OrderStore } from './domain/ports.ts';
+import { reconcileHolds, type ReconcileResult } from './domain/reconcile.ts';
+import { ORDER_PREFIX, orderRouter } from './entry-points/http/router.ts';
+
+export interface OrderServer {
+  port: number;
+  config: OrderConfig;
+  logger: Logger;
+  /** One reconciliation pass now (tests; the worker also runs it on an interval). */
+  reconcile(olderThanMs?: number): Promise<ReconcileResult>;
+  stop(): Promise<void>;
+}
+
+export interface OrderServerOverrides {
+  /** Replaces the stock reservation (the concurrency test swaps in a naive one to prove it catches oversell). */
+  stock?: OrderStore['stock'];
+}
+
+/**
+ * Starts the order service. `env` overrides process.env (tests pass ORDER_PORT=0 and their own
+ * database). Fails fast on bad configuration or an unreachable database; runs without Redis.
+ */
+export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderServerOverrides = {}): Promise<OrderServer> {
+  const config = loadOrderConfig({ ...process.env, ...env });
+  const logger = createLogger('order', config.LOG_LEVEL);
+  const connection = await connectMongo({
+    uri: config.MONGODB_URI ?? DEFAULT_MONGODB_URI,
+    dbName: config.MONGODB_DB,
+    maxPoolSize: config.MONGODB_POOL_SIZE,
+    socketTimeoutMS: config.MONGODB_SOCKET_TIMEOUT_MS,
+    appName: 'order',
+  });
+  const redis = createRedis({ url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, logger, name: 'order' });
+  if (!(await connectRedis(redis))) {
+    logger.warn({ redis: config.REDIS_URL }, 'Redis is not reachable: rate limits count per worker until it is');
+  }
+  // Only for invalidation: orders change stock that the catalog caches.
+  const cache: Cache = createCache({
+    redis,
+    prefix: config.CACHE_PREFIX,
+    l1: false,
+    onError: (error, context) => logger.warn({ err: String(error), context }, 'cache invalidation degraded'),
+  });
+  const models = shopModels(connection);
+  const baseStore = mongoOrderStore(models);
+  const store: OrderStore = overrides.stock ? { ...baseStore, stock: overrides.stock } : baseStore;
+  const holds = mongoHoldStore(models);
+  const reconcile = (olderThanMs = config.RESERVATION_TIMEOUT_MS): Promise<ReconcileResult> => reconcileHolds(holds, olderThanMs);
+
+  const app = createServiceApp({
+    service: 'order',
+    prefix: ORDER_PREFIX,
+    logger,
+    healthChecks: [
+      { name: 'mongodb', critical: true, check: () => pingMongo(connection) },
+      { name: 'redis', critical: false, check: () => pingRedis(redis) },
+    ],
+    beforeRoutes: [
+      createRateLimiter({ redis, prefix: 'order', windowMs: config.RATE_LIMIT_WINDOW_MS, max: config.RATE_LIMIT_MAX, logger }),
+    ],
+    routes: orderRouter(
+      {
+        store,
+        idempotency: mongoIdempotencyStore(models),
+        policy: { retentionMs: config.IDEMPOTENCY_RETENTION_HOURS * 3_600_000, lockMs: 30_000 },
+        invalidate: (tags) => cache.invalidateTags(tags),
+      },
+      createAuth(config.JWT_SECRET),
+    ),
+    requestDeadlineMs: config.REQUEST_DEADLINE_MS,
+    onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),
+  });
+
+  const timer = setInterval(() => {
+    reconcile().then(
+      (result) => {
+        if (result.committed + result.released > 0) logger.info(result, 'reconciled stale reservations');
+      },
+      (error: unknown) => logger.warn({ err: String(error) }, 'reconciliation failed; next pass retries'),
+    );
+  }, config.RECONCILE_INTERVAL_MS);
+  timer.unref();
+
+  let http: Awaited<ReturnType<typeof listen>>;
+  try {
+    http = await listen(app, { port: config.ORDER_PORT, host: config.HOST, logger });
+  } catch (error) {
+    clearInterval(timer);
+    await cache.close();
+    await Promise.allSettled([connection.close(), redis.quit().catch(() => redis.disconnect())]);
+    throw error;
+  }
+  logger.info({ port: http.port, pid: process.pid }, 'order listening');
+  return {
+    port: http.port,
+    config,
+    logger,
+    reconcile,
+    async stop() {
+      clearInterval(timer);
+      await http.stop(config.SHUTDOWN_TIMEOUT_MS);
+      await cache.close();
+      await Promise.allSettled([connection.close(), redis.quit().catch(() => redis.disconnect())]);
+    },
+  };
+}
