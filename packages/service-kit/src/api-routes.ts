@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response, Router } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Auth, Role } from './auth.ts';
 import { validated, type ValidInput } from './validation.ts';
@@ -136,4 +136,15 @@ export function openApiDocument(info: OpenApiInfo, routes: readonly AnyApiRoute[
       schemas: { Error: errorBody },
     },
   };
+}
+
+/** A service's API router: its OpenAPI document at `/openapi.json`, then every route. */
+export function apiRouter(info: OpenApiInfo, routes: readonly AnyApiRoute[], auth: Auth): Router {
+  const document = openApiDocument(info, routes);
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  mountRoutes(router, routes, auth);
+  return router;
 }

@@ -7,7 +7,7 @@ import {
   createRateLimiter,
   createRedis,
   createServiceApp,
-  listen,
+  listenService,
   pingRedis,
   type Logger,
   type Redis,
@@ -76,27 +76,15 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),
   });
 
-  let http: Awaited<ReturnType<typeof listen>>;
-  try {
-    http = await listen(app, { port: config.CATALOG_PORT, host: config.HOST, logger });
-  } catch (error) {
-    await cache.close();
-    await Promise.allSettled([connection.close(), redis.quit().catch(() => redis.disconnect())]);
-    throw error;
-  }
-  logger.info({ port: http.port, pid: process.pid }, 'catalog listening');
-
-  return {
-    port: http.port,
-    config,
+  const http = await listenService(app, {
+    service: 'catalog',
+    port: config.CATALOG_PORT,
+    host: config.HOST,
     logger,
-    cache,
-    async stop() {
-      await http.stop(config.SHUTDOWN_TIMEOUT_MS);
-      await cache.close();
-      await Promise.allSettled([connection.close(), redis.quit().catch(() => redis.disconnect())]);
-    },
-  };
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    release: [() => cache.close(), () => connection.close(), () => redis.quit().catch(() => redis.disconnect())],
+  });
+  return { port: http.port, config, logger, cache, stop: () => http.stop() };
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   createRateLimiter,
   createRedis,
   createServiceApp,
-  listen,
+  listenService,
   pingRedis,
   type Logger,
 } from '@shop/service-kit';
@@ -15,6 +15,7 @@ import { loadOrderConfig, type OrderConfig } from './config.ts';
 import { mongoIdempotencyStore } from './data-access/idempotency-store.ts';
 import { mongoHoldStore, mongoOrderStore } from './data-access/order-store.ts';
 import type { OrderStore } from './domain/ports.ts';
+import { reconcileCancellations } from './domain/order-lifecycle.ts';
 import { reconcileHolds, type ReconcileResult } from './domain/reconcile.ts';
 import { ORDER_PREFIX, orderRouter } from './entry-points/http/router.ts';
 
@@ -61,7 +62,12 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
   const baseStore = mongoOrderStore(models);
   const store: OrderStore = overrides.stock ? { ...baseStore, stock: overrides.stock } : baseStore;
   const holds = mongoHoldStore(models);
-  const reconcile = (olderThanMs = config.RESERVATION_TIMEOUT_MS): Promise<ReconcileResult> => reconcileHolds(holds, olderThanMs);
+  const invalidate = (tags: string[]): Promise<void> => cache.invalidateTags(tags);
+  const reconcile = async (olderThanMs = config.RESERVATION_TIMEOUT_MS): Promise<ReconcileResult> => {
+    const result = await reconcileHolds(holds, olderThanMs);
+    const restocked = await reconcileCancellations(store, olderThanMs, invalidate);
+    return restocked > 0 ? { ...result, restocked } : result;
+  };
 
   const app = createServiceApp({
     service: 'order',
@@ -79,7 +85,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
         store,
         idempotency: mongoIdempotencyStore(models),
         policy: { retentionMs: config.IDEMPOTENCY_RETENTION_HOURS * 3_600_000, lockMs: 30_000 },
-        invalidate: (tags) => cache.invalidateTags(tags),
+        invalidate,
       },
       createAuth(config.JWT_SECRET),
     ),
@@ -90,33 +96,20 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
   const timer = setInterval(() => {
     reconcile().then(
       (result) => {
-        if (result.committed + result.released > 0) logger.info(result, 'reconciled stale reservations');
+        if (result.committed + result.released + (result.restocked ?? 0) > 0) logger.info(result, 'reconciled');
       },
       (error: unknown) => logger.warn({ err: String(error) }, 'reconciliation failed; next pass retries'),
     );
   }, config.RECONCILE_INTERVAL_MS);
   timer.unref();
 
-  let http: Awaited<ReturnType<typeof listen>>;
-  try {
-    http = await listen(app, { port: config.ORDER_PORT, host: config.HOST, logger });
-  } catch (error) {
-    clearInterval(timer);
-    await cache.close();
-    await Promise.allSettled([connection.close(), redis.quit().catch(() => redis.disconnect())]);
-    throw error;
-  }
-  logger.info({ port: http.port, pid: process.pid }, 'order listening');
-  return {
-    port: http.port,
-    config,
+  const http = await listenService(app, {
+    service: 'order',
+    port: config.ORDER_PORT,
+    host: config.HOST,
     logger,
-    reconcile,
-    async stop() {
-      clearInterval(timer);
-      await http.stop(config.SHUTDOWN_TIMEOUT_MS);
-      await cache.close();
-      await Promise.allSettled([connection.close(), redis.quit().catch(() => redis.disconnect())]);
-    },
-  };
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    release: [() => clearInterval(timer), () => cache.close(), () => connection.close(), () => redis.quit().catch(() => redis.disconnect())],
+  });
+  return { port: http.port, config, logger, reconcile, stop: () => http.stop() };
 }

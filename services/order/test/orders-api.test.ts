@@ -210,7 +210,7 @@ describe('OpenAPI', () => {
   it('when fetched, then it documents every order operation, and each answers', async () => {
     const doc = (await app.http().get('/api/orders/openapi.json').expect(200)).body;
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/{id}']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/', '/by-status/{status}', '/{id}', '/{id}/cancel', '/{id}/status']);
     expect(Object.keys(doc.paths['/']).sort()).toEqual(['get', 'post']);
     const get = await app.http().get('/api/orders/0123456789abcdef01234567').set('Authorization', `Bearer ${alice}`);
     expect(Object.keys(doc.paths['/{id}'].get.responses)).toContain(String(get.status));

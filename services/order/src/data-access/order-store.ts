@@ -2,8 +2,9 @@ import { recomputeStockTotals } from '@shop/catalog/seed';
 import type { OrderDoc, ProductDoc, ShopModels } from '@shop/db';
 import { Types } from 'mongoose';
 import type { OrderStore } from '../domain/ports.ts';
+import { encodeCursor } from '../domain/order-queries.ts';
 import type { HoldStore } from '../domain/reconcile.ts';
-import type { Order } from '../domain/types.ts';
+import type { Order, OrderPage } from '../domain/types.ts';
 
 const oid = (id: string): Types.ObjectId => new Types.ObjectId(id);
 
@@ -12,7 +13,7 @@ export const toOrder = (row: OrderDoc): Order => ({
   customerId: row.customerId,
   status: row.status,
   paymentStatus: row.paymentStatus,
-  lines: row.lines.map((line) => ({ ...line, productId: line.productId.toHexString() })),
+  lines: row.lines.map((line) => ({ ...line, productId: line.productId.toHexString(), restocked: line.restocked ?? false })),
   totalCents: row.totalCents,
   currency: row.currency,
   createdAt: new Date(row.createdAt).toISOString(),
@@ -52,6 +53,18 @@ export function mongoOrderStore({ Product, Stock, Order }: ShopModels): OrderSto
       },
       release: (productId, warehouse, orderId) => releaseHold(Stock, productId, warehouse, orderId),
       commit: (productId, warehouse, orderId) => commitHold(Stock, productId, warehouse, orderId),
+      async returnUnits(productId, warehouse, orderId, quantity) {
+        await Stock.updateOne(
+          { productId: oid(productId), warehouse: { $eq: warehouse }, 'returns.orderId': { $ne: oid(orderId) } },
+          { $inc: { quantity }, $push: { returns: { orderId: oid(orderId), quantity, at: new Date() } } },
+        );
+      },
+      async dropReturn(productId, warehouse, orderId) {
+        await Stock.updateOne(
+          { productId: oid(productId), warehouse: { $eq: warehouse } },
+          { $pull: { returns: { orderId: oid(orderId) } } },
+        );
+      },
     },
     orders: {
       async create(order) {
@@ -74,6 +87,24 @@ export function mongoOrderStore({ Product, Stock, Order }: ShopModels): OrderSto
         }
         return toOrder(doc.toObject());
       },
+      async transition(id, from, to, paymentStatus) {
+        const row = await Order.findOneAndUpdate(
+          { _id: oid(id), status: { $in: from } },
+          { $set: { status: to, ...(paymentStatus ? { paymentStatus } : {}) } },
+          { returnDocument: 'after' },
+        ).lean<OrderDoc>();
+        return row ? toOrder(row) : null;
+      },
+      async markRestocked(id, lineIndex) {
+        await Order.updateOne({ _id: oid(id) }, { $set: { [`lines.${lineIndex}.restocked`]: true } });
+      },
+      async listByStatus(status, cursor, limit) {
+        return page(Order, { status: { $eq: status } }, cursor, limit);
+      },
+      async cancelledNotRestocked(before) {
+        const rows = await Order.find({ status: 'cancelled', updatedAt: { $lt: before }, 'lines.restocked': false }).limit(100).lean<OrderDoc[]>();
+        return rows.map(toOrder);
+      },
       async findByIdempotencyId(idempotencyId) {
         const row = await Order.findOne({ idempotencyId: { $eq: idempotencyId } }).lean<OrderDoc>();
         return row ? toOrder(row) : null;
@@ -83,30 +114,37 @@ export function mongoOrderStore({ Product, Stock, Order }: ShopModels): OrderSto
         return row ? toOrder(row) : null;
       },
       async listForCustomer(customerId, cursor, limit) {
-        const after = cursor
-          ? {
-              $or: [
-                { createdAt: { $lt: new Date(cursor.createdAt) } },
-                { createdAt: new Date(cursor.createdAt), _id: { $lt: oid(cursor.id) } },
-              ],
-            }
-          : {};
-        const rows = await Order.find({ customerId: { $eq: customerId }, ...after })
-          .sort({ createdAt: -1, _id: -1 })
-          .limit(limit + 1)
-          .lean<OrderDoc[]>();
-        const items = rows.slice(0, limit).map(toOrder);
-        const last = items.at(-1);
-        return {
-          items,
-          nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify({ c: last.createdAt, i: last.id })).toString('base64url') : null,
-        };
+        return page(Order, { customerId: { $eq: customerId } }, cursor, limit);
       },
     },
   };
 }
 
 type StockModel = ShopModels['Stock'];
+
+/** Newest first, keyset-paginated on (createdAt, _id): no skip, stable under inserts. */
+async function page(
+  Order: ShopModels['Order'],
+  filter: Record<string, unknown>,
+  cursor: { createdAt: string; id: string } | null,
+  limit: number,
+): Promise<OrderPage> {
+  const after = cursor
+    ? {
+        $or: [
+          { createdAt: { $lt: new Date(cursor.createdAt) } },
+          { createdAt: new Date(cursor.createdAt), _id: { $lt: oid(cursor.id) } },
+        ],
+      }
+    : {};
+  const rows = await Order.find({ ...filter, ...after })
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(limit + 1)
+    .lean<OrderDoc[]>();
+  const items = rows.slice(0, limit).map(toOrder);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}
 
 /** Gives a hold's units back; conditional on the hold, so doing it twice changes nothing. */
 async function releaseHold(Stock: StockModel, productId: string, warehouse: string, orderId: string): Promise<void> {

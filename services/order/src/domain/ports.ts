@@ -1,4 +1,4 @@
-import type { Order, OrderLine, OrderPage, PricedProduct } from './types.ts';
+import type { Order, OrderLine, OrderPage, OrderStatus, PricedProduct } from './types.ts';
 
 /** What placing and reading orders needs from storage. data-access/ implements it on MongoDB. */
 export interface OrderStore {
@@ -18,6 +18,13 @@ export interface OrderStore {
     release(productId: string, warehouse: string, orderId: string): Promise<void>;
     /** Drops the hold, keeping the units taken: the order exists. */
     commit(productId: string, warehouse: string, orderId: string): Promise<void>;
+    /**
+     * Gives a cancelled order's units back and records that in the same atomic update; a second
+     * call for the same order is a no-op (and so is a call for a stock row that was deleted).
+     */
+    returnUnits(productId: string, warehouse: string, orderId: string, quantity: number): Promise<void>;
+    /** Forgets the return record once the order line is marked restocked. */
+    dropReturn(productId: string, warehouse: string, orderId: string): Promise<void>;
   };
   orders: {
     /** Writes the order; returns null when an order for `idempotencyId` already exists. */
@@ -30,6 +37,12 @@ export interface OrderStore {
       currency: string;
     }): Promise<Order | null>;
     findByIdempotencyId(idempotencyId: string): Promise<Order | null>;
+    /** Moves the order from one of `from` to `to` (conditional); null when it was not in `from`. */
+    transition(id: string, from: OrderStatus[], to: OrderStatus, paymentStatus?: Order['paymentStatus']): Promise<Order | null>;
+    markRestocked(id: string, lineIndex: number): Promise<void>;
+    listByStatus(status: OrderStatus, cursor: { createdAt: string; id: string } | null, limit: number): Promise<OrderPage>;
+    /** Cancelled orders updated before `before` with a line not yet back in stock. */
+    cancelledNotRestocked(before: Date): Promise<Order[]>;
     findById(id: string): Promise<Order | null>;
     listForCustomer(customerId: string, cursor: { createdAt: string; id: string } | null, limit: number): Promise<OrderPage>;
   };

@@ -4,6 +4,8 @@ export interface ReconcileResult {
   committed: number;
   /** Holds without an order (a crash between reserve and order write): units given back. */
   released: number;
+  /** Cancelled orders whose units were not all back in stock. */
+  restocked?: number;
 }
 
 export interface HoldStore {

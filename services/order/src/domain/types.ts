@@ -9,6 +9,7 @@ export interface OrderLine {
   unitPriceCents: number;
   lineTotalCents: number;
   warehouse: string;
+  restocked?: boolean;
 }
 
 export interface Order {

@@ -14,6 +14,8 @@ export interface OrderLine {
   unitPriceCents: number;
   lineTotalCents: number;
   warehouse: string;
+  /** Set once a cancelled order's units for this line are back in stock. */
+  restocked: boolean;
 }
 
 export interface OrderDoc {
@@ -43,6 +45,11 @@ export const orderIndexes: readonly IndexDefinition<OrderDoc>[] = [
     serves: 'POST /orders retry after a crash — findOne({ idempotencyId }); the unique index makes a second order for one key impossible',
   },
   {
+    name: 'status_created',
+    key: { status: 1, createdAt: -1, _id: -1 },
+    serves: 'GET /orders/by-status/:status (admin) — find({ status }).sort({ createdAt: -1, _id: -1 }); reconciliation of cancelled orders',
+  },
+  {
     name: 'status_payment_created',
     key: { status: 1, paymentStatus: 1, createdAt: -1 },
     serves: 'GET /orders/admin?status=&paymentStatus= — find({ status, paymentStatus }).sort({ createdAt: -1 })',
@@ -58,6 +65,7 @@ const lineSchema = new Schema<OrderLine>(
     unitPriceCents: { type: Number, required: true, min: 0 },
     lineTotalCents: { type: Number, required: true, min: 0 },
     warehouse: { type: String, required: true },
+    restocked: { type: Boolean, default: false },
   },
   { _id: false },
 );

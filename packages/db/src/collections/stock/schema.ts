@@ -19,6 +19,11 @@ export interface StockDoc {
   quantity: number;
   /** Reservations not yet committed to an order or released. */
   holds: StockHold[];
+  /**
+   * Units given back by a cancelled order, recorded with the same `$inc` that returned them, so a
+   * retried cancellation never returns them twice. Removed once the order line is marked restocked.
+   */
+  returns: StockHold[];
   updatedAt: Date;
   createdAt: Date;
 }
@@ -54,6 +59,10 @@ export const stockSchema = new Schema<StockDoc>(
     warehouse: { type: String, required: true, trim: true, maxlength: 40 },
     quantity: { type: Number, required: true, min: 0 },
     holds: {
+      type: [new Schema<StockHold>({ orderId: Schema.Types.ObjectId, quantity: Number, at: Date }, { _id: false })],
+      default: [],
+    },
+    returns: {
       type: [new Schema<StockHold>({ orderId: Schema.Types.ObjectId, quantity: Number, at: Date }, { _id: false })],
       default: [],
     },

@@ -1,9 +1,10 @@
 import { AppError, apiRoute, currentUser, type AnyApiRoute } from '@shop/service-kit';
 import { claimKey, requestHash, type IdempotencyPolicy, type IdempotencyStore } from '../../domain/idempotency.ts';
+import { advanceOrder, cancelOrder, listByStatus } from '../../domain/order-lifecycle.ts';
 import { getOrder, listMyOrders } from '../../domain/order-queries.ts';
 import { placeOrder } from '../../domain/place-order.ts';
 import type { InvalidateTags, OrderStore } from '../../domain/ports.ts';
-import { idempotencyKey, listOrdersQuery, orderIdParams, placeOrderBody } from './schemas.ts';
+import { advanceBody, idempotencyKey, listOrdersQuery, orderIdParams, placeOrderBody, statusParams } from './schemas.ts';
 
 export interface OrderRouteDeps {
   store: OrderStore;
@@ -88,6 +89,45 @@ export function orderRoutes({ store, idempotency, policy, invalidate }: OrderRou
       responses: { 200: 'The order', 400: 'Invalid id', ...SIGNED_IN, 404: 'No such order of yours' },
       handler: async ({ params }, req, res) => {
         res.json(await getOrder(store, currentUser(req), params.id));
+      },
+    }),
+    apiRoute({
+      method: 'post',
+      path: '/:id/cancel',
+      operationId: 'cancelOrder',
+      summary: 'Cancel an order and return its stock (own pending order; admin: pending or paid)',
+      tags: ['orders'],
+      roles: ['customer', 'admin'],
+      schemas: { params: orderIdParams },
+      responses: { 200: 'The cancelled order', 400: 'Invalid id', ...SIGNED_IN, 404: 'No such order of yours', 409: 'INVALID_TRANSITION or CONCURRENT_UPDATE' },
+      handler: async ({ params }, req, res) => {
+        res.json(await cancelOrder(store, currentUser(req), params.id, invalidate));
+      },
+    }),
+    apiRoute({
+      method: 'patch',
+      path: '/:id/status',
+      operationId: 'advanceOrder',
+      summary: 'Move an order one step: pending → paid → shipped → delivered (admin)',
+      tags: ['orders'],
+      roles: ['admin'],
+      schemas: { params: orderIdParams, body: advanceBody },
+      responses: { 200: 'The updated order', ...SIGNED_IN, 403: 'Not an admin', 404: 'No such order', 409: 'INVALID_TRANSITION or CONCURRENT_UPDATE' },
+      handler: async ({ params, body }, _req, res) => {
+        res.json(await advanceOrder(store, params.id, body.status));
+      },
+    }),
+    apiRoute({
+      method: 'get',
+      path: '/by-status/:status',
+      operationId: 'listOrdersByStatus',
+      summary: 'Orders in one status, newest first (admin)',
+      tags: ['orders'],
+      roles: ['admin'],
+      schemas: { params: statusParams, query: listOrdersQuery },
+      responses: { 200: 'A page of orders with nextCursor', 400: 'Invalid status, cursor or limit', ...SIGNED_IN, 403: 'Not an admin' },
+      handler: async ({ params, query }, _req, res) => {
+        res.json(await listByStatus(store, params.status, query.cursor, query.limit));
       },
     }),
   ];

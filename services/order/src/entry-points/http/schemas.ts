@@ -1,6 +1,8 @@
 import { objectIdString } from '@shop/service-kit';
 import { z } from 'zod';
 
+const STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
+
 export const MAX_LINES = 100;
 export const MAX_QUANTITY = 1_000;
 export const MAX_PAGE_SIZE = 50;
@@ -40,3 +42,7 @@ export const listOrdersQuery = z.strictObject({
     .transform((n) => Math.min(n, MAX_PAGE_SIZE))
     .default(20),
 });
+
+export const statusParams = z.strictObject({ status: z.enum(STATUSES) });
+
+export const advanceBody = z.strictObject({ status: z.enum(['paid', 'shipped', 'delivered']) });

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startServer as startCatalog, type CatalogServer } from '@shop/catalog/server';
+import request from 'supertest';
+import { addProduct, startOrderForTest, testDatabase, testEnv, tokenFor, type OrderUnderTest, type TestDatabase } from './helpers.ts';
+
+let db: TestDatabase;
+let orders: OrderUnderTest;
+let catalog: CatalogServer;
+const catalogHttp = () => request(`http://127.0.0.1:${catalog.port}`);
+
+/** Invalidation travels over Redis pub/sub; the contract is "within 100 ms". */
+async function readWithin100ms(url: string, expectedStock: number): Promise<{ stockTotal: number; waitedMs: number }> {
+  const started = performance.now();
+  let body: { stockTotal: number } = { stockTotal: -1 };
+  while (performance.now() - started < 100) {
+    body = (await catalogHttp().get(url).expect(200)).body;
+    if (body.stockTotal === expectedStock) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return { stockTotal: body.stockTotal, waitedMs: performance.now() - started };
+}
+
+beforeAll(async () => {
+  db = await testDatabase();
+  orders = await startOrderForTest(db);
+  const env = testEnv(db);
+  catalog = await startCatalog({ CATALOG_PORT: '0', MONGODB_URI: env.MONGODB_URI, MONGODB_DB: env.MONGODB_DB, CACHE_PREFIX: env.CACHE_PREFIX, LOG_LEVEL: 'silent' });
+});
+
+afterAll(async () => {
+  await catalog.stop();
+  await orders.stop();
+  await db.drop();
+});
+
+describe('orders and the catalog cache', () => {
+  it('when an order is placed and then cancelled, then the catalog serves the new stock at once, not its cached copy', async () => {
+    const productId = await addProduct(db.models, { sku: 'XSVC-1', priceCents: 100, stock: { 'ams-1': 10 } });
+    const url = `/api/catalog/products/${productId}`;
+    await catalogHttp().get(url).expect(200);
+    const cached = await catalogHttp().get(url).expect(200);
+    expect(cached.headers['x-cache']).toBe('HIT-L1');
+    expect(cached.body.stockTotal).toBe(10);
+
+    const placed = await orders
+      .http()
+      .post('/api/orders')
+      .set('Authorization', `Bearer ${await tokenFor('x-buyer')}`)
+      .set('Idempotency-Key', 'cross-service-1')
+      .send({ items: [{ productId, quantity: 4 }] })
+      .expect(201);
+    expect((await readWithin100ms(url, 6)).stockTotal).toBe(6);
+
+    await orders.http().post(`/api/orders/${placed.body.id}/cancel`).set('Authorization', `Bearer ${await tokenFor('x-buyer')}`).expect(200);
+    expect((await readWithin100ms(url, 10)).stockTotal).toBe(10);
+  });
+});
