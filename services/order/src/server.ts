@@ -19,6 +19,9 @@ import { reconcileCancellations } from './domain/order-lifecycle.ts';
 import { reconcileHolds, type ReconcileResult } from './domain/reconcile.ts';
 import { ORDER_PREFIX, orderRouter } from './entry-points/http/router.ts';
 
+/** Cancel-return records are kept this long, far past any reconciliation pass that could need them. */
+const RETURN_TOMBSTONE_MS = 7 * 24 * 3_600_000;
+
 export interface OrderServer {
   port: number;
   config: OrderConfig;
@@ -65,6 +68,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
   const invalidate = (tags: string[]): Promise<void> => cache.invalidateTags(tags);
   const reconcile = async (olderThanMs = config.RESERVATION_TIMEOUT_MS): Promise<ReconcileResult> => {
     const result = await reconcileHolds(holds, olderThanMs);
+    await store.stock.pruneReturns(new Date(Date.now() - RETURN_TOMBSTONE_MS));
     const restocked = await reconcileCancellations(store, olderThanMs, invalidate);
     return restocked > 0 ? { ...result, restocked } : result;
   };
@@ -93,15 +97,24 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),
   });
 
-  const timer = setInterval(() => {
-    reconcile().then(
-      (result) => {
-        if (result.committed + result.released + (result.restocked ?? 0) > 0) logger.info(result, 'reconciled');
-      },
-      (error: unknown) => logger.warn({ err: String(error) }, 'reconciliation failed; next pass retries'),
-    );
-  }, config.RECONCILE_INTERVAL_MS);
-  timer.unref();
+  // Passes are chained, never overlapping; passes in other workers are harmless (all conditional).
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const schedule = (): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      reconcile()
+        .then(
+          (result) => {
+            if (result.committed + result.released + (result.restocked ?? 0) > 0) logger.info(result, 'reconciled');
+          },
+          (error: unknown) => logger.warn({ err: String(error) }, 'reconciliation failed; next pass retries'),
+        )
+        .finally(schedule);
+    }, config.RECONCILE_INTERVAL_MS);
+    timer.unref();
+  };
+  schedule();
 
   const http = await listenService(app, {
     service: 'order',
@@ -109,7 +122,11 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    release: [() => clearInterval(timer), () => cache.close(), () => connection.close(), () => redis.quit().catch(() => redis.disconnect())],
+    release: [
+      () => {
+        stopped = true;
+        clearTimeout(timer);
+      }, () => cache.close(), () => connection.close(), () => redis.quit().catch(() => redis.disconnect())],
   });
   return { port: http.port, config, logger, reconcile, stop: () => http.stop() };
 }

@@ -58,7 +58,8 @@ describe('a worker killed after writing the order but before answering', () => {
   it('when the client retries with its key after the lock lapsed, then it gets that order, not a second one', async () => {
     const productId = await addProduct(db.models, { sku: 'CRASH-2', priceCents: 100, stock: { 'ams-1': 5 } });
     const body = { items: [{ sku: 'CRASH-2', quantity: 2 }] };
-    const idempotencyId = 'c-retry:crash-test-retry';
+    const generation = 'generation-1';
+    const idempotencyId = `c-retry:crash-test-retry:${generation}`;
     // The state such a crash leaves: the order and its decrement exist, the key is still "running".
     const orderId = new Types.ObjectId();
     await db.models.Stock.updateOne({ productId }, { $inc: { quantity: -2 } });
@@ -73,8 +74,10 @@ describe('a worker killed after writing the order but before answering', () => {
       currency: 'USD',
     });
     await db.models.Idempotency.create({
-      _id: idempotencyId,
+      _id: 'c-retry:crash-test-retry',
       requestHash: requestHash(body),
+      owner: 'dead-attempt',
+      generation,
       state: 'running',
       lockedUntil: new Date(Date.now() - 1_000),
       createdAt: new Date(),

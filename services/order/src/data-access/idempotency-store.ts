@@ -3,6 +3,8 @@ import type { IdempotencyRecord, IdempotencyStore } from '../domain/idempotency.
 
 const toRecord = (doc: IdempotencyDoc): IdempotencyRecord => ({
   requestHash: doc.requestHash,
+  owner: doc.owner,
+  generation: doc.generation,
   state: doc.state,
   lockedUntil: new Date(doc.lockedUntil).getTime(),
   expiresAt: new Date(doc.expiresAt).getTime(),
@@ -12,6 +14,8 @@ const toRecord = (doc: IdempotencyDoc): IdempotencyRecord => ({
 const toDoc = (id: string, record: IdempotencyRecord) => ({
   _id: id,
   requestHash: record.requestHash,
+  owner: record.owner,
+  generation: record.generation,
   state: record.state,
   lockedUntil: new Date(record.lockedUntil),
   createdAt: new Date(),
@@ -35,17 +39,17 @@ export function mongoIdempotencyStore({ Idempotency }: ShopModels): IdempotencyS
       return doc ? toRecord(doc) : null;
     },
     async replaceIf(id, expected, record) {
-      const result = await Idempotency.replaceOne(
-        { _id: { $eq: id }, lockedUntil: new Date(expected.lockedUntil), expiresAt: new Date(expected.expiresAt) },
-        toDoc(id, record),
-      );
+      const result = await Idempotency.replaceOne({ _id: { $eq: id }, owner: { $eq: expected.owner } }, toDoc(id, record));
       return result.modifiedCount === 1;
     },
-    async finish(id, response) {
-      await Idempotency.updateOne({ _id: { $eq: id } }, { $set: { state: 'done', responseStatus: response.status, responseBody: response.body } });
+    async finish(id, owner, response) {
+      await Idempotency.updateOne(
+        { _id: { $eq: id }, owner: { $eq: owner } },
+        { $set: { state: 'done', responseStatus: response.status, responseBody: response.body } },
+      );
     },
-    async remove(id) {
-      await Idempotency.deleteOne({ _id: { $eq: id } });
+    async remove(id, owner) {
+      await Idempotency.deleteOne({ _id: { $eq: id }, owner: { $eq: owner } });
     },
   };
 }

@@ -21,7 +21,8 @@ export const toOrder = (row: OrderDoc): Order => ({
 });
 
 /** The MongoDB implementation of what the order use cases need. */
-export function mongoOrderStore({ Product, Stock, Order }: ShopModels): OrderStore {
+export function mongoOrderStore(models: ShopModels): OrderStore {
+  const { Product, Stock, Order } = models;
   return {
     products: {
       async find(ids, skus) {
@@ -31,13 +32,11 @@ export function mongoOrderStore({ Product, Stock, Order }: ShopModels): OrderSto
         ).lean<Pick<ProductDoc, '_id' | 'sku' | 'name' | 'priceCents' | 'currency'>[]>();
         return rows.map((r) => ({ id: r._id.toHexString(), sku: r.sku, name: r.name, priceCents: r.priceCents, currency: r.currency }));
       },
-      async addToStockTotal(productId, delta) {
-        const row = await Product.findOneAndUpdate(
-          { _id: oid(productId) },
-          { $inc: { stockTotal: delta } },
-          { returnDocument: 'after', projection: { stockTotal: 1 } },
-        ).lean<Pick<ProductDoc, 'stockTotal'>>();
-        return row ? row.stockTotal : null;
+      async refreshStockTotals(productIds) {
+        const ids = [...new Set(productIds)].map(oid);
+        await recomputeStockTotals(models, ids);
+        const rows = await Product.find({ _id: { $in: ids } }, { stockTotal: 1 }).lean<Pick<ProductDoc, '_id' | 'stockTotal'>[]>();
+        return new Map(rows.map((row) => [row._id.toHexString(), row.stockTotal]));
       },
     },
     stock: {
@@ -59,11 +58,8 @@ export function mongoOrderStore({ Product, Stock, Order }: ShopModels): OrderSto
           { $inc: { quantity }, $push: { returns: { orderId: oid(orderId), quantity, at: new Date() } } },
         );
       },
-      async dropReturn(productId, warehouse, orderId) {
-        await Stock.updateOne(
-          { productId: oid(productId), warehouse: { $eq: warehouse } },
-          { $pull: { returns: { orderId: oid(orderId) } } },
-        );
+      async pruneReturns(before) {
+        await Stock.updateMany({ 'returns.at': { $lt: before } }, { $pull: { returns: { at: { $lt: before } } } });
       },
     },
     orders: {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '@shop/service-kit';
 
 /** A stored answer to replay. */
@@ -9,6 +9,13 @@ export interface StoredResponse {
 
 export interface IdempotencyRecord {
   requestHash: string;
+  /** Who runs the request now; finish/remove only act for the current owner (a takeover changes it). */
+  owner: string;
+  /**
+   * Which use of the key this is: kept when a retry takes over a dead attempt (same request),
+   * new when an expired key is reused for a new request. Orders are unique per generation.
+   */
+  generation: string;
   state: 'running' | 'done';
   lockedUntil: number;
   expiresAt: number;
@@ -20,10 +27,12 @@ export interface IdempotencyStore {
   /** Inserts a running record; false when the id exists. */
   insert(id: string, record: IdempotencyRecord): Promise<boolean>;
   find(id: string): Promise<IdempotencyRecord | null>;
-  /** Replaces the record only if it still has `expected`'s lockedUntil and expiresAt (a takeover). */
+  /** Replaces the record only if it is still owned by `expected.owner` (a takeover). */
   replaceIf(id: string, expected: IdempotencyRecord, record: IdempotencyRecord): Promise<boolean>;
-  finish(id: string, response: StoredResponse): Promise<void>;
-  remove(id: string): Promise<void>;
+  /** Stores the answer, only while `owner` still owns the key. */
+  finish(id: string, owner: string, response: StoredResponse): Promise<void>;
+  /** Frees the key, only while `owner` still owns it. */
+  remove(id: string, owner: string): Promise<void>;
 }
 
 export interface IdempotencyPolicy {
@@ -44,7 +53,7 @@ export function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
 }
 
-export type IdempotentOutcome = { kind: 'run' } | { kind: 'replay'; response: StoredResponse };
+export type IdempotentOutcome = { kind: 'run'; owner: string; generation: string } | { kind: 'replay'; response: StoredResponse };
 
 /**
  * Claims `id` for this request: 'run' (go ahead, then finish or abandon) or 'replay' (the first
@@ -61,15 +70,19 @@ export async function claimKey(
   for (let attempt = 0; attempt < 3; attempt++) {
     const fresh: IdempotencyRecord = {
       requestHash: hash,
+      owner: randomUUID(),
+      generation: randomUUID(),
       state: 'running',
       lockedUntil: now() + policy.lockMs,
       expiresAt: now() + policy.retentionMs,
     };
-    if (await store.insert(id, fresh)) return { kind: 'run' };
+    const run = (record: IdempotencyRecord): IdempotentOutcome => ({ kind: 'run', owner: record.owner, generation: record.generation });
+    if (await store.insert(id, fresh)) return run(fresh);
     const existing = await store.find(id);
     if (!existing) continue;
     if (existing.expiresAt <= now()) {
-      if (await store.replaceIf(id, existing, fresh)) return { kind: 'run' };
+      // Retention is over: the key starts a new request (a new generation, so a new order).
+      if (await store.replaceIf(id, existing, fresh)) return run(fresh);
       continue;
     }
     if (existing.requestHash !== hash) {
@@ -81,7 +94,9 @@ export async function claimKey(
         headers: { 'Retry-After': '1' },
       });
     }
-    if (await store.replaceIf(id, existing, fresh)) return { kind: 'run' };
+    // The first attempt died holding the key: take over the same request (same generation).
+    const takeover = { ...fresh, generation: existing.generation };
+    if (await store.replaceIf(id, existing, takeover)) return run(takeover);
   }
   throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed', 409, {
     headers: { 'Retry-After': '1' },

@@ -1,4 +1,4 @@
-import { productTag, stockTag } from '@shop/catalog/cache-tags';
+import { PRODUCT_LISTS, productTag, stockTag } from '@shop/catalog/cache-tags';
 import { AppError, notFound, type AuthUser } from '@shop/service-kit';
 import { decodeCursor } from './order-queries.ts';
 import type { InvalidateTags, OrderStore } from './ports.ts';
@@ -40,9 +40,10 @@ export async function cancelOrder(store: OrderStore, user: AuthUser, id: string,
 }
 
 /**
- * Puts a cancelled order's units back, line by line: return the units (recorded atomically in the
- * stock row, so never twice), mark the line restocked, forget the return record. Safe to repeat
- * after a crash at any step; reconciliation repeats it for cancelled orders left half-done.
+ * Puts a cancelled order's units back, line by line: return the units (with a return record for
+ * this order in the same atomic update, so a second return is refused however stale the caller's
+ * view is), then mark the line restocked. Return records stay as tombstones (pruned after days),
+ * so concurrent or repeated passes can never restock twice.
  */
 export async function restock(store: OrderStore, order: Order, invalidate: InvalidateTags): Promise<Order> {
   const lines = [...order.lines];
@@ -50,11 +51,11 @@ export async function restock(store: OrderStore, order: Order, invalidate: Inval
     if (line.restocked) continue;
     await store.stock.returnUnits(line.productId, line.warehouse, order.id, line.quantity);
     await store.orders.markRestocked(order.id, index);
-    await store.stock.dropReturn(line.productId, line.warehouse, order.id);
-    await store.products.addToStockTotal(line.productId, line.quantity);
     lines[index] = { ...line, restocked: true };
   }
-  await invalidate(order.lines.flatMap((line) => [productTag(line.productId), stockTag(line.productId)]));
+  const productIds = order.lines.map((line) => line.productId);
+  await store.products.refreshStockTotals(productIds).catch(() => {});
+  await invalidate([...productIds.flatMap((id) => [productTag(id), stockTag(id)]), PRODUCT_LISTS]);
   return { ...order, lines };
 }
 

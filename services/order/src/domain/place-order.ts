@@ -46,16 +46,23 @@ function priceLines(requested: RequestedLine[], products: PricedProduct[]): { li
  * 3. write the order; 4. commit the holds. A crash anywhere leaves holds that reconciliation
  *    resolves by whether the order exists, so units are never lost nor sold twice.
  */
+/** Errors after which the order certainly was not written (anything else might have been). */
+const DEFINITELY_NOT_WRITTEN = new Set(['ValidationError', 'StrictModeError', 'CastError']);
+
 export async function placeOrder(
   store: OrderStore,
   customerId: string,
   idempotencyId: string,
   requested: RequestedLine[],
   invalidate: InvalidateTags,
+  /** Give up (and release) rather than write an order this late: reconciliation may already be releasing. */
+  writeDeadlineMs = 30_000,
 ): Promise<Order> {
+  const startedAt = Date.now();
   // A retry whose first attempt wrote the order but died before answering gets that order.
   const earlier = await store.orders.findByIdempotencyId(idempotencyId);
-  if (earlier) return earlier;
+  if (earlier && earlier.customerId === customerId) return earlier;
+  if (earlier) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key belongs to another request', 422);
 
   const ids = requested.flatMap((l) => (l.productId ? [l.productId] : []));
   const skus = requested.flatMap((l) => (l.sku ? [l.sku] : []));
@@ -81,6 +88,12 @@ export async function placeOrder(
     throw error;
   }
 
+  if (Date.now() - startedAt > writeDeadlineMs) {
+    await releaseAll();
+    throw new AppError('ORDER_TIMEOUT', 'Placing the order took too long; nothing was ordered, retry', 503, {
+      headers: { 'Retry-After': '1' },
+    });
+  }
   let order: Order | null;
   try {
     order = await store.orders.create({
@@ -92,7 +105,10 @@ export async function placeOrder(
       currency,
     });
   } catch (error) {
-    await releaseAll();
+    // A timeout or dropped connection may hide a write that landed: then the holds must stay, and
+    // reconciliation (which looks for the order) commits or releases them. Release only when
+    // the write certainly failed.
+    if (DEFINITELY_NOT_WRITTEN.has((error as { name?: string }).name ?? '')) await releaseAll();
     throw error;
   }
   if (!order) {
@@ -104,16 +120,10 @@ export async function placeOrder(
   }
 
   // The order exists: holds become plain decrements. Failures here are finished by reconciliation.
-  const tags = new Set<string>();
-  await Promise.allSettled(
-    reserved.map(async (line) => {
-      await store.stock.commit(line.productId, line.warehouse, orderId);
-      const total = await store.products.addToStockTotal(line.productId, -line.quantity);
-      tags.add(productTag(line.productId));
-      tags.add(stockTag(line.productId));
-      if (total !== null && total <= 0) tags.add(PRODUCT_LISTS);
-    }),
-  );
-  await invalidate([...tags]);
+  await Promise.allSettled(reserved.map((line) => store.stock.commit(line.productId, line.warehouse, orderId)));
+  const productIds = reserved.map((line) => line.productId);
+  const totals = await store.products.refreshStockTotals(productIds).catch(() => new Map<string, number>());
+  const soldOut = productIds.some((id) => totals.get(id) === 0);
+  await invalidate([...productIds.flatMap((id) => [productTag(id), stockTag(id)]), ...(soldOut ? [PRODUCT_LISTS] : [])]);
   return order;
 }

@@ -5,8 +5,11 @@ export interface OrderStore {
   products: {
     /** The products named by id or sku, with current prices (never the client's). */
     find(ids: string[], skus: string[]): Promise<PricedProduct[]>;
-    /** Moves the denormalized stockTotal; returns the new total, or null if the product is gone. */
-    addToStockTotal(productId: string, delta: number): Promise<number | null>;
+    /**
+     * Sets each product's denormalized stockTotal to the sum of its rows (the rows are the truth;
+     * deltas across two documents could be applied twice or not at all). Returns the new totals.
+     */
+    refreshStockTotals(productIds: string[]): Promise<Map<string, number>>;
   };
   stock: {
     /**
@@ -23,8 +26,8 @@ export interface OrderStore {
      * call for the same order is a no-op (and so is a call for a stock row that was deleted).
      */
     returnUnits(productId: string, warehouse: string, orderId: string, quantity: number): Promise<void>;
-    /** Forgets the return record once the order line is marked restocked. */
-    dropReturn(productId: string, warehouse: string, orderId: string): Promise<void>;
+    /** Forgets return records older than `before` (tombstones kept long after every line was marked). */
+    pruneReturns(before: Date): Promise<void>;
   };
   orders: {
     /** Writes the order; returns null when an order for `idempotencyId` already exists. */

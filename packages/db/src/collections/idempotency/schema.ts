@@ -3,11 +3,16 @@ import { applyIndexes, type IndexDefinition } from '../../index-definition.ts';
 
 /**
  * One Idempotency-Key of one customer: the request it was first used with and, once finished,
- * the answer to replay. `_id` is `<customerId>:<key>`, so the unique `_id` index is the lock.
+ * the answer to replay. `_id` is `<customerId>:<key>` (keys contain no ":"), so the unique `_id`
+ * index is the lock.
  */
 export interface IdempotencyDoc {
   _id: string;
   requestHash: string;
+  /** The attempt running the request now; answers are stored only by the current owner. */
+  owner: string;
+  /** One use of the key: kept across takeovers of a dead attempt, new after expiry. */
+  generation: string;
   state: 'running' | 'done';
   /** While running: after this the first attempt is presumed dead and a retry may take over. */
   lockedUntil: Date;
@@ -31,6 +36,8 @@ export const idempotencySchema = new Schema<IdempotencyDoc>(
   {
     _id: { type: String, required: true },
     requestHash: { type: String, required: true },
+    owner: { type: String, required: true },
+    generation: { type: String, required: true },
     state: { type: String, enum: ['running', 'done'], required: true },
     lockedUntil: { type: Date, required: true },
     responseStatus: Number,

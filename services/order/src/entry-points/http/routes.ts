@@ -36,7 +36,7 @@ export function orderRoutes({ store, idempotency, policy, invalidate }: OrderRou
       handler: async ({ body }, req, res) => {
         const key = idempotencyKey.safeParse(req.get('idempotency-key'));
         if (!key.success) {
-          throw new AppError('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (8-100 characters of A-Z a-z 0-9 _ . : -)', 400);
+          throw new AppError('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (8-100 characters of A-Z a-z 0-9 _ . -)', 400);
         }
         const user = currentUser(req);
         const id = `${user.id}:${key.data}`;
@@ -46,20 +46,21 @@ export function orderRoutes({ store, idempotency, policy, invalidate }: OrderRou
           res.status(outcome.response.status).json(outcome.response.body);
           return;
         }
+        const { owner, generation } = outcome;
         try {
-          const order = await placeOrder(store, user.id, id, body.items, invalidate);
-          await idempotency.finish(id, { status: 201, body: order });
+          const order = await placeOrder(store, user.id, `${id}:${generation}`, body.items, invalidate, policy.lockMs);
+          await idempotency.finish(id, owner, { status: 201, body: order });
           res.status(201).location(`/api/orders/${order.id}`).json(order);
         } catch (error) {
           // A business refusal is the answer to this request and is replayed; anything else
           // (database down, bug) frees the key so the client's retry runs again.
           if (error instanceof AppError && error.httpStatus < 500) {
-            await idempotency.finish(id, {
+            await idempotency.finish(id, owner, {
               status: error.httpStatus,
               body: { error: { code: error.code, message: error.message, details: error.details } },
             });
           } else {
-            await idempotency.remove(id).catch(() => {});
+            await idempotency.remove(id, owner).catch(() => {});
           }
           throw error;
         }

@@ -28,7 +28,8 @@ export const placeOrderBody = z.strictObject({
     }, 'each product may appear in one line only'),
 });
 
-export const idempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{8,100}$/, 'must be 8-100 characters of A-Z a-z 0-9 _ . : -');
+/** No ":" in keys: `<customerId>:<key>` then names one (customer, key) pair only. */
+export const idempotencyKey = z.string().regex(/^[A-Za-z0-9_.-]{8,100}$/, 'must be 8-100 characters of A-Z a-z 0-9 _ . -');
 
 export const orderIdParams = z.strictObject({ id: objectIdString });
 
