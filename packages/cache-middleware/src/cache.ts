@@ -156,6 +156,13 @@ export function createCache(options: CacheOptions = {}): Cache {
     }
   };
 
+  /** Reads L2; a fresh entry is promoted to L1. Returns the entry as read, fresh or not. */
+  const readL2 = async (key: string): Promise<CacheEntry | undefined> => {
+    const entry = await l2Get(key);
+    if (entry && isFresh(entry, now())) await l1?.set(key, entry, entry.createdAt);
+    return entry;
+  };
+
   const store = async (key: string, entry: CacheEntry, loadStartedAt: number): Promise<void> => {
     await l1?.set(key, entry, loadStartedAt);
     if (!l2 || !breaker.allows()) return;
@@ -185,10 +192,15 @@ export function createCache(options: CacheOptions = {}): Cache {
     const deadline = now() + lockWait;
     while (now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, lockPoll));
-      const entry = await l2Get(key);
+      const entry = await readL2(key);
       if (entry && isFresh(entry, now())) return entry;
     }
     return undefined;
+  };
+
+  const peekFresh = <T>(key: string): CacheEntry<T> | undefined => {
+    const entry = l1?.peek(key);
+    return entry && isFresh(entry, now()) ? (entry as CacheEntry<T>) : undefined;
   };
 
   const inflight = new Map<string, Promise<Resolved<unknown>>>();
@@ -213,7 +225,6 @@ export function createCache(options: CacheOptions = {}): Cache {
             if (background && stale) return { value: stale.value, status: 'STALE', entry: stale };
             const peer = await waitForPeer(key);
             if (peer) {
-              await l1?.set(key, peer, peer.createdAt);
               metrics.hit('l2');
               return { value: peer.value as T, status: 'HIT-L2', entry: peer as CacheEntry<T> };
             }
@@ -261,9 +272,8 @@ export function createCache(options: CacheOptions = {}): Cache {
       metrics.hit('l1');
       return { value: first.value, status: 'HIT-L1', entry: first };
     }
-    const second = (await l2Get(key)) as CacheEntry<T> | undefined;
+    const second = (await readL2(key)) as CacheEntry<T> | undefined;
     if (second && isFresh(second, now())) {
-      await l1?.set(key, second, second.createdAt);
       metrics.hit('l2');
       return { value: second.value, status: 'HIT-L2', entry: second };
     }
@@ -298,12 +308,8 @@ export function createCache(options: CacheOptions = {}): Cache {
       checkNames('key', [key]);
       const first = l1?.peek(key);
       if (first && isFresh(first, now())) return first.value as T;
-      const second = await l2Get(key);
-      if (second && isFresh(second, now())) {
-        await l1?.set(key, second, second.createdAt);
-        return second.value as T;
-      }
-      return undefined;
+      const second = await readL2(key);
+      return second && isFresh(second, now()) ? (second.value as T) : undefined;
     },
     async set(key, value, opts) {
       checkNames('key', [key]);
@@ -323,15 +329,11 @@ export function createCache(options: CacheOptions = {}): Cache {
       metrics.invalidation('keys');
       await invalidate({ keys: [...keys] });
     },
-    peekFresh<T>(key: string) {
-      const entry = l1?.peek(key);
-      return entry && isFresh(entry, now()) ? (entry as CacheEntry<T>) : undefined;
-    },
+    peekFresh,
     takeFresh<T>(key: string) {
-      const entry = l1?.peek(key);
-      if (!entry || !isFresh(entry, now())) return undefined;
-      metrics.hit('l1');
-      return entry as CacheEntry<T>;
+      const entry = peekFresh<T>(key);
+      if (entry) metrics.hit('l1');
+      return entry;
     },
     async close() {
       await bus?.close();

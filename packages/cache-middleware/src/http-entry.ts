@@ -16,9 +16,10 @@ export interface HttpEntry {
 /** Bodies below this are not worth compressing (same threshold as the service kit). */
 export const COMPRESS_THRESHOLD = 1024;
 
-export function buildHttpEntry(status: number, contentType: string, body: Buffer): HttpEntry {
+/** `compress: false` for a response that is only passed through (it is never stored or served again). */
+export function buildHttpEntry(status: number, contentType: string, body: Buffer, compress = true): HttpEntry {
   const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
-  if (body.length < COMPRESS_THRESHOLD) return { status, contentType, etag, body, bytes: body.length };
+  if (!compress || body.length < COMPRESS_THRESHOLD) return { status, contentType, etag, body, bytes: body.length };
   const br = brotliCompressSync(body, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
   });

@@ -169,6 +169,7 @@ function captureDownstream(res: Response, next: () => void): Promise<Captured> {
 export function httpCache(options: HttpCacheOptions): RequestHandler {
   const varyHeaders = (options.varyHeaders ?? []).map((h) => h.toLowerCase());
   const vary = ['Accept-Encoding', ...varyHeaders].join(', ');
+  const unkeyed = UNKEYED_HEADERS.filter((name) => !varyHeaders.includes(name));
   const swrSeconds = Math.floor((options.staleWhileRevalidate ?? 0) / 1000);
   const cacheControl =
     `public, max-age=${Math.floor(options.ttl / 1000)}` + (swrSeconds > 0 ? `, stale-while-revalidate=${swrSeconds}` : '');
@@ -190,9 +191,9 @@ export function httpCache(options: HttpCacheOptions): RequestHandler {
         key,
         async () => {
           // Headers not in the key must not shape what gets stored for everyone.
-          for (const name of UNKEYED_HEADERS) if (!varyHeaders.includes(name)) Reflect.deleteProperty(req.headers, name);
+          for (const name of unkeyed) Reflect.deleteProperty(req.headers, name);
           const captured = await captureDownstream(res, next);
-          const entry = buildHttpEntry(captured.status, captured.contentType, Buffer.concat(captured.chunks));
+          const entry = buildHttpEntry(captured.status, captured.contentType, Buffer.concat(captured.chunks), captured.cacheable);
           if (!captured.cacheable) throw new UncacheableResponse(entry);
           return entry;
         },
@@ -211,7 +212,7 @@ export function httpCache(options: HttpCacheOptions): RequestHandler {
         if (!res.headersSent) send(req, res, cause.entry, 'BYPASS', cacheControl, vary);
         return;
       }
-      throw (error as { cause?: unknown }).cause ?? error;
+      throw cause;
     }
   };
 }

@@ -1,18 +1,14 @@
+import type { QueryShape } from './index-fit.ts';
+
 /**
  * The queries the services run on every request, each with the index that must serve it.
  * Tests check every entry two ways: statically (the index key starts with the equality fields,
  * then the sort, then the range field: the ESR rule) and, on servers that support `explain`,
  * by asking the planner which index it picked.
  */
-export interface HotQuery {
+export interface HotQuery extends QueryShape {
   name: string;
   collection: 'categories' | 'products' | 'stock';
-  /** Fields compared with equality, in any order. */
-  equality: string[];
-  /** Sort keys, in order. */
-  sort: Record<string, 1 | -1>;
-  /** A field with a range condition, if any. */
-  range?: string;
   /** The declared index that must serve it. */
   index: string;
   /** A concrete filter for explain. */

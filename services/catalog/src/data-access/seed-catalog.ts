@@ -79,17 +79,19 @@ export async function seedCatalog(models: ShopModels, options: SeedOptions): Pro
   return { categories: catalog.categories.length, products: catalog.products.length, stockRows };
 }
 
-/** Sets each product's stockTotal to the sum of its stock rows (0 when it has none). */
-export async function recomputeStockTotals(models: ShopModels, productIds: Types.ObjectId[]): Promise<void> {
+/** Sets each product's stockTotal to the sum of its stock rows (0 when it has none); returns them by hex id. */
+export async function recomputeStockTotals(models: ShopModels, productIds: Types.ObjectId[]): Promise<Map<string, number>> {
   const sums = await models.Stock.aggregate<{ _id: Types.ObjectId; total: number }>([
     { $match: { productId: { $in: productIds } } },
     { $group: { _id: '$productId', total: { $sum: '$quantity' } } },
   ]);
   const totals = new Map(sums.map((row) => [row._id.toHexString(), row.total]));
+  const result = new Map(productIds.map((id) => [id.toHexString(), totals.get(id.toHexString()) ?? 0]));
   await models.Product.bulkWrite(
     productIds.map((id) => ({
-      updateOne: { filter: { _id: id }, update: { $set: { stockTotal: totals.get(id.toHexString()) ?? 0 } } },
+      updateOne: { filter: { _id: id }, update: { $set: { stockTotal: result.get(id.toHexString()) ?? 0 } } },
     })),
     { ordered: false },
   );
+  return result;
 }

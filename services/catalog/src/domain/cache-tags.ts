@@ -10,3 +10,9 @@ export const CATEGORIES = 'categories';
 
 /** Drops cached reads by tag, in every worker of every service. */
 export type InvalidateTags = (tags: string[]) => Promise<void>;
+
+/** What a stock change of these products invalidates; `lists` when one may have entered or left stock. */
+export const stockChangeTags = (productIds: readonly string[], lists: boolean): string[] => [
+  ...productIds.flatMap((id) => [productTag(id), stockTag(id)]),
+  ...(lists ? [PRODUCT_LISTS] : []),
+];

@@ -1,5 +1,5 @@
 import { notFound } from '@shop/service-kit';
-import { PRODUCT_LISTS, productTag, stockTag, type InvalidateTags } from './cache-tags.ts';
+import { PRODUCT_LISTS, productTag, stockChangeTags, type InvalidateTags } from './cache-tags.ts';
 import { resolveCategoryId } from './category-use-cases.ts';
 import type { CatalogStore } from './ports.ts';
 import type { NewProduct, Product, ProductChanges, ProductFilter, ProductPage, ProductSort } from './types.ts';
@@ -91,6 +91,6 @@ export async function deleteProduct(store: CatalogStore, id: string, invalidate:
     if (!deleted) throw notFound('Product');
     await store.stock.deleteForProduct(id);
   } finally {
-    await invalidate([productTag(id), stockTag(id), PRODUCT_LISTS]);
+    await invalidate(stockChangeTags([id], true));
   }
 }

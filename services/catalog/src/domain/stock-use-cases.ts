@@ -1,5 +1,5 @@
 import { notFound } from '@shop/service-kit';
-import { PRODUCT_LISTS, productTag, stockTag, type InvalidateTags } from './cache-tags.ts';
+import { stockChangeTags, type InvalidateTags } from './cache-tags.ts';
 import type { CatalogStore } from './ports.ts';
 import type { ProductStock, StockLevel } from './types.ts';
 
@@ -46,6 +46,6 @@ export async function setStock(
     return level;
   } finally {
     // Also after a failure: a timed-out write may still have been applied.
-    await invalidate([productTag(productId), stockTag(productId), ...(crossedZero ? [PRODUCT_LISTS] : [])]);
+    await invalidate(stockChangeTags([productId], crossedZero));
   }
 }

@@ -32,12 +32,7 @@ export function mongoOrderStore(models: ShopModels): OrderStore {
         ).lean<Pick<ProductDoc, '_id' | 'sku' | 'name' | 'priceCents' | 'currency'>[]>();
         return rows.map((r) => ({ id: r._id.toHexString(), sku: r.sku, name: r.name, priceCents: r.priceCents, currency: r.currency }));
       },
-      async refreshStockTotals(productIds) {
-        const ids = [...new Set(productIds)].map(oid);
-        await recomputeStockTotals(models, ids);
-        const rows = await Product.find({ _id: { $in: ids } }, { stockTotal: 1 }).lean<Pick<ProductDoc, '_id' | 'stockTotal'>[]>();
-        return new Map(rows.map((row) => [row._id.toHexString(), row.stockTotal]));
-      },
+      refreshStockTotals: (productIds) => recomputeStockTotals(models, [...new Set(productIds)].map(oid)),
     },
     stock: {
       async reserve(productId, quantity, orderId) {
@@ -183,6 +178,8 @@ export function mongoHoldStore(models: ShopModels): HoldStore {
     },
     release: (productId, warehouse, orderId) => releaseHold(Stock, productId, warehouse, orderId),
     commit: (productId, warehouse, orderId) => commitHold(Stock, productId, warehouse, orderId),
-    recomputeTotals: (productIds) => recomputeStockTotals(models, productIds.map(oid)),
+    recomputeTotals: async (productIds) => {
+      await recomputeStockTotals(models, productIds.map(oid));
+    },
   };
 }

@@ -53,7 +53,20 @@ export function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
 }
 
-export type IdempotentOutcome = { kind: 'run'; owner: string; generation: string } | { kind: 'replay'; response: StoredResponse };
+const inProgress = (): AppError =>
+  new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed', 409, {
+    headers: { 'Retry-After': '1' },
+  });
+
+export type IdempotentOutcome =
+  | {
+      kind: 'run';
+      owner: string;
+      generation: string;
+      /** True when this claim took over a dead attempt of the same request, which may have written its order. */
+      takeover: boolean;
+    }
+  | { kind: 'replay'; response: StoredResponse };
 
 /**
  * Claims `id` for this request: 'run' (go ahead, then finish or abandon) or 'replay' (the first
@@ -76,7 +89,12 @@ export async function claimKey(
       lockedUntil: now() + policy.lockMs,
       expiresAt: now() + policy.retentionMs,
     };
-    const run = (record: IdempotencyRecord): IdempotentOutcome => ({ kind: 'run', owner: record.owner, generation: record.generation });
+    const run = (record: IdempotencyRecord, takeover = false): IdempotentOutcome => ({
+      kind: 'run',
+      owner: record.owner,
+      generation: record.generation,
+      takeover,
+    });
     if (await store.insert(id, fresh)) return run(fresh);
     const existing = await store.find(id);
     if (!existing) continue;
@@ -90,15 +108,11 @@ export async function claimKey(
     }
     if (existing.state === 'done' && existing.response) return { kind: 'replay', response: existing.response };
     if (existing.lockedUntil > now()) {
-      throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed', 409, {
-        headers: { 'Retry-After': '1' },
-      });
+      throw inProgress();
     }
     // The first attempt died holding the key: take over the same request (same generation).
     const takeover = { ...fresh, generation: existing.generation };
-    if (await store.replaceIf(id, existing, takeover)) return run(takeover);
+    if (await store.replaceIf(id, existing, takeover)) return run(takeover, true);
   }
-  throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed', 409, {
-    headers: { 'Retry-After': '1' },
-  });
+  throw inProgress();
 }

@@ -1,6 +1,6 @@
-import { PRODUCT_LISTS, productTag, stockTag } from '@shop/catalog/cache-tags';
+import { stockChangeTags } from '@shop/catalog/cache-tags';
 import { AppError, notFound, type AuthUser } from '@shop/service-kit';
-import { decodeCursor } from './order-queries.ts';
+import { decodeCursor, getOrder } from './order-queries.ts';
 import type { InvalidateTags, OrderStore } from './ports.ts';
 import type { Order, OrderPage, OrderStatus } from './types.ts';
 
@@ -14,6 +14,8 @@ const NEXT: Partial<Record<OrderStatus, { to: OrderStatus; payment?: Order['paym
 const invalidTransition = (from: OrderStatus, to: OrderStatus): AppError =>
   new AppError('INVALID_TRANSITION', `An order cannot go from ${from} to ${to}`, 409, { details: { from, to } });
 
+const concurrentUpdate = (): AppError => new AppError('CONCURRENT_UPDATE', 'The order changed meanwhile; read it and retry', 409);
+
 /** pending → paid → shipped → delivered, one step at a time, by an admin. */
 export async function advanceOrder(store: OrderStore, id: string, to: OrderStatus): Promise<Order> {
   const order = await store.orders.findById(id);
@@ -21,7 +23,7 @@ export async function advanceOrder(store: OrderStore, id: string, to: OrderStatu
   const step = NEXT[order.status];
   if (!step || step.to !== to) throw invalidTransition(order.status, to);
   const moved = await store.orders.transition(id, [order.status], to, step.payment);
-  if (!moved) throw new AppError('CONCURRENT_UPDATE', 'The order changed meanwhile; read it and retry', 409);
+  if (!moved) throw concurrentUpdate();
   return moved;
 }
 
@@ -30,12 +32,11 @@ export async function advanceOrder(store: OrderStore, id: string, to: OrderStatu
  * any pending or paid one (a paid one is marked refunded). Someone else's order is 404.
  */
 export async function cancelOrder(store: OrderStore, user: AuthUser, id: string, invalidate: InvalidateTags): Promise<Order> {
-  const order = await store.orders.findById(id);
-  if (!order || (user.role !== 'admin' && order.customerId !== user.id)) throw notFound('Order');
+  const order = await getOrder(store, user, id);
   const cancellable: OrderStatus[] = user.role === 'admin' ? ['pending', 'paid'] : ['pending'];
   if (!cancellable.includes(order.status)) throw invalidTransition(order.status, 'cancelled');
   const cancelled = await store.orders.transition(id, cancellable, 'cancelled', order.paymentStatus === 'paid' ? 'refunded' : undefined);
-  if (!cancelled) throw new AppError('CONCURRENT_UPDATE', 'The order changed meanwhile; read it and retry', 409);
+  if (!cancelled) throw concurrentUpdate();
   return restock(store, cancelled, invalidate);
 }
 
@@ -55,7 +56,7 @@ export async function restock(store: OrderStore, order: Order, invalidate: Inval
   }
   const productIds = order.lines.map((line) => line.productId);
   await store.products.refreshStockTotals(productIds).catch(() => {});
-  await invalidate([...productIds.flatMap((id) => [productTag(id), stockTag(id)]), PRODUCT_LISTS]);
+  await invalidate(stockChangeTags(productIds, true));
   return { ...order, lines };
 }
 

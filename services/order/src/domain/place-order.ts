@@ -1,4 +1,4 @@
-import { PRODUCT_LISTS, productTag, stockTag } from '@shop/catalog/cache-tags';
+import { stockChangeTags } from '@shop/catalog/cache-tags';
 import { AppError } from '@shop/service-kit';
 import { Types } from 'mongoose';
 import type { InvalidateTags, OrderStore } from './ports.ts';
@@ -46,6 +46,14 @@ function priceLines(requested: RequestedLine[], products: PricedProduct[]): { li
  * 3. write the order; 4. commit the holds. A crash anywhere leaves holds that reconciliation
  *    resolves by whether the order exists, so units are never lost nor sold twice.
  */
+/** An existing order for this key, only if it is this customer's. */
+function ownOrder(order: Order, customerId: string): Order {
+  if (order.customerId !== customerId) {
+    throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key belongs to another request', 422);
+  }
+  return order;
+}
+
 /** Errors after which the order certainly was not written (anything else might have been). */
 const DEFINITELY_NOT_WRITTEN = new Set(['ValidationError', 'StrictModeError', 'CastError']);
 
@@ -57,12 +65,15 @@ export async function placeOrder(
   invalidate: InvalidateTags,
   /** Give up (and release) rather than write an order this late: reconciliation may already be releasing. */
   writeDeadlineMs = 30_000,
+  /** False for a fresh claim of the key (no order can exist yet): skips the lookup. */
+  mayExist = true,
 ): Promise<Order> {
   const startedAt = Date.now();
   // A retry whose first attempt wrote the order but died before answering gets that order.
-  const earlier = await store.orders.findByIdempotencyId(idempotencyId);
-  if (earlier && earlier.customerId === customerId) return earlier;
-  if (earlier) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key belongs to another request', 422);
+  if (mayExist) {
+    const earlier = await store.orders.findByIdempotencyId(idempotencyId);
+    if (earlier) return ownOrder(earlier, customerId);
+  }
 
   const ids = requested.flatMap((l) => (l.productId ? [l.productId] : []));
   const skus = requested.flatMap((l) => (l.sku ? [l.sku] : []));
@@ -116,7 +127,7 @@ export async function placeOrder(
     await releaseAll();
     const winner = await store.orders.findByIdempotencyId(idempotencyId);
     if (!winner) throw new Error(`order for ${idempotencyId} vanished`);
-    return winner;
+    return ownOrder(winner, customerId);
   }
 
   // The order exists: holds become plain decrements. Failures here are finished by reconciliation.
@@ -124,6 +135,6 @@ export async function placeOrder(
   const productIds = reserved.map((line) => line.productId);
   const totals = await store.products.refreshStockTotals(productIds).catch(() => new Map<string, number>());
   const soldOut = productIds.some((id) => totals.get(id) === 0);
-  await invalidate([...productIds.flatMap((id) => [productTag(id), stockTag(id)]), ...(soldOut ? [PRODUCT_LISTS] : [])]);
+  await invalidate(stockChangeTags(productIds, soldOut));
   return order;
 }

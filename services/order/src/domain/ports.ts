@@ -52,4 +52,4 @@ export interface OrderStore {
 }
 
 /** Drops cached catalog reads by tag in every worker of every service. */
-export type InvalidateTags = (tags: string[]) => Promise<void>;
+export type { InvalidateTags } from '@shop/catalog/cache-tags';

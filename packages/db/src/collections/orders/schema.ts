@@ -49,11 +49,6 @@ export const orderIndexes: readonly IndexDefinition<OrderDoc>[] = [
     key: { status: 1, createdAt: -1, _id: -1 },
     serves: 'GET /orders/by-status/:status (admin) — find({ status }).sort({ createdAt: -1, _id: -1 }); reconciliation of cancelled orders',
   },
-  {
-    name: 'status_payment_created',
-    key: { status: 1, paymentStatus: 1, createdAt: -1 },
-    serves: 'GET /orders/admin?status=&paymentStatus= — find({ status, paymentStatus }).sort({ createdAt: -1 })',
-  },
 ];
 
 const lineSchema = new Schema<OrderLine>(

@@ -53,19 +53,15 @@ export const stockIndexes: readonly IndexDefinition<StockDoc>[] = [
   },
 ];
 
+const holdSchema = new Schema<StockHold>({ orderId: Schema.Types.ObjectId, quantity: Number, at: Date }, { _id: false });
+
 export const stockSchema = new Schema<StockDoc>(
   {
     productId: { type: Schema.Types.ObjectId, required: true },
     warehouse: { type: String, required: true, trim: true, maxlength: 40 },
     quantity: { type: Number, required: true, min: 0 },
-    holds: {
-      type: [new Schema<StockHold>({ orderId: Schema.Types.ObjectId, quantity: Number, at: Date }, { _id: false })],
-      default: [],
-    },
-    returns: {
-      type: [new Schema<StockHold>({ orderId: Schema.Types.ObjectId, quantity: Number, at: Date }, { _id: false })],
-      default: [],
-    },
+    holds: { type: [holdSchema], default: [] },
+    returns: { type: [holdSchema], default: [] },
   },
   { collection: 'stock', timestamps: true, autoIndex: false, strict: 'throw', versionKey: false },
 );

@@ -46,9 +46,9 @@ export function orderRoutes({ store, idempotency, policy, invalidate }: OrderRou
           res.status(outcome.response.status).json(outcome.response.body);
           return;
         }
-        const { owner, generation } = outcome;
+        const { owner, generation, takeover } = outcome;
         try {
-          const order = await placeOrder(store, user.id, `${id}:${generation}`, body.items, invalidate, policy.lockMs);
+          const order = await placeOrder(store, user.id, `${id}:${generation}`, body.items, invalidate, policy.lockMs, takeover);
           await idempotency.finish(id, owner, { status: 201, body: order });
           res.status(201).location(`/api/orders/${order.id}`).json(order);
         } catch (error) {
