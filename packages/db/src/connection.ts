@@ -1,5 +1,8 @@
 import mongoose, { type Connection } from 'mongoose';
 
+/** Where a local MongoDB (or the stand-in) listens when nothing else is configured. */
+export const DEFAULT_MONGODB_URI = 'mongodb://127.0.0.1:27017';
+
 export interface MongoConnectionOptions {
   uri: string;
   /** Database name. Default `shop`. */
@@ -52,4 +55,23 @@ export async function pingMongo(connection: Connection): Promise<number> {
   if (!db || connection.readyState !== 1) throw new Error('not connected');
   await db.command({ ping: 1 });
   return performance.now() - started;
+}
+
+/** The MONGODB_* settings every service shares (service-kit's `baseConfigFields`). */
+export interface MongoSettings {
+  MONGODB_URI?: string | undefined;
+  MONGODB_DB: string;
+  MONGODB_POOL_SIZE: number;
+  MONGODB_SOCKET_TIMEOUT_MS: number;
+}
+
+/** One service's pool, from its validated settings (the default port when no URI is set). */
+export function connectMongoFromConfig(config: MongoSettings, appName: string): Promise<Connection> {
+  return connectMongo({
+    uri: config.MONGODB_URI ?? DEFAULT_MONGODB_URI,
+    dbName: config.MONGODB_DB,
+    maxPoolSize: config.MONGODB_POOL_SIZE,
+    socketTimeoutMS: config.MONGODB_SOCKET_TIMEOUT_MS,
+    appName,
+  });
 }

@@ -1,6 +1,13 @@
-export { connectMongo, pingMongo, type MongoConnectionOptions } from './connection.ts';
+export {
+  connectMongo,
+  connectMongoFromConfig,
+  DEFAULT_MONGODB_URI,
+  pingMongo,
+  type MongoConnectionOptions,
+  type MongoSettings,
+} from './connection.ts';
 export { identifyServer, isReachable } from './identify-server.ts';
-export { resolveMongo, DEFAULT_MONGODB_URI, type ResolvedMongo, type MongoSource } from './resolve-server.ts';
+export { resolveMongo, type ResolvedMongo, type MongoSource } from './resolve-server.ts';
 export { checkIndexes, applyIndexes, ensureIndexes, declaredIndexes, type IndexDrift } from './index-sync.ts';
 export { shopModels, type ShopModels } from './models.ts';
 export { indexFits, servingIndex, type QueryShape } from './index-fit.ts';

@@ -1,8 +1,8 @@
 import { startStandin } from '@shop/mongo-standin';
 import type { MongoMemoryServer as MemoryServer } from 'mongodb-memory-server-core';
+import { DEFAULT_MONGODB_URI } from './connection.ts';
 import { identifyServer, isReachable } from './identify-server.ts';
 
-export const DEFAULT_MONGODB_URI = 'mongodb://127.0.0.1:27017';
 
 export type MongoSource = 'MONGODB_URI' | 'default-port' | 'mongodb-memory-server' | 'stand-in';
 

@@ -65,3 +65,11 @@ export function healthRouter(service: string, checks: readonly HealthCheck[], ti
   });
   return router;
 }
+
+/** The readiness checks every service has: MongoDB (critical) and Redis (not critical: in-process fallbacks exist). */
+export function dependencyHealthChecks(pingMongo: () => Promise<unknown>, pingRedis: () => Promise<unknown>): HealthCheck[] {
+  return [
+    { name: 'mongodb', critical: true, check: pingMongo },
+    { name: 'redis', critical: false, check: pingRedis },
+  ];
+}

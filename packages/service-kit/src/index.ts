@@ -5,9 +5,9 @@ export { validated, validationError, objectIdString, type ValidInput } from './v
 export { findHostileKey, rejectHostileKeys } from './hostile-keys.ts';
 export { errorHandler, notFoundHandler, toAppError } from './error-handler.ts';
 export { createAuth, currentUser, ROLES, type Auth, type AuthUser, type Role } from './auth.ts';
-export { createRedis, connectRedis, pingRedis, type Redis } from './redis.ts';
-export { createRateLimiter, type RateLimitOptions } from './rate-limit.ts';
-export { healthRouter, type HealthCheck, type DependencyStatus } from './health.ts';
+export { createRedis, connectRedis, connectRedisFromConfig, pingRedis, type Redis } from './redis.ts';
+export { createRateLimiter, rateLimiterFromConfig, type RateLimitOptions } from './rate-limit.ts';
+export { dependencyHealthChecks, healthRouter, type HealthCheck, type DependencyStatus } from './health.ts';
 export { listen, type RunningHttpServer } from './http-server.ts';
 export { installProcessHandlers, signalReady } from './process-handlers.ts';
 export { createServiceApp, type ServiceAppOptions } from './create-app.ts';

@@ -69,3 +69,13 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
     },
   });
 }
+
+/** The limiter of one service (`rl:<service>:`), from its validated settings. */
+export function rateLimiterFromConfig(
+  config: { RATE_LIMIT_WINDOW_MS: number; RATE_LIMIT_MAX: number },
+  redis: Redis,
+  service: string,
+  logger: Logger,
+): RequestHandler {
+  return createRateLimiter({ redis, prefix: service, windowMs: config.RATE_LIMIT_WINDOW_MS, max: config.RATE_LIMIT_MAX, logger });
+}

@@ -76,3 +76,19 @@ export async function pingRedis(client: Redis): Promise<number> {
   await client.ping();
   return performance.now() - started;
 }
+
+/**
+ * A service's Redis client from its validated settings, connected if Redis answers within 2 s;
+ * otherwise a warning, and the client keeps reconnecting in the background.
+ */
+export async function connectRedisFromConfig(
+  config: { REDIS_URL: string; REDIS_COMMAND_TIMEOUT_MS: number },
+  logger: Logger,
+  service: string,
+): Promise<Redis> {
+  const client = createRedis({ url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, logger, name: service });
+  if (!(await connectRedis(client))) {
+    logger.warn({ redis: config.REDIS_URL }, 'Redis is not reachable: rate limits count per worker until it is');
+  }
+  return client;
+}

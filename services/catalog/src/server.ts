@@ -1,14 +1,14 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
-import { connectMongo, DEFAULT_MONGODB_URI, pingMongo, shopModels } from '@shop/db';
+import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
 import {
-  connectRedis,
+  connectRedisFromConfig,
   createAuth,
   createLogger,
-  createRateLimiter,
-  createRedis,
   createServiceApp,
+  dependencyHealthChecks,
   listenService,
   pingRedis,
+  rateLimiterFromConfig,
   type Logger,
   type Redis,
 } from '@shop/service-kit';
@@ -34,22 +34,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const config = loadCatalogConfig({ ...process.env, ...env });
   const logger = createLogger('catalog', config.LOG_LEVEL);
 
-  const connection = await connectMongo({
-    uri: config.MONGODB_URI ?? DEFAULT_MONGODB_URI,
-    dbName: config.MONGODB_DB,
-    maxPoolSize: config.MONGODB_POOL_SIZE,
-    socketTimeoutMS: config.MONGODB_SOCKET_TIMEOUT_MS,
-    appName: 'catalog',
-  });
-  const redis = createRedis({
-    url: config.REDIS_URL,
-    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-    logger,
-    name: 'catalog',
-  });
-  if (!(await connectRedis(redis))) {
-    logger.warn({ redis: config.REDIS_URL }, 'Redis is not reachable: rate limits count per worker until it is');
-  }
+  const connection = await connectMongoFromConfig(config, 'catalog');
+  const redis = await connectRedisFromConfig(config, logger, 'catalog');
 
   const cache = createCatalogCache(redis, config.CACHE_PREFIX, logger);
   const store = mongoCatalogStore(shopModels(connection));
@@ -57,19 +43,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     service: 'catalog',
     prefix: CATALOG_PREFIX,
     logger,
-    healthChecks: [
-      { name: 'mongodb', critical: true, check: () => pingMongo(connection) },
-      { name: 'redis', critical: false, check: () => pingRedis(redis) },
-    ],
-    beforeRoutes: [
-      createRateLimiter({
-        redis,
-        prefix: 'catalog',
-        windowMs: config.RATE_LIMIT_WINDOW_MS,
-        max: config.RATE_LIMIT_MAX,
-        logger,
-      }),
-    ],
+    healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
+    beforeRoutes: [rateLimiterFromConfig(config, redis, 'catalog', logger)],
     routes: catalogRouter(store, createAuth(config.JWT_SECRET), cache),
     requestDeadlineMs: config.REQUEST_DEADLINE_MS,
     // A catastrophic error leaves the process unfit to serve: stop gracefully, PM2 replaces it.

@@ -1,14 +1,14 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
-import { connectMongo, DEFAULT_MONGODB_URI, pingMongo, shopModels } from '@shop/db';
+import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
 import {
-  connectRedis,
+  connectRedisFromConfig,
   createAuth,
   createLogger,
-  createRateLimiter,
-  createRedis,
   createServiceApp,
+  dependencyHealthChecks,
   listenService,
   pingRedis,
+  rateLimiterFromConfig,
   type Logger,
 } from '@shop/service-kit';
 import { loadOrderConfig, type OrderConfig } from './config.ts';
@@ -43,17 +43,8 @@ export interface OrderServerOverrides {
 export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderServerOverrides = {}): Promise<OrderServer> {
   const config = loadOrderConfig({ ...process.env, ...env });
   const logger = createLogger('order', config.LOG_LEVEL);
-  const connection = await connectMongo({
-    uri: config.MONGODB_URI ?? DEFAULT_MONGODB_URI,
-    dbName: config.MONGODB_DB,
-    maxPoolSize: config.MONGODB_POOL_SIZE,
-    socketTimeoutMS: config.MONGODB_SOCKET_TIMEOUT_MS,
-    appName: 'order',
-  });
-  const redis = createRedis({ url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, logger, name: 'order' });
-  if (!(await connectRedis(redis))) {
-    logger.warn({ redis: config.REDIS_URL }, 'Redis is not reachable: rate limits count per worker until it is');
-  }
+  const connection = await connectMongoFromConfig(config, 'order');
+  const redis = await connectRedisFromConfig(config, logger, 'order');
   // Only for invalidation: orders change stock that the catalog caches.
   const cache: Cache = createCache({
     redis,
@@ -77,13 +68,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     service: 'order',
     prefix: ORDER_PREFIX,
     logger,
-    healthChecks: [
-      { name: 'mongodb', critical: true, check: () => pingMongo(connection) },
-      { name: 'redis', critical: false, check: () => pingRedis(redis) },
-    ],
-    beforeRoutes: [
-      createRateLimiter({ redis, prefix: 'order', windowMs: config.RATE_LIMIT_WINDOW_MS, max: config.RATE_LIMIT_MAX, logger }),
-    ],
+    healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
+    beforeRoutes: [rateLimiterFromConfig(config, redis, 'order', logger)],
     routes: orderRouter(
       {
         store,
