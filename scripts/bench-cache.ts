@@ -28,7 +28,7 @@ import compression from 'compression';
 import express, { type RequestHandler } from 'express';
 import { cliArgs, intFlag } from './lib/args.ts';
 import { ensureDirs, runDir } from './lib/paths.ts';
-import { freePort, isListening, startRedisServer, type StartedRedis } from './lib/redis-server.ts';
+import { resolveRedis } from './lib/redis-server.ts';
 
 const ROUTES = ['raw-constant', 'floor', 'raw', 'cached', 'l2'] as const;
 type Route = (typeof ROUTES)[number];
@@ -241,17 +241,6 @@ async function sequential(agent: http.Agent, port: number, route: Route, count: 
     if (status !== 200) throw new Error(`GET ${pathname} answered ${status}`);
     if (expectXCache && xCache !== expectXCache) throw new Error(`GET ${pathname}: X-Cache ${xCache}, expected ${expectXCache}`);
   }
-}
-
-async function resolveRedis(): Promise<{ url: string; started?: StartedRedis }> {
-  if (process.env.REDIS_URL) {
-    const url = new URL(process.env.REDIS_URL);
-    if (!(await isListening(url.hostname, Number(url.port || 6379)))) throw new Error(`REDIS_URL=${process.env.REDIS_URL}: nothing listens there`);
-    return { url: process.env.REDIS_URL };
-  }
-  if (await isListening('127.0.0.1', 6379)) return { url: 'redis://127.0.0.1:6379' };
-  const started = await startRedisServer(await freePort());
-  return { url: started.url, started };
 }
 
 const fmtUs = (us: number): string => (Number.isFinite(us) ? us.toFixed(1) : '—');

@@ -89,3 +89,15 @@ export async function startRedisServer(port: number, options: { detached?: boole
     },
   };
 }
+
+/** Redis for a script: REDIS_URL (which must answer), else one on 6379, else one started for the run. */
+export async function resolveRedis(): Promise<{ url: string; started?: StartedRedis }> {
+  if (process.env.REDIS_URL) {
+    const url = new URL(process.env.REDIS_URL);
+    if (!(await isListening(url.hostname, Number(url.port || 6379)))) throw new Error(`REDIS_URL=${process.env.REDIS_URL}: nothing listens there`);
+    return { url: process.env.REDIS_URL };
+  }
+  if (await isListening('127.0.0.1', 6379)) return { url: 'redis://127.0.0.1:6379' };
+  const started = await startRedisServer(await freePort());
+  return { url: started.url, started };
+}

@@ -40,6 +40,9 @@ const KEY = /^[^\s]{1,512}$/;
 const TAG = /^[^\s]{1,200}$/;
 const MAX_PENDING = 1_000;
 
+/** True when `key` can be stored (1–512 characters, no whitespace). */
+export const isValidKey = (key: string): boolean => KEY.test(key);
+
 function checkNames(kind: 'key' | 'tag', names: readonly string[]): void {
   const pattern = kind === 'key' ? KEY : TAG;
   for (const name of names) if (typeof name !== 'string' || !pattern.test(name)) throw new InvalidKeyError(kind, String(name));
@@ -96,10 +99,12 @@ export function createCache(options: CacheOptions = {}): Cache {
         onRemote: (message) => {
           metrics.invalidation('remote');
           void applyLocally(message);
+          options.onRemoteInvalidation?.(message);
         },
         onResync: () => {
           metrics.invalidation('resync');
           void l1?.clear();
+          options.onResync?.();
         },
         onError: (error) => report(error, 'pubsub'),
       })

@@ -1,6 +1,7 @@
 export { createCache, type Cache, type CacheStatus, type Resolved } from './cache.ts';
 export type { CacheOptions, EntryOptions } from './options.ts';
-export { httpCache, normalizedKey, type HttpCacheOptions } from './middleware.ts';
+export type { InvalidationMessage } from './bus.ts';
+export { httpCache, normalizedKey, type HttpCacheOptions, type HttpCacheMiddleware } from './middleware.ts';
 export { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
 export { createMemoryLayer, type MemoryLayer, type MemoryLayerOptions } from './layers/memory-layer.ts';
 export { createRedisLayer, type RedisLayerOptions } from './layers/redis-layer.ts';

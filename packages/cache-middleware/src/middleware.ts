@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { Cache, CacheStatus } from './cache.ts';
+import { isValidKey, type Cache, type CacheStatus } from './cache.ts';
 import { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
 
 export interface HttpCacheOptions {
@@ -57,7 +57,7 @@ class UncacheableResponse extends Error {
 }
 
 /** `/path?a=1&b=2` with parameters sorted, so parameter order does not split the cache. */
-export function normalizedKey(req: Request, namespace: string, varyHeaders: readonly string[]): string {
+export function normalizedKey(req: Pick<Request, 'originalUrl' | 'get'>, namespace: string, varyHeaders: readonly string[]): string {
   const url = req.originalUrl;
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
@@ -166,7 +166,17 @@ function captureDownstream(res: Response, next: () => void): Promise<Captured> {
  * and bodies compressed once (br and gzip) at store time and served to clients that accept them.
  * Requests with credentials (Authorization, Cookie) bypass it, so nothing private is shared.
  */
-export function httpCache(options: HttpCacheOptions): RequestHandler {
+export interface HttpCacheMiddleware extends RequestHandler {
+  /**
+   * Cache warming: stores the 200 JSON answer for `url` (path and query, as a client would send
+   * it) under the key a request for it would use, unless a fresh one is already cached. `render`
+   * runs only then, once across workers; the body is serialized as `res.json` does. Requests
+   * with vary headers are warmed with those headers absent.
+   */
+  warm(url: string, render: () => Promise<unknown>, tags: readonly string[]): Promise<CacheStatus>;
+}
+
+export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   const varyHeaders = (options.varyHeaders ?? []).map((h) => h.toLowerCase());
   const vary = ['Accept-Encoding', ...varyHeaders].join(', ');
   const unkeyed = UNKEYED_HEADERS.filter((name) => !varyHeaders.includes(name));
@@ -174,13 +184,25 @@ export function httpCache(options: HttpCacheOptions): RequestHandler {
   const cacheControl =
     `public, max-age=${Math.floor(options.ttl / 1000)}` + (swrSeconds > 0 ? `, stale-while-revalidate=${swrSeconds}` : '');
 
-  return async (req, res, next) => {
+  const lifetimes = {
+    ttl: options.ttl,
+    staleWhileRevalidate: options.staleWhileRevalidate,
+    staleIfError: options.staleIfError,
+  };
+
+  const middleware: RequestHandler = async (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.get('authorization') || req.get('cookie')) {
       res.setHeader('X-Cache', 'BYPASS');
       next();
       return;
     }
     const key = normalizedKey(req, options.namespace, varyHeaders);
+    if (!isValidKey(key)) {
+      // A URL too long (or odd) to be a key is nobody's hot path: answer it uncached.
+      res.setHeader('X-Cache', 'BYPASS');
+      next();
+      return;
+    }
     const hot = options.cache.takeFresh<HttpEntry>(key);
     if (hot) {
       send(req, res, hot.value, 'HIT-L1', cacheControl, vary);
@@ -198,9 +220,7 @@ export function httpCache(options: HttpCacheOptions): RequestHandler {
           return entry;
         },
         {
-          ttl: options.ttl,
-          staleWhileRevalidate: options.staleWhileRevalidate,
-          staleIfError: options.staleIfError,
+          ...lifetimes,
           refresh: 'foreground',
           tags: (entry) => (options.tags ? options.tags(req, parseJson(entry.body)) : []),
         },
@@ -215,6 +235,17 @@ export function httpCache(options: HttpCacheOptions): RequestHandler {
       throw cause;
     }
   };
+
+  const warm: HttpCacheMiddleware['warm'] = async (url, render, tags) => {
+    const key = normalizedKey({ originalUrl: url, get: () => undefined } as Pick<Request, 'originalUrl' | 'get'>, options.namespace, varyHeaders);
+    const resolved = await options.cache.resolve<HttpEntry>(
+      key,
+      async () => buildHttpEntry(200, 'application/json; charset=utf-8', Buffer.from(JSON.stringify(await render()), 'utf8')),
+      { ...lifetimes, tags },
+    );
+    return resolved.status;
+  };
+  return Object.assign(middleware, { warm });
 }
 
 function parseJson(body: Buffer): unknown {

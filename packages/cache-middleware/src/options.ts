@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { InvalidationMessage } from './bus.ts';
 import type { CacheLayer } from './layers/layer.ts';
 import type { MemoryLayerOptions } from './layers/memory-layer.ts';
 import type { CacheMetrics } from './metrics.ts';
@@ -49,6 +50,13 @@ export interface CacheOptions {
     pollMs?: number;
   };
   metrics?: CacheMetrics;
+  /**
+   * Sees every invalidation another worker or service published, after it was applied here
+   * (a search index follows catalog writes this way, without a second subscription).
+   */
+  onRemoteInvalidation?: (message: InvalidationMessage) => void;
+  /** The subscription came back after a gap: invalidations may have been missed (L1 is already cleared). */
+  onResync?: () => void;
   /** Where Redis and background-refresh errors are reported (they never reach callers). */
   onError?: (error: unknown, context: string) => void;
   now?: () => number;

@@ -6,7 +6,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import type { Redis } from 'ioredis';
-import { createCache, httpCache, type Cache } from '../src/index.ts';
+import { createCache, httpCache, type Cache, type HttpCacheMiddleware } from '../src/index.ts';
 import { acceptQuality } from '../src/middleware.ts';
 import { sleep, testRedis } from './support/redis.ts';
 
@@ -17,6 +17,7 @@ let base: string;
 let handlerCalls = 0;
 let version = 1;
 let slowMs = 0;
+let warmable: HttpCacheMiddleware;
 
 interface Raw {
   status: number;
@@ -42,6 +43,7 @@ const json = (raw: Raw): Record<string, unknown> => JSON.parse(raw.body.toString
 beforeAll(async () => {
   redis = await testRedis();
   cache = createCache({ redis, prefix: `mw-${randomUUID()}:` });
+  warmable = httpCache({ cache, namespace: 'test', ttl: 60_000 });
   const app = express();
   app.set('trust proxy', 1);
   const big = 'lorem ipsum dolor sit amet '.repeat(120);
@@ -62,6 +64,10 @@ beforeAll(async () => {
   app.get('/missing', httpCache({ cache, namespace: 'test', ttl: 60_000 }), (_req, res) => {
     handlerCalls++;
     res.status(404).json({ error: { code: 'NOT_FOUND' } });
+  });
+  app.get('/warmable', warmable, (_req, res) => {
+    handlerCalls++;
+    res.json({ rendered: 'by the handler' });
   });
   app.get('/swr', httpCache({ cache, namespace: 'test', ttl: 100, staleWhileRevalidate: 10_000 }), async (_req, res) => {
     handlerCalls++;
@@ -216,4 +222,58 @@ describe('HTTP cache middleware', () => {
     const res = await get('/items/5', { 'Accept-Encoding': 'br;q=0, gzip' });
     expect(res.headers['content-encoding']).toBe('gzip');
   });
+
+  it('when a URL is too long to be a key, then it is answered uncached (BYPASS), never an error', async () => {
+    const before = handlerCalls;
+    const res = await get(`/items/long?pad=${'x'.repeat(600)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['x-cache']).toBe('BYPASS');
+    expect((await get(`/items/long?pad=${'x'.repeat(600)}`)).headers['x-cache']).toBe('BYPASS');
+    expect(handlerCalls - before).toBe(2);
+  });
+
+  it('when a URL is warmed, then its first request is a hit with exactly the JSON a handler would send, and a fresh entry is not rendered again', async () => {
+    let renders = 0;
+    const render = async (): Promise<unknown> => {
+      renders++;
+      return { rendered: 'by warming', list: [1, 2, 3] };
+    };
+    expect(await warmable.warm('/warmable?b=2&a=1', render, ['warm-tag'])).toBe('MISS');
+    expect(await warmable.warm('/warmable?a=1&b=2', render, ['warm-tag'])).toBe('HIT-L1');
+    expect(renders).toBe(1);
+    const before = handlerCalls;
+    const res = await get('/warmable?a=1&b=2');
+    expect(res.headers['x-cache']).toBe('HIT-L1');
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(json(res)).toEqual({ rendered: 'by warming', list: [1, 2, 3] });
+    expect(handlerCalls).toBe(before);
+    // Warmed entries carry their tags like any other.
+    await cache.invalidateTags(['warm-tag']);
+    expect(json(await get('/warmable?a=1&b=2'))).toEqual({ rendered: 'by the handler' });
+  });
 });
+
+describe('invalidation observers', () => {
+  it('when another cache on the prefix invalidates, then onRemoteInvalidation sees its tags and its own invalidations are not echoed', async () => {
+    const prefix = `obs-${randomUUID()}:`;
+    const seen: string[][] = [];
+    const observerRedis = await testRedis();
+    const writerRedis = await testRedis();
+    const observer = createCache({ redis: observerRedis, prefix, onRemoteInvalidation: (message) => seen.push([...(message.tags ?? [])]) });
+    const writer = createCache({ redis: writerRedis, prefix });
+    try {
+      await sleep(200); // both subscriptions established
+      await observer.invalidateTags(['own-tag']);
+      await writer.invalidateTags(['product:1', 'products:list']);
+      const deadline = Date.now() + 2_000;
+      while (seen.length === 0 && Date.now() < deadline) await sleep(10);
+      expect(seen).toEqual([['product:1', 'products:list']]);
+    } finally {
+      await observer.close();
+      await writer.close();
+      await observerRedis.quit();
+      await writerRedis.quit();
+    }
+  });
+});
+

@@ -84,6 +84,15 @@ export const hotQueries: readonly HotQuery[] = [
     example: { filter: { brand: 'Nordvik' }, sort: { popularity: -1, _id: 1 } },
   },
   {
+    name: 'search index poll: products changed since a watermark',
+    collection: 'products',
+    equality: [],
+    sort: { updatedAt: 1, _id: 1 },
+    range: 'updatedAt',
+    index: 'updated',
+    example: { filter: { updatedAt: { $gte: new Date(0) } }, sort: { updatedAt: 1, _id: 1 } },
+  },
+  {
     name: 'stock rows of a product',
     collection: 'stock',
     equality: ['productId'],

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { Logger } from './logger.ts';
 
@@ -23,15 +24,22 @@ export interface ListenOptions {
   logger: Logger;
   /** Slightly above nginx's upstream keepalive_timeout so the proxy closes first. */
   keepAliveTimeoutMs?: number;
+  /**
+   * Largest request line plus headers, bytes (Node's default 16 KiB). Above it Node answers 431
+   * before the app sees the request; a service that must answer an oversize query with its own
+   * 400 raises it (search: a pasted 50 000-character `q`).
+   */
+  maxHeaderSize?: number;
 }
 
 export async function listen(app: Express, options: ListenOptions): Promise<RunningHttpServer> {
   let stopping = false;
   let stopped: Promise<void> | undefined;
-  const server = http.createServer(app);
+  const server = http.createServer({ maxHeaderSize: options.maxHeaderSize }, app);
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   server.headersTimeout = server.keepAliveTimeout + 1_000;
   server.requestTimeout = 30_000;
+  server.on('clientError', answerClientError);
 
   // Responses still being produced: when stop() begins they are told to close their connection,
   // and each one that finishes afterwards lets its (now idle) socket close at once.
@@ -74,4 +82,26 @@ export async function listen(app: Express, options: ListenOptions): Promise<Runn
     await closed;
     clearTimeout(forced);
   }
+}
+
+/**
+ * Requests Node's parser rejects never reach Express: they still get the JSON error shape every
+ * other 4xx has (Node's default is a bare status line), then the connection closes.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'Request line and headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'The request took too long to arrive']
+        : [400, 'BAD_REQUEST', 'Malformed HTTP request'];
+  const body = JSON.stringify({ error: { code, message } });
+  const reason = http.STATUS_CODES[status] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -9,6 +9,8 @@ export interface ServiceListenOptions {
   host: string;
   logger: Logger;
   shutdownTimeoutMs: number;
+  /** See ListenOptions.maxHeaderSize. */
+  maxHeaderSize?: number;
   /** Releases what the service opened (pools, clients, timers), in order, after HTTP has drained. */
   release: (() => unknown)[];
 }
@@ -26,7 +28,7 @@ export async function listenService(app: Express, options: ServiceListenOptions)
   };
   let http: RunningHttpServer;
   try {
-    http = await listen(app, { port: options.port, host: options.host, logger: options.logger });
+    http = await listen(app, { port: options.port, host: options.host, logger: options.logger, maxHeaderSize: options.maxHeaderSize });
   } catch (error) {
     await releaseAll();
     throw error;

@@ -59,5 +59,19 @@ export function validated<
   };
 }
 
+/**
+ * Checks input before the rest of a route's chain runs, for middleware that must only ever see
+ * valid requests (the search response cache, whose key is the raw query string). The handler
+ * behind it validates again and gets the typed values.
+ */
+export function validateInput(schemas: InputSchemas<z.ZodType, z.ZodType, z.ZodType>): RequestHandler {
+  return (req, _res, next) => {
+    if (schemas.params) parsePart(schemas.params, 'params', req.params);
+    if (schemas.query) parsePart(schemas.query, 'query', req.query);
+    if (schemas.body) parsePart(schemas.body, 'body', req.body);
+    next();
+  };
+}
+
 /** A 24-hex-character MongoDB ObjectId in a path or query. */
 export const objectIdString = z.string().regex(/^[a-f0-9]{24}$/i, 'must be a 24-character hex id');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import net from 'node:net';
 import { Router } from 'express';
 import request from 'supertest';
 import { z } from 'zod';
@@ -277,5 +278,32 @@ describe('request ids', () => {
     expect(first.headers['x-request-id']).toMatch(UUID);
     expect(second.headers['x-request-id']).toMatch(UUID);
     expect(first.headers['x-request-id']).not.toBe(second.headers['x-request-id']);
+  });
+});
+
+/** Writes raw bytes to the server and collects everything it answers until it closes. */
+function rawExchange(baseUrl: string, payload: string): Promise<string> {
+  const { port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(payload));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString('utf8')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', (error: NodeJS.ErrnoException) => (answer ? resolve(answer) : reject(error)));
+  });
+}
+
+describe('requests the HTTP parser rejects', () => {
+  it('when the request line is larger than the header limit, then the answer is a JSON 431 HEADERS_TOO_LARGE', async () => {
+    const answer = await rawExchange(app.baseUrl, `GET ${PREFIX}/items?a=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: t\r\n\r\n`);
+    expect(answer.startsWith('HTTP/1.1 431 ')).toBe(true);
+    expect(answer).toContain('Content-Type: application/json');
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('HEADERS_TOO_LARGE');
+  });
+
+  it('when the request is not HTTP at all, then the answer is a JSON 400 BAD_REQUEST, never a bare status line', async () => {
+    const answer = await rawExchange(app.baseUrl, 'NOT A REQUEST\r\n\r\n');
+    expect(answer.startsWith('HTTP/1.1 400 ')).toBe(true);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('BAD_REQUEST');
   });
 });

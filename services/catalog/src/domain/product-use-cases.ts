@@ -58,8 +58,9 @@ export async function createProduct(store: CatalogStore, input: CreateProductInp
   const { category, ...rest } = input;
   const categoryId = await resolveCategoryId(store, category);
   const product = await store.products.create({ ...rest, categoryId });
-  // Nothing cached names the new id yet (a cached 404 is never stored); listings may now include it.
-  await invalidate([PRODUCT_LISTS]);
+  // Nothing cached names the new id yet (a cached 404 is never stored); listings may now include
+  // it. Its own tag tells followers of the invalidation channel (the search index) which product appeared.
+  await invalidate([productTag(product.id), PRODUCT_LISTS]);
   return product;
 }
 

@@ -79,6 +79,11 @@ export const productIndexes: readonly IndexDefinition<ProductDoc>[] = [
     key: { createdAt: -1, _id: -1 },
     serves: 'GET /products?sort=newest — find().sort({ createdAt: -1 })',
   },
+  {
+    name: 'updated',
+    key: { updatedAt: 1, _id: 1 },
+    serves: 'search index poll — find({ updatedAt: { $gte: watermark } }).sort({ updatedAt: 1, _id: 1 }) (products changed since)',
+  },
 ];
 
 const imageSchema = new Schema<ProductImage>(
