@@ -1,13 +1,14 @@
 // npm start: brings the stack up on embedded defaults with demo data.
 // At this stage: MongoDB (found or stand-in) + Redis (found, started, or absent with a warning)
-// + the catalog service on http://127.0.0.1:3001. Ctrl-C stops what this started.
+// + the catalog service on http://127.0.0.1:3001 and search on :3003. Ctrl-C stops what this started.
 //
 // The servers this command starts (stand-in, redis-server) run in their own process groups, so a
-// terminal's Ctrl-C reaches only this process: it stops the catalog first (in-flight requests
+// terminal's Ctrl-C reaches only this process: it stops the services first (in-flight requests
 // finish against a live database), then those servers. They are stopped too when startup fails or
 // this process exits any other way; servers that were found running are left alone.
 import { seedCatalog } from '@shop/catalog/seed';
-import { startServer, type CatalogServer } from '@shop/catalog/server';
+import { startServer as startCatalog } from '@shop/catalog/server';
+import { startServer as startSearch } from '@shop/search/server';
 import { applyIndexes, connectMongo, shopModels } from '@shop/db';
 import { hasRedisServer, isListening, startRedisServer, type StartedRedis } from './lib/redis-server.ts';
 import { localMongo } from './lib/local-mongo.ts';
@@ -16,7 +17,8 @@ const SEED_PRODUCTS = Number(process.env.SEED_PRODUCTS ?? 10_000);
 
 /** Stops for the servers this command started, in start order (run in reverse). */
 const stops: (() => Promise<void>)[] = [];
-let catalog: CatalogServer | undefined;
+/** The services running in this process, in start order. */
+const services: { name: string; stop(): Promise<void>; config: { SHUTDOWN_TIMEOUT_MS: number } }[] = [];
 /** The server start in progress, so a shutdown during startup also stops what it is bringing up. */
 let starting: Promise<unknown> = Promise.resolve();
 let stopping = false;
@@ -31,20 +33,25 @@ process.on('exit', () => {
   void stopStartedServers();
 });
 
-/** Catalog first, then the servers this command started; exits with `code`. */
+/** Services first, then the servers this command started; exits with `code`. */
 function shutdown(reason: string, code: number): void {
   if (stopping) return;
   stopping = true;
   console.log(`\n${reason}: stopping…`);
-  // The catalog drains for up to its SHUTDOWN_TIMEOUT_MS; past that (and some slack) stop the rest anyway.
-  const deadlineMs = (catalog?.config.SHUTDOWN_TIMEOUT_MS ?? 10_000) + 15_000;
+  // Services drain for up to their SHUTDOWN_TIMEOUT_MS; past that (and some slack) stop the rest anyway.
+  const deadlineMs = Math.max(10_000, ...services.map((s) => s.config.SHUTDOWN_TIMEOUT_MS)) + 15_000;
   setTimeout(() => {
     console.error(`[start] shutdown took longer than ${deadlineMs / 1000} s; stopping the servers anyway`);
     void stopStartedServers().finally(() => process.exit(1));
   }, deadlineMs).unref();
-  const stopCatalog = catalog ? catalog.stop().then(() => console.log('[start] catalog stopped')) : Promise.resolve();
-  stopCatalog
-    .catch((error: unknown) => console.error('[start] catalog stop failed:', error))
+  Promise.all(
+    services.map((service) =>
+      service.stop().then(
+        () => console.log(`[start] ${service.name} stopped`),
+        (error: unknown) => console.error(`[start] ${service.name} stop failed:`, error),
+      ),
+    ),
+  )
     .then(() => starting.catch(() => {}))
     .then(() => stopStartedServers())
     .then(() => {
@@ -117,6 +124,11 @@ async function ensureDemoData(uri: string, dbName: string): Promise<void> {
   }
 }
 
+const pick = (server: { stop(): Promise<void>; config: { SHUTDOWN_TIMEOUT_MS: number } }) => ({
+  stop: () => server.stop(),
+  config: server.config,
+});
+
 async function main(): Promise<void> {
   const mongo = await track(
     localMongo({ detach: true }).then((resolved) => {
@@ -131,15 +143,23 @@ async function main(): Promise<void> {
   await ensureDemoData(mongo.uri, dbName);
   if (stopping) return;
 
-  catalog = await startServer({ MONGODB_URI: mongo.uri });
+  const catalog = await startCatalog({ MONGODB_URI: mongo.uri });
+  services.push({ name: 'catalog', ...pick(catalog) });
   if (stopping) {
     await catalog.stop();
     return;
   }
+  const search = await startSearch({ MONGODB_URI: mongo.uri });
+  services.push({ name: 'search', ...pick(search) });
+  if (stopping) {
+    await search.stop();
+    return;
+  }
   console.log(`
   catalog  http://127.0.0.1:${catalog.port}/api/catalog/products
-  health   http://127.0.0.1:${catalog.port}/health/ready
-  openapi  http://127.0.0.1:${catalog.port}/api/catalog/openapi.json
+  search   http://127.0.0.1:${search.port}/api/search?q=laptop   (type-ahead: /api/search/suggest?q=lap)
+  health   http://127.0.0.1:${catalog.port}/health/ready, http://127.0.0.1:${search.port}/health/ready
+  openapi  http://127.0.0.1:${catalog.port}/api/catalog/openapi.json, http://127.0.0.1:${search.port}/api/search/openapi.json
   running on Node ${process.version}; Ctrl-C stops everything this command started
 `);
 }

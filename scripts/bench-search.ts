@@ -1,0 +1,435 @@
+// npm run bench:search [-- --quick] [--products N] [--duration S] [--connections C] [--no-memory]
+//
+// Search latency and throughput on this machine, in one run, against the real service (its own
+// process, the same start.ts PM2 runs) over a seeded catalog (default 10 000 demo products in
+// database `bench_search`), with Redis. Two workloads, each first driven flat out (autocannon,
+// closed loop) to find its maximum req/s, then offered at HALF that rate open-loop (requests
+// start on schedule whether or not earlier ones finished, so the server's queueing is not
+// hidden; latency runs from each send, and the generator's own lag is reported beside it) for p50/p95/p99 — BRIEF §5 "p99 at half of max throughput":
+//   compute  every request computed: a mix of ~600 queries (words, brand + model, prefixes,
+//            one-typo words, SKUs, filters, sorts, facet browsing), sent with a bearer header
+//            so the response cache is bypassed;
+//   cached   the same kind of queries drawn Zipf(1.0) from 500, through the response cache.
+// Then memory: the index built in a fresh process for 10k, 100k and 1M products (1M = the 200k
+// demo catalog five times over with distinct ids and SKUs), heap after GC.
+// Prints a table and writes .run/bench-search.json.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { seedCatalog } from '@shop/catalog/seed';
+import { connectMongo, shopModels } from '@shop/db';
+import { cliArgs, intFlag } from './lib/args.ts';
+import { localMongo } from './lib/local-mongo.ts';
+import { ensureDirs, repoRoot, runDir } from './lib/paths.ts';
+import { freePort, resolveRedis } from './lib/redis-server.ts';
+
+const TARGET_P99_MS = 15;
+const DB_NAME = 'bench_search';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (
+  options: {
+    url: string;
+    connections: number;
+    duration: number;
+    headers: Record<string, string>;
+    requests: { setupRequest: (req: { path: string }) => { path: string } }[];
+    renderProgressBar?: boolean;
+  },
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => unknown;
+
+interface Percentiles {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  errors: number;
+  /** How late the generator sent requests (its timer granularity and CPU share), p99 ms. */
+  sendLagP99?: number;
+}
+
+// ─────────────────────────────── memory child (--memory-child N) ───────────────────────────────
+
+async function memoryChild(products: number): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  const { generateDemoCatalog } = await import('@shop/catalog/demo-data');
+  const { SearchIndex } = await import('@shop/search/index');
+  const base = Math.min(products, 200_000);
+  const demo = generateDemoCatalog({ products: base });
+  const categoryIds = new Map(demo.categories.map((c, i) => [c.slug, i.toString(16).padStart(24, 'c')]));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  const index = new SearchIndex();
+  index.setCategories(demo.categories.map((c) => ({ id: categoryIds.get(c.slug) ?? '', slug: c.slug, name: c.name })));
+  for (let copy = 0, n = 0; n < products; copy++) {
+    for (const p of demo.products) {
+      if (n >= products) break;
+      index.upsert({
+        id: n.toString(16).padStart(24, '0'),
+        sku: copy === 0 ? p.sku : `${p.sku}-${copy}`,
+        name: p.name,
+        description: p.description,
+        brand: p.brand,
+        categoryId: categoryIds.get(p.categorySlug) ?? '',
+        priceCents: p.priceCents,
+        currency: p.currency,
+        popularity: p.popularity,
+        rating: p.rating,
+        inStock: true,
+        image: p.images[0] ?? null,
+        attributes: p.attributes,
+        createdAt: n,
+        updatedAt: n,
+      });
+      n++;
+    }
+  }
+  const buildMs = performance.now() - started;
+  gc();
+  const heapMb = (process.memoryUsage().heapUsed - before) / 1024 / 1024;
+  process.stdout.write(
+    JSON.stringify({ products, heapMb, bytesPerProduct: (heapMb * 1024 * 1024) / products, buildMs, terms: index.termCount, postingsMb: index.postingBytes() / 1024 / 1024 }),
+  );
+}
+
+// ─────────────────────────────── load generation ───────────────────────────────
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Realistic search URLs built from the catalog's own words, deterministic. */
+function buildQueries(products: { sku: string; name: string; brand: string }[], categories: string[], count: number): string[] {
+  const random = rng(2026);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const words = (name: string): string[] => name.toLowerCase().split(/\s+/).filter((w) => /^[a-z]+$/.test(w));
+  const typo = (word: string): string => {
+    const i = 1 + Math.floor(random() * (word.length - 2));
+    return word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2);
+  };
+  const out = new Set<string>();
+  while (out.size < count) {
+    const p = pick(products);
+    const ws = words(p.name);
+    const long = ws.filter((w) => w.length >= 5);
+    const kind = Math.floor(random() * 9);
+    const params = new URLSearchParams();
+    if (kind === 0) params.set('q', p.brand.toLowerCase());
+    else if (kind === 1) params.set('q', ws.slice(0, 2).join(' '));
+    else if (kind === 2) params.set('q', pick(ws).slice(0, 3 + Math.floor(random() * 3)));
+    else if (kind === 3 && long.length > 0) params.set('q', typo(pick(long)));
+    else if (kind === 4) params.set('q', p.sku);
+    else if (kind === 5) {
+      params.set('q', pick(ws));
+      params.set('category', pick(categories));
+      params.set('maxPrice', String(5_000 + Math.floor(random() * 200_000)));
+    } else if (kind === 6) {
+      params.set('q', pick(ws));
+      params.set('sort', pick(['price', '-price', 'rating', 'newest']));
+      params.set('inStock', 'true');
+    } else if (kind === 7) {
+      params.set('category', pick(categories));
+      params.set('page', String(1 + Math.floor(random() * 3)));
+    } else params.set('q', `${p.brand.toLowerCase()} ${pick(ws)}`);
+    if (!params.has('q') && !params.has('category')) continue;
+    out.add(`/api/search?${params.toString()}`);
+  }
+  return [...out];
+}
+
+/** Zipf(1.0) over `items`: rank r drawn with weight 1/r. */
+function zipf(items: readonly string[], random: () => number): () => string {
+  const cumulative: number[] = [];
+  let total = 0;
+  for (let r = 1; r <= items.length; r++) cumulative.push((total += 1 / r));
+  return () => {
+    const x = random() * total;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((cumulative[mid] ?? 0) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return items[lo] as string;
+  };
+}
+
+function percentiles(samples: number[], errors: number): Percentiles {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  return { n: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? NaN, errors };
+}
+
+/**
+ * Open loop: request i is sent at start + i/rate whether or not earlier ones have answered, so
+ * a slow server is charged for the queue it causes (no coordinated omission).
+ */
+async function openLoop(port: number, rate: number, durationS: number, next: () => string, headers: Record<string, string>): Promise<Percentiles> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const samples: number[] = [];
+  let errors = 0;
+  const total = Math.round(rate * durationS);
+  const interval = 1_000 / rate;
+  const start = performance.now() + 20;
+  let sent = 0;
+  const lags: number[] = [];
+  const inFlight = new Set<Promise<void>>();
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (sent < total && start + sent * interval <= now) {
+        const due = start + sent * interval;
+        sent++;
+        const request = new Promise<void>((done) => {
+          // Timed from the send: a request goes out on schedule whatever earlier ones are doing,
+          // so server-side queueing is all counted; the generator's own timer lag is reported apart.
+          const sentAt = performance.now();
+          lags.push(sentAt - due);
+          const req = http.get({ host: '127.0.0.1', port, path: next(), agent, headers }, (res) => {
+            res.resume();
+            res.on('end', () => {
+              if (res.statusCode === 200) samples.push(performance.now() - sentAt);
+              else errors++;
+              done();
+            });
+          });
+          req.on('error', () => {
+            errors++;
+            done();
+          });
+        });
+        inFlight.add(request);
+        void request.then(() => inFlight.delete(request));
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  agent.destroy();
+  const lag = percentiles(lags, 0);
+  return { ...percentiles(samples, errors), sendLagP99: lag.p99 };
+}
+
+function get(port: number, url: string, headers: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: url, headers }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`GET ${url} answered ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+}
+
+function closedLoop(autocannon: Autocannon, port: number, connections: number, durationS: number, next: () => string, headers: Record<string, string>): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        duration: durationS,
+        headers,
+        requests: [{ setupRequest: (req) => ({ ...req, path: next() }) }],
+        renderProgressBar: false,
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+async function waitReady(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`search exited with ${child.exitCode} before it was ready`);
+    const status = await new Promise<number>((resolve) => {
+      http.get({ host: '127.0.0.1', port, path: '/health/ready' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', () => resolve(0));
+    });
+    if (status === 200) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('search did not become ready within 120 s');
+}
+
+const fmt = (ms: number): string => (Number.isFinite(ms) ? ms.toFixed(2) : '—');
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const args = cliArgs(
+    {
+      quick: { type: 'boolean' },
+      products: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      'no-memory': { type: 'boolean' },
+      'memory-child': { type: 'string' },
+    },
+    'npm run bench:search -- [--quick] [--products N] [--duration S] [--connections C] [--no-memory]',
+  );
+  if (args['memory-child']) {
+    await memoryChild(Number(args['memory-child']));
+    return;
+  }
+  const quick = args.quick ?? false;
+  const products = intFlag('products', args.products, 10_000, 100, 200_000);
+  const duration = intFlag('duration', args.duration, quick ? 3 : 10, 1, 600);
+  const connections = intFlag('connections', args.connections, 32, 1, 1_000);
+  ensureDirs();
+  const runStarted = performance.now();
+  const require = createRequire(import.meta.url);
+  const autocannon = require('autocannon') as Autocannon;
+
+  const mongo = await localMongo({ detach: false });
+  const redis = await resolveRedis();
+  const connection = await connectMongo({ uri: mongo.uri, dbName: DB_NAME, maxPoolSize: 4 });
+  let child: ChildProcess | undefined;
+  try {
+    const models = shopModels(connection);
+    if ((await models.Product.estimatedDocumentCount()) < products) {
+      console.log(`seeding ${products} demo products into ${DB_NAME} (once; later runs reuse them) …`);
+      await seedCatalog(models, { products });
+    }
+    const sample = await models.Product.find({}, { sku: 1, name: 1, brand: 1 }).limit(3_000).lean<{ sku: string; name: string; brand: string }[]>();
+    const categories = (await models.Category.find({}, { slug: 1 }).lean<{ slug: string }[]>()).map((c) => c.slug);
+    const computeQueries = buildQueries(sample, categories, 600);
+    const cachedQueries = buildQueries(sample.slice().reverse(), categories, 500);
+
+    const port = await freePort();
+    child = spawn(process.execPath, [path.join(repoRoot, 'services/search/src/start.ts')], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        JWT_SECRET: randomUUID() + randomUUID(),
+        HOST: '127.0.0.1',
+        SEARCH_PORT: String(port),
+        MONGODB_URI: mongo.uri,
+        MONGODB_DB: DB_NAME,
+        REDIS_URL: redis.url,
+        CACHE_PREFIX: `bench-search-${randomUUID().slice(0, 8)}:`,
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_MAX: String(1e9),
+        SEARCH_WARM_QUERIES: '0',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    await waitReady(port, child);
+    const server = `${mongo.server}, Redis ${redis.url}`;
+    console.log(
+      `bench:search — Node ${process.version}, ${products} products, ${server}; closed loop ${connections} connections × ${duration} s, open loop at half of that`,
+    );
+
+    const accept = { 'accept-encoding': 'br, gzip' };
+    const bypass = { ...accept, authorization: 'Bearer bench-bypasses-the-response-cache' };
+    let i = 0;
+    const roundRobin = (): string => computeQueries[i++ % computeQueries.length] as string;
+    const drawCached = zipf(cachedQueries, rng(7));
+
+    // Warm-up: JIT, and every cached query stored once.
+    await closedLoop(autocannon, port, 8, 2, roundRobin, bypass);
+    for (const url of cachedQueries) await get(port, url, accept);
+
+    const results: Record<string, { maxRps: number; rate: number; latency: Percentiles }> = {};
+    for (const [name, next, headers] of [
+      ['compute', roundRobin, bypass],
+      ['cached', drawCached, accept],
+    ] as const) {
+      process.stdout.write(`${name}: max throughput … `);
+      const max = await closedLoop(autocannon, port, connections, duration, next, headers);
+      if (max.non2xx + max.errors + max.timeouts > 0) throw new Error(`${name}: ${max.non2xx} non-2xx, ${max.errors} errors, ${max.timeouts} timeouts`);
+      const rate = Math.max(1, Math.floor(max.requests.average / 2));
+      process.stdout.write(`${fmtInt(max.requests.average)} req/s; latency at ${fmtInt(rate)} req/s … `);
+      const latency = await openLoop(port, rate, duration, next, headers);
+      console.log(`p99 ${fmt(latency.p99)} ms`);
+      results[name] = { maxRps: max.requests.average, rate, latency };
+    }
+
+    console.log(`\nsearch latency at half of max throughput (${products} products, open loop, ms from send to last byte)`);
+    console.table(
+      Object.fromEntries(
+        Object.entries(results).map(([name, r]) => [
+          name,
+          {
+            'max req/s': fmtInt(r.maxRps),
+            'offered req/s': fmtInt(r.rate),
+            n: r.latency.n,
+            'p50 ms': fmt(r.latency.p50),
+            'p95 ms': fmt(r.latency.p95),
+            'p99 ms': fmt(r.latency.p99),
+            'max ms': fmt(r.latency.max),
+            errors: r.latency.errors,
+            'send lag p99 ms': fmt(r.latency.sendLagP99 ?? NaN),
+            [`p99 ≤ ${TARGET_P99_MS} ms`]: r.latency.p99 <= TARGET_P99_MS ? 'yes' : 'NO',
+          },
+        ]),
+      ),
+    );
+
+    const memory: unknown[] = [];
+    if (!args['no-memory']) {
+      console.log('index memory per worker (fresh process, heap after GC):');
+      for (const n of quick ? [10_000] : [10_000, 100_000, 1_000_000]) {
+        const run = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', import.meta.filename, '--memory-child', String(n)], {
+          encoding: 'utf8',
+        });
+        if (run.status !== 0) throw new Error(`memory child for ${n}: ${run.stderr}`);
+        const m = JSON.parse(run.stdout) as { products: number; heapMb: number; bytesPerProduct: number; buildMs: number; terms: number; postingsMb: number };
+        memory.push(m);
+        console.log(
+          `  ${fmtInt(m.products).padStart(9)} products: ${m.heapMb.toFixed(1)} MB heap (${fmtInt(m.bytesPerProduct)} B/product; postings ${m.postingsMb.toFixed(1)} MB, ${fmtInt(m.terms)} terms), built in ${fmtInt(m.buildMs)} ms`,
+        );
+      }
+    }
+
+    const out = path.join(runDir, 'bench-search.json');
+    writeFileSync(
+      out,
+      JSON.stringify(
+        {
+          when: new Date().toISOString(),
+          node: process.version,
+          server,
+          products,
+          closedLoop: { connections, durationS: duration },
+          targetP99Ms: TARGET_P99_MS,
+          results,
+          memory,
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(`\nwrote ${path.relative(process.cwd(), out)} in ${((performance.now() - runStarted) / 1000).toFixed(0)} s`);
+    const failed = Object.values(results).some((r) => r.latency.errors > 0);
+    if (failed) process.exitCode = 1;
+  } finally {
+    child?.kill('SIGTERM');
+    await connection.close();
+    await redis.started?.stop();
+    await mongo.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,99 @@
+import { httpCache, type Cache } from '@shop/cache-middleware';
+import { apiRoute, validateInput, type AnyApiRoute } from '@shop/service-kit';
+import type { RequestHandler } from 'express';
+import type { PopularSearches } from '../../domain/popular-searches.ts';
+import type { SearchIndex } from '../../domain/search-index.ts';
+import { searchProducts } from '../../domain/search-products.ts';
+import { suggest } from '../../domain/suggest.ts';
+import { searchQuery, suggestQuery } from './schemas.ts';
+
+export const SEARCH_PREFIX = '/api/search';
+/** Every cached search answer carries it; a change to the index drops them all. */
+export const SEARCH_RESULTS = 'search:results';
+
+const BAD_INPUT = 'Invalid input (code VALIDATION_FAILED or FORBIDDEN_KEY)';
+const MINUTE = 60_000;
+
+export interface SearchApiDeps {
+  index: SearchIndex;
+  cache: Cache;
+  popular: PopularSearches;
+}
+
+export interface SearchApi {
+  routes: AnyApiRoute[];
+  /** Puts the answer for a search URL (`/api/search?…`) in the cache unless a fresh one is there. */
+  warm(url: string): Promise<void>;
+}
+
+/** `/api/search?b=2&a=1` → `/api/search?a=1&b=2`: the form the cache keys by and popularity counts. */
+function normalizedUrl(originalUrl: string): string {
+  const q = originalUrl.indexOf('?');
+  if (q === -1) return originalUrl;
+  const params = new URLSearchParams(originalUrl.slice(q + 1));
+  params.sort();
+  const query = params.toString();
+  return query ? `${originalUrl.slice(0, q)}?${query}` : originalUrl.slice(0, q);
+}
+
+/** Counts a search once it was answered (from the cache or not) with results. */
+function countPopular(popular: PopularSearches): RequestHandler {
+  return (req, res, next) => {
+    res.once('finish', () => {
+      if (res.statusCode === 200 || res.statusCode === 304) popular.record(normalizedUrl(req.originalUrl));
+    });
+    next();
+  };
+}
+
+/** The search API. Handlers only translate HTTP to a use case call and back. */
+export function searchApi({ index, cache, popular }: SearchApiDeps): SearchApi {
+  // Answers stay cached until the index changes (every change drops them), at most a minute.
+  const cached = (namespace: string) =>
+    httpCache({ cache, namespace, ttl: MINUTE, staleWhileRevalidate: MINUTE, tags: () => [SEARCH_RESULTS] });
+  const searchCache = cached('search');
+  const suggestCache = cached('suggest');
+
+  const routes: AnyApiRoute[] = [
+    apiRoute({
+      method: 'get',
+      path: '/',
+      operationId: 'searchProducts',
+      summary: 'Full-text product search with filters, facet counts, sorts and pagination',
+      tags: ['search'],
+      before: [validateInput({ query: searchQuery }), countPopular(popular), searchCache],
+      schemas: { query: searchQuery },
+      responses: {
+        200: 'Hits with highlights, total, page and facet counts (category, brand, price buckets) for the query and filters',
+        304: 'Not modified (If-None-Match)',
+        400: BAD_INPUT,
+      },
+      handler: ({ query }, _req, res) => {
+        res.json(searchProducts(index, query));
+      },
+    }),
+    apiRoute({
+      method: 'get',
+      path: '/suggest',
+      operationId: 'suggest',
+      summary: 'Type-ahead: completions of the last word, popular searches and top products',
+      tags: ['search'],
+      before: [validateInput({ query: suggestQuery }), suggestCache],
+      schemas: { query: suggestQuery },
+      responses: { 200: 'Suggestions', 304: 'Not modified (If-None-Match)', 400: BAD_INPUT },
+      handler: ({ query }, _req, res) => {
+        res.json(suggest(index, query.q, { limit: query.limit, popular: popular.queries }));
+      },
+    }),
+  ];
+
+  return {
+    routes,
+    async warm(url) {
+      const q = url.indexOf('?');
+      const parsed = searchQuery.safeParse(Object.fromEntries(new URLSearchParams(q === -1 ? '' : url.slice(q + 1))));
+      if (!parsed.success) return;
+      await searchCache.warm(normalizedUrl(url), async () => searchProducts(index, parsed.data), [SEARCH_RESULTS]);
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { createCache, type Cache } from '@shop/cache-middleware';
+import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
+import {
+  connectRedisFromConfig,
+  createAuth,
+  createLogger,
+  createServiceApp,
+  listenService,
+  pingRedis,
+  rateLimiterFromConfig,
+  type Logger,
+} from '@shop/service-kit';
+import { loadSearchConfig, type SearchConfig } from './config.ts';
+import { redisPopularStore } from './data-access/popular-store.ts';
+import { mongoProductSource } from './data-access/product-source.ts';
+import { createIndexSync, type IndexSync } from './domain/index-sync.ts';
+import { createPopularQueries } from './domain/popular-queries.ts';
+import { createPopularSearches } from './domain/popular-searches.ts';
+import { SearchIndex } from './domain/search-index.ts';
+import { searchRouter } from './entry-points/http/router.ts';
+import { SEARCH_PREFIX, SEARCH_RESULTS, searchApi } from './entry-points/http/routes.ts';
+
+/** Room for a pasted 50 000-character query, so it gets a JSON 400 rather than Node's bare 431. */
+const MAX_HEADER_BYTES = 128 * 1024;
+const POPULAR_SYNC_MS = 5_000;
+const WARM_DELAY_MS = 250;
+
+export interface SearchServer {
+  port: number;
+  config: SearchConfig;
+  logger: Logger;
+  index: SearchIndex;
+  sync: IndexSync;
+  cache: Cache;
+  /** Pushes popular counts to Redis and warms the most popular searches now (tests; it also runs on timers). */
+  warmPopular(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the search service: loads every product into this worker's index, follows catalog
+ * writes over the cache invalidation channel (polling when Redis is away), then listens.
+ * `env` overrides process.env (tests pass SEARCH_PORT=0 and their own database).
+ */
+export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchServer> {
+  const config = loadSearchConfig({ ...process.env, ...env });
+  const logger = createLogger('search', config.LOG_LEVEL);
+  const connection = await connectMongoFromConfig(config, 'search');
+  const redis = await connectRedisFromConfig(config, logger, 'search');
+
+  const report = throttledWarn(logger);
+  const index = new SearchIndex();
+  let warmTimer: NodeJS.Timeout | undefined;
+  const sync: IndexSync = createIndexSync({
+    index,
+    source: mongoProductSource(shopModels(connection)),
+    followingWrites: () => redis.status === 'ready',
+    pollMs: config.SEARCH_POLL_MS,
+    safetyPollMs: config.SEARCH_SAFETY_POLL_MS,
+    onChange: () => {
+      void cache.invalidateTags([SEARCH_RESULTS]);
+      clearTimeout(warmTimer);
+      warmTimer = setTimeout(() => void warmPopular().catch((error: unknown) => report(error, 'warm')), WARM_DELAY_MS);
+      warmTimer.unref();
+    },
+    onError: report,
+  });
+  const cache: Cache = createCache({
+    redis,
+    prefix: config.CACHE_PREFIX,
+    l1: { maxEntries: 5_000, maxBytes: 64 * 1024 * 1024 },
+    onError: report,
+    // Catalog writes publish what they changed on this channel: the index follows it.
+    onRemoteInvalidation: (message) => sync.onTags(message.tags ?? []),
+    onResync: () => void sync.catchUp().catch((error: unknown) => report(error, 'catch up')),
+  });
+
+  const started = performance.now();
+  try {
+    await sync.load();
+    await sync.catchUp();
+  } catch (error) {
+    await cache.close();
+    await connection.close();
+    redis.disconnect();
+    throw error;
+  }
+  logger.info({ products: index.size, terms: index.termCount, ms: Math.round(performance.now() - started) }, 'search index loaded');
+
+  const popular = createPopularSearches(createPopularQueries(), redisPopularStore(redis, `${config.CACHE_PREFIX}search:popular`));
+  const api = searchApi({ index, cache, popular });
+  const warmPopular = async (): Promise<number> => {
+    await popular.sync().catch((error: unknown) => report(error, 'popular searches'));
+    const urls = popular.urls().slice(0, config.SEARCH_WARM_QUERIES);
+    for (const url of urls) await api.warm(url);
+    return urls.length;
+  };
+  const popularTimer = setInterval(() => void warmPopular().catch((error: unknown) => report(error, 'warm')), POPULAR_SYNC_MS);
+  popularTimer.unref();
+  sync.start();
+
+  const app = createServiceApp({
+    service: 'search',
+    prefix: SEARCH_PREFIX,
+    logger,
+    // Answers come from memory: a MongoDB outage only stops the index from following writes.
+    healthChecks: [
+      { name: 'mongodb', critical: false, check: () => pingMongo(connection) },
+      { name: 'redis', critical: false, check: () => pingRedis(redis) },
+    ],
+    beforeRoutes: [rateLimiterFromConfig(config, redis, 'search', logger)],
+    routes: searchRouter(api, createAuth(config.JWT_SECRET)),
+    requestDeadlineMs: config.REQUEST_DEADLINE_MS,
+    onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),
+  });
+
+  const http = await listenService(app, {
+    service: 'search',
+    port: config.SEARCH_PORT,
+    host: config.HOST,
+    logger,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    maxHeaderSize: MAX_HEADER_BYTES,
+    release: [
+      () => {
+        sync.stop();
+        clearInterval(popularTimer);
+        clearTimeout(warmTimer);
+      },
+      () => cache.close(),
+      () => connection.close(),
+      () => redis.quit().catch(() => redis.disconnect()),
+    ],
+  });
+  return { port: http.port, config, logger, index, sync, cache, warmPopular, stop: () => http.stop() };
+}
+
+/** Redis and database trouble is logged at most once per context every 30 s. */
+function throttledWarn(logger: Logger): (error: unknown, context: string) => void {
+  const lastLogged = new Map<string, number>();
+  return (error, context) => {
+    const now = Date.now();
+    if (now - (lastLogged.get(context) ?? 0) < 30_000) return;
+    lastLogged.set(context, now);
+    logger.warn({ err: error instanceof Error ? error.message : String(error), context }, 'search degraded');
+  };
+}

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { seedCatalog } from '@shop/catalog/seed';
+import { applyIndexes, connectMongo, shopModels, type ShopModels } from '@shop/db';
+import type { Connection } from 'mongoose';
+import request from 'supertest';
+import { startServer, type SearchServer } from '../src/server.ts';
+
+export interface SearchUnderTest {
+  server: SearchServer;
+  baseUrl: string;
+  http: () => ReturnType<typeof request>;
+  stop(): Promise<void>;
+}
+
+export interface TestDatabase {
+  uri: string;
+  dbName: string;
+  connection: Connection;
+  models: ShopModels;
+  drop(): Promise<void>;
+}
+
+/** A fresh database of its own on the test run's MongoDB, with the declared indexes. */
+export async function testDatabase(prefix = 'test_search'): Promise<TestDatabase> {
+  const uri = process.env.MONGODB_URI;
+  if (!uri) throw new Error('MONGODB_URI is not set: run the tests through jest (global setup resolves it)');
+  const dbName = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const connection = await connectMongo({ uri, dbName, maxPoolSize: 4 });
+  const models = shopModels(connection);
+  await applyIndexes(Object.values(models));
+  return {
+    uri,
+    dbName,
+    connection,
+    models,
+    async drop() {
+      await connection.dropDatabase().catch(() => {});
+      await connection.close();
+    },
+  };
+}
+
+/** The demo catalog's first `products` products (deterministic: the same data every run). */
+export async function seedDemo(db: TestDatabase, products: number): Promise<void> {
+  await seedCatalog(db.models, { products });
+}
+
+/**
+ * Starts the real search service on port 0 over `db`, sharing Redis with the run under the
+ * database's own cache prefix (so a catalog started on the same database reaches it).
+ */
+export async function startSearchForTest(db: TestDatabase, env: NodeJS.ProcessEnv = {}): Promise<SearchUnderTest> {
+  const server = await startServer({
+    SEARCH_PORT: '0',
+    MONGODB_URI: db.uri,
+    MONGODB_DB: db.dbName,
+    CACHE_PREFIX: `${db.dbName}:`,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '100000',
+    NODE_ENV: 'test',
+    ...env,
+  });
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  return { server, baseUrl, http: () => request(baseUrl), stop: () => server.stop() };
+}

@@ -1,0 +1,148 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseQuery, SearchIndex, type FIELD } from '../src/domain/search-index.ts';
+import { fold, terms, tokenize } from '../src/domain/text.ts';
+import { oneEditVariants } from '../src/domain/typos.ts';
+import type { SearchableProduct } from '../src/domain/types.ts';
+
+const WORDS = ['red', 'blue', 'lamp', 'desk', 'chair', 'oak', 'steel', 'soft', 'loud', 'tiny', 'grand', 'plush'];
+
+/** A tiny deterministic PRNG so a failure replays. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function product(i: number, random: () => number, version = 0): SearchableProduct {
+  const pick = (): string => WORDS[Math.floor(random() * WORDS.length)]!;
+  return {
+    id: i.toString(16).padStart(24, '0'),
+    sku: `SKU-${String(i).padStart(5, '0')}`,
+    name: `${pick()} ${pick()}`,
+    description: `${pick()} ${pick()} ${pick()}`,
+    brand: pick(),
+    categoryId: 'c'.repeat(24),
+    priceCents: Math.floor(random() * 10_000),
+    currency: 'USD',
+    popularity: Math.floor(random() * 100),
+    rating: { average: 4, count: 1 },
+    inStock: random() > 0.2,
+    image: null,
+    attributes: {},
+    createdAt: 0,
+    updatedAt: version,
+  };
+}
+
+/** The scoring rule restated plainly: per word, the best field weight × 3 (exact matches only). */
+function bruteForce(products: Iterable<SearchableProduct>, words: string[]): Map<string, number> {
+  const weights: [keyof typeof FIELD, number, (p: SearchableProduct) => string[]][] = [
+    ['sku', 8, (p) => [...terms(p.sku), terms(p.sku).join('')]],
+    ['name', 8, (p) => terms(p.name)],
+    ['brand', 6, (p) => terms(p.brand)],
+    ['category', 5, () => terms('Furniture')],
+    ['description', 1, (p) => terms(p.description)],
+  ];
+  const out = new Map<string, number>();
+  for (const p of products) {
+    let score = 0;
+    let all = true;
+    for (const word of words) {
+      const best = Math.max(0, ...weights.filter(([, , text]) => text(p).includes(word)).map(([, w]) => w * 3));
+      if (best === 0) all = false;
+      score += best;
+    }
+    if (all) out.set(p.id, score);
+  }
+  return out;
+}
+
+describe('text folding', () => {
+  it('when text has accents, case and punctuation, then terms are folded words with their offsets', () => {
+    expect(fold('Café ÅNGSTRÖM')).toBe('cafe angstrom');
+    expect(tokenize('Nordvik Aero-14, "Pro"')).toEqual([
+      { term: 'nordvik', start: 0, end: 7 },
+      { term: 'aero', start: 8, end: 12 },
+      { term: '14', start: 13, end: 15 },
+      { term: 'pro', start: 18, end: 21 },
+    ]);
+  });
+
+  it('when a query ends with a separator, then its last word is not a prefix', () => {
+    expect(parseQuery('oak des')).toEqual([
+      { term: 'oak', prefix: false },
+      { term: 'des', prefix: true },
+    ]);
+    expect(parseQuery('oak desk ')).toEqual([
+      { term: 'oak', prefix: false },
+      { term: 'desk', prefix: false },
+    ]);
+    expect(parseQuery('a b c d e f g h i j k l m').length).toBe(10);
+  });
+});
+
+describe('one-edit variants', () => {
+  it('when a word is varied, then deletion, insertion, substitution and transposition are all generated and the word itself is not', () => {
+    const variants = oneEditVariants('chair', ['a', 'c', 'h', 'i', 'r', 'x']);
+    for (const v of ['chir', 'chaira', 'chaxr', 'hcair', 'xchair']) expect(variants.has(v)).toBe(true);
+    expect(variants.has('chair')).toBe(false);
+    expect(variants.has('cahri')).toBe(false);
+  });
+});
+
+describe('SearchIndex', () => {
+  it('when thousands of random adds, edits and deletes are applied, then every query matches exactly what a brute-force scan finds, with the same scores', () => {
+    const random = rng(7);
+    const index = new SearchIndex();
+    index.setCategories([{ id: 'c'.repeat(24), slug: 'furniture', name: 'Furniture' }]);
+    const truth = new Map<string, SearchableProduct>();
+    for (let i = 0; i < 600; i++) {
+      const p = product(i, random);
+      index.upsert(p);
+      truth.set(p.id, p);
+    }
+    // Enough churn to pass the compaction threshold (1 024 dead slots) more than once.
+    for (let step = 0; step < 4_000; step++) {
+      const i = Math.floor(random() * 800);
+      const id = i.toString(16).padStart(24, '0');
+      if (random() < 0.25) {
+        index.remove(id);
+        truth.delete(id);
+      } else {
+        const p = product(i, random, step + 1);
+        index.upsert(p);
+        truth.set(id, p);
+      }
+    }
+    expect(index.size).toBe(truth.size);
+    const queries = [['red'], ['oak', 'desk'], ['chair', 'steel', 'soft'], ['sku'], ['grand', 'plush'], ['furniture', 'tiny']];
+    for (const words of queries) {
+      const expected = bruteForce(truth.values(), words);
+      const { candidates } = index.match(words.map((term) => ({ term, prefix: false })));
+      const actual = new Map(candidates.map((c) => [c.product.id, c.score]));
+      expect({ words, matches: [...actual].sort() }).toEqual({ words, matches: [...expected].sort() });
+    }
+  });
+
+  it('when a product changes only price or stock, then it is re-scored in place and reported as changed; a no-op write is unchanged', () => {
+    const index = new SearchIndex();
+    const p = product(1, rng(1));
+    expect(index.upsert(p)).toBe('added');
+    expect(index.upsert({ ...p, updatedAt: 99 })).toBe('unchanged');
+    expect(index.upsert({ ...p, priceCents: p.priceCents + 1 })).toBe('changed');
+    expect(index.upsert({ ...p, name: 'walnut table' })).toBe('changed');
+    expect(index.match([{ term: 'walnut', prefix: false }]).candidates.map((c) => c.product.id)).toEqual([p.id]);
+  });
+
+  it('when a prefix is very common, then it expands to a bounded number of terms, the most frequent first', () => {
+    const index = new SearchIndex();
+    for (let i = 0; i < 200; i++) index.upsert({ ...product(i, rng(i)), name: `zz${i} ${i % 2 ? 'zzcommon' : ''}` });
+    const completions = index.completions('zz', 50);
+    expect(completions.length).toBe(50);
+    expect(completions[0]).toBe('zzcommon');
+  });
+});
