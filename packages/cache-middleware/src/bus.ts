@@ -8,6 +8,8 @@ export interface InvalidationMessage {
 
 export interface InvalidationBus {
   publish(message: InvalidationMessage): Promise<void>;
+  /** True while the subscription is established (messages from other workers arrive). */
+  readonly subscribed: boolean;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,8 @@ export interface BusOptions {
    * the cache drops its whole L1 rather than risk serving something invalidated meanwhile.
    */
   onResync(): void;
+  /** Every time the subscription is established, the first time included. */
+  onSubscribed?(): void;
   onError?(error: unknown): void;
 }
 
@@ -33,17 +37,23 @@ export function createInvalidationBus(options: BusOptions): InvalidationBus {
   const subscriber = options.redis.duplicate({ lazyConnect: true, enableOfflineQueue: false });
   let connectedBefore = false;
   let closed = false;
+  let subscribed = false;
 
   subscriber.on('ready', () => {
     subscriber.subscribe(channel).then(
       () => {
+        subscribed = true;
         if (connectedBefore) options.onResync();
         connectedBefore = true;
+        options.onSubscribed?.();
       },
       (error: unknown) => options.onError?.(error),
     );
   });
   subscriber.on('error', (error: unknown) => options.onError?.(error));
+  subscriber.on('close', () => {
+    subscribed = false;
+  });
   subscriber.on('message', (received: string, text: string) => {
     if (received !== channel) return;
     try {
@@ -60,6 +70,9 @@ export function createInvalidationBus(options: BusOptions): InvalidationBus {
   subscriber.connect().catch((error: unknown) => options.onError?.(error));
 
   return {
+    get subscribed() {
+      return subscribed;
+    },
     async publish(message) {
       await options.redis.publish(channel, JSON.stringify({ ...message, origin }));
     },

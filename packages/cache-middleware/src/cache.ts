@@ -33,6 +33,8 @@ export interface Cache {
   takeFresh<T>(key: string): CacheEntry<T> | undefined;
   readonly counters: CacheCounters;
   readonly l1: MemoryLayer | null;
+  /** True while invalidations from other workers arrive (the Redis subscription is up). */
+  readonly subscribed: boolean;
   close(): Promise<void>;
 }
 
@@ -104,8 +106,8 @@ export function createCache(options: CacheOptions = {}): Cache {
         onResync: () => {
           metrics.invalidation('resync');
           void l1?.clear();
-          options.onResync?.();
         },
+        onSubscribed: () => options.onSubscribed?.(),
         onError: (error) => report(error, 'pubsub'),
       })
     : null;
@@ -305,6 +307,9 @@ export function createCache(options: CacheOptions = {}): Cache {
   return {
     counters,
     l1,
+    get subscribed() {
+      return bus?.subscribed ?? false;
+    },
     resolve,
     async getOrSet(key, loader, opts) {
       return (await resolve(key, loader, opts)).value;

@@ -58,11 +58,15 @@ class UncacheableResponse extends Error {
 
 /** `/path?a=1&b=2` with parameters sorted, so parameter order does not split the cache. */
 export function normalizedKey(req: Pick<Request, 'originalUrl' | 'get'>, namespace: string, varyHeaders: readonly string[]): string {
-  const url = req.originalUrl;
+  // A `#` ends the URL for every parser (Express never reads past it), so it ends the key too.
+  const hash = req.originalUrl.indexOf('#');
+  const url = hash === -1 ? req.originalUrl : req.originalUrl.slice(0, hash);
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   let key = `http:${namespace}:${path}`;
   if (q !== -1) {
+    // The same reading as the services' query parser (service-kit parseQueryString): what a
+    // handler sees is exactly what the key says.
     const params = new URLSearchParams(url.slice(q + 1));
     params.sort();
     const query = params.toString();
@@ -171,9 +175,10 @@ export interface HttpCacheMiddleware extends RequestHandler {
    * Cache warming: stores the 200 JSON answer for `url` (path and query, as a client would send
    * it) under the key a request for it would use, unless a fresh one is already cached. `render`
    * runs only then, once across workers; the body is serialized as `res.json` does. Requests
-   * with vary headers are warmed with those headers absent.
+   * with vary headers are warmed with those headers absent. Undefined when `url` is too long (or
+   * odd) to be a key: such requests are never cached, so there is nothing to warm.
    */
-  warm(url: string, render: () => Promise<unknown>, tags: readonly string[]): Promise<CacheStatus>;
+  warm(url: string, render: () => Promise<unknown>, tags: readonly string[]): Promise<CacheStatus | undefined>;
 }
 
 export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
@@ -238,6 +243,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
 
   const warm: HttpCacheMiddleware['warm'] = async (url, render, tags) => {
     const key = normalizedKey({ originalUrl: url, get: () => undefined } as Pick<Request, 'originalUrl' | 'get'>, options.namespace, varyHeaders);
+    if (!isValidKey(key)) return undefined;
     const resolved = await options.cache.resolve<HttpEntry>(
       key,
       async () => buildHttpEntry(200, 'application/json; charset=utf-8', Buffer.from(JSON.stringify(await render()), 'utf8')),

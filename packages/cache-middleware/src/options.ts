@@ -55,8 +55,11 @@ export interface CacheOptions {
    * (a search index follows catalog writes this way, without a second subscription).
    */
   onRemoteInvalidation?: (message: InvalidationMessage) => void;
-  /** The subscription came back after a gap: invalidations may have been missed (L1 is already cleared). */
-  onResync?: () => void;
+  /**
+   * The subscription was established, the first time or again after a gap: invalidations
+   * published before this moment may not have been seen here (after a gap L1 is already cleared).
+   */
+  onSubscribed?: () => void;
   /** Where Redis and background-refresh errors are reported (they never reach callers). */
   onError?: (error: unknown, context: string) => void;
   now?: () => number;

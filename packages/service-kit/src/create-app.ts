@@ -6,6 +6,7 @@ import { healthRouter, type HealthCheck } from './health.ts';
 import { rejectHostileKeys } from './hostile-keys.ts';
 import { httpLogger } from './http-logger.ts';
 import type { Logger } from './logger.ts';
+import { limitQueryParts, parseQueryString } from './query-string.ts';
 import { requestDeadline } from './request-deadline.ts';
 import { requestId } from './request-id.ts';
 
@@ -38,10 +39,11 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 1);
   app.set('etag', false);
-  app.set('query parser', 'simple');
+  app.set('query parser', parseQueryString);
 
   app.use(requestId());
   app.use(httpLogger(options.logger));
+  app.use(limitQueryParts());
   app.use(helmet());
   app.use(compression({ threshold: 1024 }));
 

@@ -101,7 +101,10 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
         : [400, 'BAD_REQUEST', 'Malformed HTTP request'];
   const body = JSON.stringify({ error: { code, message } });
   const reason = http.STATUS_CODES[status] ?? 'Error';
+  // Destroyed once written: the server allows half-open sockets, and a client that never closes
+  // its side would otherwise hold this one (and a graceful stop) until the connection reaper.
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
 }

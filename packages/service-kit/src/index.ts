@@ -14,3 +14,4 @@ export { createServiceApp, type ServiceAppOptions } from './create-app.ts';
 export { requestDeadline } from './request-deadline.ts';
 export { listenService, runService, type ListeningService } from './service-lifecycle.ts';
 export { apiRoute, apiRouter, mountRoutes, openApiDocument, type ApiRoute, type AnyApiRoute, type HttpMethod } from './api-routes.ts';
+export { parseQueryString, limitQueryParts, rawQuery, MAX_QUERY_PARTS } from './query-string.ts';

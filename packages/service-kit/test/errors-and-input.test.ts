@@ -8,10 +8,12 @@ import {
   createAuth,
   createServiceApp,
   mountRoutes,
+  parseQueryString,
+  rawQuery,
   toAppError,
   type AnyApiRoute,
 } from '../src/index.ts';
-import { silentLogger, startApp, type StartedApp } from './helpers.ts';
+import { silentLogger, sleep, startApp, type StartedApp } from './helpers.ts';
 
 const PREFIX = '/api/test';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -305,5 +307,43 @@ describe('requests the HTTP parser rejects', () => {
     const answer = await rawExchange(app.baseUrl, 'NOT A REQUEST\r\n\r\n');
     expect(answer.startsWith('HTTP/1.1 400 ')).toBe(true);
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('query strings', () => {
+  it('when a query string has more than 100 parts, then 400 TOO_MANY_PARAMETERS before anything reads it', async () => {
+    const res = await request(app.baseUrl).get(`${PREFIX}/items?${'&'.repeat(1_000)}a=1`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('TOO_MANY_PARAMETERS');
+  });
+
+  it('when parsed, then names repeat into arrays, empty parts are skipped, "+" is a space and the object has no prototype', () => {
+    const parsed = parseQueryString('a=1&&a=2&b=x+y&c=%41');
+    expect(Object.getPrototypeOf(parsed)).toBeNull();
+    expect({ ...parsed }).toEqual({ a: ['1', '2'], b: 'x y', c: 'A' });
+    expect({ ...parseQueryString(null) }).toEqual({});
+  });
+
+  it('when the URL carries a fragment, then the raw query ends at it', () => {
+    expect(rawQuery('/p?q=lap#top&x=1')).toBe('q=lap');
+    expect(rawQuery('/p')).toBe('');
+  });
+});
+
+describe('sockets after a rejected request', () => {
+  it('when a client sends garbage and never closes its side, then the server releases the socket at once', async () => {
+    const { port } = new URL(app.baseUrl);
+    const connections = (): Promise<number> =>
+      new Promise((resolve, reject) => app.running.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+    const socket = net.connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true }, () => socket.write('NOT A REQUEST\r\n\r\n'));
+    socket.resume();
+    try {
+      await new Promise((resolve) => socket.once('end', resolve));
+      const deadline = Date.now() + 1_000;
+      while ((await connections()) > 0 && Date.now() < deadline) await sleep(10);
+      expect(await connections()).toBe(0);
+    } finally {
+      socket.destroy();
+    }
   });
 });

@@ -32,7 +32,10 @@ export interface SearchServer {
   index: SearchIndex;
   sync: IndexSync;
   cache: Cache;
-  /** Pushes popular counts to Redis and warms the most popular searches now (tests; it also runs on timers). */
+  /**
+   * Pushes popular counts to Redis and warms the most popular searches now (tests; it also runs
+   * on timers); resolves to how many were looked at and are now cached.
+   */
   warmPopular(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -50,18 +53,24 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
 
   const report = throttledWarn(logger);
   const index = new SearchIndex();
+  // Warming starts once the service listens; before that an index change only drops cached answers.
+  let warm: (() => Promise<number>) | undefined;
   let warmTimer: NodeJS.Timeout | undefined;
+  const scheduleWarm = (): void => {
+    if (!warm) return;
+    clearTimeout(warmTimer);
+    warmTimer = setTimeout(() => void warm?.().catch((error: unknown) => report(error, 'warm')), WARM_DELAY_MS);
+    warmTimer.unref();
+  };
   const sync: IndexSync = createIndexSync({
     index,
     source: mongoProductSource(shopModels(connection)),
-    followingWrites: () => redis.status === 'ready',
+    followingWrites: () => cache.subscribed,
     pollMs: config.SEARCH_POLL_MS,
     safetyPollMs: config.SEARCH_SAFETY_POLL_MS,
     onChange: () => {
       void cache.invalidateTags([SEARCH_RESULTS]);
-      clearTimeout(warmTimer);
-      warmTimer = setTimeout(() => void warmPopular().catch((error: unknown) => report(error, 'warm')), WARM_DELAY_MS);
-      warmTimer.unref();
+      scheduleWarm();
     },
     onError: report,
   });
@@ -70,34 +79,42 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     prefix: config.CACHE_PREFIX,
     l1: { maxEntries: 5_000, maxBytes: 64 * 1024 * 1024 },
     onError: report,
-    // Catalog writes publish what they changed on this channel: the index follows it.
+    // Catalog writes publish what they changed on this channel: the index follows it. Whenever
+    // the subscription (re)starts, writes announced before it are found by a full comparison.
     onRemoteInvalidation: (message) => sync.onTags(message.tags ?? []),
-    onResync: () => void sync.catchUp().catch((error: unknown) => report(error, 'catch up')),
+    onSubscribed: () => void sync.reconcile().catch((error: unknown) => report(error, 'reconcile')),
   });
 
   const started = performance.now();
   try {
     await sync.load();
-    await sync.catchUp();
   } catch (error) {
+    sync.stop();
     await cache.close();
     await connection.close();
     redis.disconnect();
     throw error;
   }
   logger.info({ products: index.size, terms: index.termCount, ms: Math.round(performance.now() - started) }, 'search index loaded');
+  sync.start();
 
   const popular = createPopularSearches(createPopularQueries(), redisPopularStore(redis, `${config.CACHE_PREFIX}search:popular`));
   const api = searchApi({ index, cache, popular });
   const warmPopular = async (): Promise<number> => {
     await popular.sync().catch((error: unknown) => report(error, 'popular searches'));
     const urls = popular.urls().slice(0, config.SEARCH_WARM_QUERIES);
-    for (const url of urls) await api.warm(url);
-    return urls.length;
+    let warmed = 0;
+    for (const url of urls) {
+      // One bad entry must not keep the others cold.
+      await api.warm(url).then(
+        (stored) => void (warmed += stored ? 1 : 0),
+        (error: unknown) => report(error, 'warm'),
+      );
+    }
+    return warmed;
   };
   const popularTimer = setInterval(() => void warmPopular().catch((error: unknown) => report(error, 'warm')), POPULAR_SYNC_MS);
   popularTimer.unref();
-  sync.start();
 
   const app = createServiceApp({
     service: 'search',
@@ -123,15 +140,18 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     maxHeaderSize: MAX_HEADER_BYTES,
     release: [
       () => {
+        warm = undefined;
         sync.stop();
         clearInterval(popularTimer);
         clearTimeout(warmTimer);
       },
+      () => sync.settled(),
       () => cache.close(),
       () => connection.close(),
       () => redis.quit().catch(() => redis.disconnect()),
     ],
   });
+  warm = warmPopular;
   return { port: http.port, config, logger, index, sync, cache, warmPopular, stop: () => http.stop() };
 }
 

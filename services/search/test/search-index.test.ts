@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseQuery, SearchIndex, type FIELD } from '../src/domain/search-index.ts';
 import { fold, terms, tokenize } from '../src/domain/text.ts';
+import { suggest } from '../src/domain/suggest.ts';
 import { oneEditVariants } from '../src/domain/typos.ts';
 import type { SearchableProduct } from '../src/domain/types.ts';
 
@@ -144,5 +145,31 @@ describe('SearchIndex', () => {
     const completions = index.completions('zz', 50);
     expect(completions.length).toBe(50);
     expect(completions[0]).toBe('zzcommon');
+  });
+
+  it('when a product arrives before its category is known, then the category words match it once the category is learned', () => {
+    const index = new SearchIndex();
+    const p = { ...product(1, rng(3)), categoryId: 'd'.repeat(24) };
+    index.upsert(p);
+    expect(index.match([{ term: 'kitchenware', prefix: false }]).candidates).toEqual([]);
+    index.setCategories([{ id: 'd'.repeat(24), slug: 'kitchenware', name: 'Kitchenware' }]);
+    expect(index.match([{ term: 'kitchenware', prefix: false }]).candidates.map((c) => c.product.id)).toEqual([p.id]);
+  });
+});
+
+describe('suggestions', () => {
+  it('when the word being typed completes to a word already typed, then it is not suggested twice', () => {
+    const index = new SearchIndex();
+    index.upsert({ ...product(1, rng(4)), name: 'laptops laptop stand' });
+    const { terms: suggested } = suggest(index, 'laptops lap', { limit: 5, popular: () => [] });
+    expect(suggested).toContain('laptops laptop');
+    expect(suggested).not.toContain('laptops laptops');
+  });
+
+  it('when a popular query no longer finds anything, then it is not offered', () => {
+    const index = new SearchIndex();
+    index.upsert({ ...product(1, rng(5)), name: 'walnut desk' });
+    const { popular } = suggest(index, 'wal', { limit: 5, popular: () => ['walnut desk', 'walrus poster'] });
+    expect(popular).toEqual(['walnut desk']);
   });
 });

@@ -72,9 +72,9 @@ export function mongoProductSource({ Product, Category }: ShopModels): ProductSo
     count() {
       return Product.estimatedDocumentCount();
     },
-    async allIds() {
-      const rows = await Product.find({}, { _id: 1 }).lean<Pick<ProductDoc, '_id'>[]>();
-      return rows.map((row) => row._id.toHexString());
+    async versions() {
+      const rows = await Product.find({}, { _id: 1, updatedAt: 1 }).lean<Pick<ProductDoc, '_id' | 'updatedAt'>[]>();
+      return rows.map((row) => ({ id: row._id.toHexString(), updatedAt: new Date(row.updatedAt).getTime() }));
     },
     async categories() {
       const rows = await Category.find({}, { slug: 1, name: 1 }).lean<{ _id: Types.ObjectId; slug: string; name: string }[]>();

@@ -13,11 +13,18 @@ export interface IndexSyncOptions {
   pollMs: number;
   /** Poll interval while following writes, ms. */
   safetyPollMs: number;
+  /** Full comparison of every product's updatedAt with the index, ms. Default 300 000. */
+  reconcileMs?: number;
   /**
    * Each poll reads products whose updatedAt is at most this much older than the previous poll's
    * start, so writers' clock skew and writes that commit late are not missed. Default 5 000.
    */
   overlapMs?: number;
+  /**
+   * Ids named by an invalidation are read again this much later, for a write that was still in
+   * flight when it was announced (a timed-out write may land afterwards). Default 10 000.
+   */
+  recheckMs?: number;
   onError: (error: unknown, context: string) => void;
 }
 
@@ -26,8 +33,11 @@ export interface IndexSync {
   load(): Promise<void>;
   /** Tags of a catalog invalidation: `product:<id>` and `stock:<id>` re-read that product, `categories` the categories. */
   onTags(tags: readonly string[]): void;
-  /** Catches up from the database at once (after a gap in which invalidations may have been missed). */
-  catchUp(): Promise<void>;
+  /**
+   * Compares every product's updatedAt with the index and applies the differences: after a gap
+   * in which invalidations may have been missed, however long it was.
+   */
+  reconcile(): Promise<void>;
   /** Resolves when everything queued so far has been applied. */
   settled(): Promise<void>;
   /** Epoch ms of the last successful read from the database. */
@@ -38,27 +48,54 @@ export interface IndexSync {
 
 const PRODUCT_TAG = /^(?:product|stock):([0-9a-f]{24})$/;
 const BATCH = 500;
+/** Ids awaiting their second read; past this, the periodic reconciliation covers the rest. */
+const MAX_RECHECK = 10_000;
 
 /**
  * Keeps one worker's index in step with the catalog. Primary path: the cache invalidation
- * channel every catalog write already publishes (ids re-read within milliseconds). Safety net:
- * a poll on `updatedAt` (new and changed products) plus a count check (deletions), every
- * `safetyPollMs` while Redis carries invalidations and every `pollMs` while it does not.
+ * channel every catalog write already publishes (ids re-read within milliseconds, and once more
+ * a little later). Safety nets: a poll on `updatedAt` plus a count check, every `safetyPollMs`
+ * while Redis carries invalidations and every `pollMs` while it does not; a full updatedAt
+ * comparison every `reconcileMs` and whenever the subscription (re)starts.
  * All reads and applies run one at a time, in order, so an older read never overwrites a newer one.
  */
 export function createIndexSync(options: IndexSyncOptions): IndexSync {
   const { index, source } = options;
   const overlapMs = options.overlapMs ?? 5_000;
+  const recheckMs = options.recheckMs ?? 10_000;
+  const reconcileMs = options.reconcileMs ?? 300_000;
   let chain: Promise<void> = Promise.resolve();
   const pendingIds = new Set<string>();
+  const recheckIds = new Set<string>();
   let flushQueued = false;
   let timer: NodeJS.Timeout | undefined;
+  let recheckTimer: NodeJS.Timeout | undefined;
+  /** Timers run between start() and stop(). */
   let stopped = true;
+  /** After stop(), nothing new is taken on. */
+  let closed = false;
   let lastSyncAt = 0;
+  let lastPollAt = Date.now();
+  let lastReconcileAt = Date.now();
+  // Products written since the previous poll began (less the overlap): normally none, so a
+  // quiet poll reads nothing however recently the catalog was bulk-loaded.
+  let pollFrom = 0;
 
-  /** Runs `task` after everything queued before it; its failure is the caller's, the queue goes on. */
-  const serial = (task: () => Promise<void>): Promise<void> => {
-    const run = chain.then(task);
+  /**
+   * Runs `task` after everything queued before it; its failure is the caller's, the queue goes
+   * on. Whatever the task changed in the index is announced (onChange) even if it then failed
+   * half-way.
+   */
+  const serial = (task: () => Promise<void>, announce = true): Promise<void> => {
+    const run = chain.then(async () => {
+      const before = index.version;
+      try {
+        await task();
+        lastSyncAt = Date.now();
+      } finally {
+        if (announce && index.version !== before) options.onChange();
+      }
+    });
     chain = run.catch(() => {});
     return run;
   };
@@ -66,67 +103,87 @@ export function createIndexSync(options: IndexSyncOptions): IndexSync {
     serial(task).catch((error: unknown) => options.onError(error, context));
   };
 
-  const reloadCategories = async (): Promise<void> => {
-    const before = index.version;
-    index.setCategories(await source.categories());
-    if (index.version !== before) options.onChange();
+  /** Upserts products, learning categories first if one is new. */
+  const apply = async (products: readonly SearchableProduct[]): Promise<void> => {
+    if (products.some((p) => !index.hasCategory(p.categoryId))) index.setCategories(await source.categories());
+    for (const product of products) index.upsert(product);
   };
 
-  /** Upserts products, learning categories first if one is new; true when a search could see a difference. */
-  const apply = async (products: readonly SearchableProduct[]): Promise<boolean> => {
-    if (products.some((p) => !index.hasCategory(p.categoryId))) index.setCategories(await source.categories());
-    let changed = false;
-    for (const product of products) if (index.upsert(product) !== 'unchanged') changed = true;
-    return changed;
+  /** Reads `ids` and applies them; a product no longer there is removed. */
+  const refresh = async (ids: readonly string[]): Promise<void> => {
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const batch = ids.slice(i, i + BATCH);
+      const found = await source.byIds(batch);
+      await apply(found);
+      const present = new Set(found.map((p) => p.id));
+      for (const id of batch) if (!present.has(id)) index.remove(id);
+    }
   };
 
   const flushIds = async (): Promise<void> => {
     flushQueued = false;
     const ids = [...pendingIds];
     pendingIds.clear();
-    let changed = false;
-    for (let i = 0; i < ids.length; i += BATCH) {
-      const batch = ids.slice(i, i + BATCH);
-      const found = await source.byIds(batch);
-      changed = (await apply(found)) || changed;
-      const present = new Set(found.map((p) => p.id));
-      for (const id of batch) if (!present.has(id) && index.remove(id)) changed = true;
+    try {
+      await refresh(ids);
+    } catch (error) {
+      // Not lost: retried with the next invalidation or poll, whichever comes first.
+      for (const id of ids) pendingIds.add(id);
+      throw error;
     }
-    lastSyncAt = Date.now();
-    if (changed) options.onChange();
+    for (const id of ids) if (recheckIds.size < MAX_RECHECK) recheckIds.add(id);
+    if (!closed && recheckIds.size > 0 && recheckTimer === undefined) {
+      recheckTimer = setTimeout(() => {
+        recheckTimer = undefined;
+        const again = [...recheckIds];
+        recheckIds.clear();
+        background(() => refresh(again), 'recheck');
+      }, recheckMs);
+      recheckTimer.unref();
+    }
   };
 
-  // Products written since the previous poll began (less the overlap) — normally none, so a
-  // quiet poll reads nothing however recently the catalog was bulk-loaded.
-  let pollFrom = 0;
+  const reconcile = async (): Promise<void> => {
+    lastReconcileAt = Date.now();
+    const versions = await source.versions();
+    const inDatabase = new Set<string>();
+    const stale: string[] = [];
+    for (const { id, updatedAt } of versions) {
+      inDatabase.add(id);
+      if (index.get(id)?.updatedAt !== updatedAt) stale.push(id);
+    }
+    for (const id of [...index.ids()]) if (!inDatabase.has(id)) index.remove(id);
+    await refresh(stale);
+  };
+
   const poll = async (): Promise<void> => {
     const startedAt = Date.now();
-    let changed = await apply(await source.changedSince(new Date(Math.max(0, pollFrom - overlapMs))));
+    if (pendingIds.size > 0) await flushIds();
+    await apply(await source.changedSince(new Date(Math.max(0, pollFrom - overlapMs))));
     // Deletions leave no updatedAt behind: a count that disagrees means some were missed.
-    if ((await source.count()) !== index.size) {
-      const ids = new Set(await source.allIds());
-      for (const id of [...index.ids()]) if (!ids.has(id) && index.remove(id)) changed = true;
-      const missing = [...ids].filter((id) => !index.get(id));
-      for (let i = 0; i < missing.length; i += BATCH) changed = (await apply(await source.byIds(missing.slice(i, i + BATCH)))) || changed;
-    }
-    lastSyncAt = Date.now();
+    if ((await source.count()) !== index.size) await reconcile();
     pollFrom = startedAt;
-    if (changed) options.onChange();
   };
 
   // Ticks every pollMs; while invalidations flow, only every safetyPollMs actually polls, so the
   // moment Redis goes away the next tick already polls.
-  let lastPollAt = Date.now();
   const schedule = (): void => {
     if (stopped) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
-      if (options.followingWrites() && Date.now() - lastPollAt < options.safetyPollMs) {
+      const now = Date.now();
+      const task =
+        now - lastReconcileAt >= reconcileMs
+          ? reconcile
+          : !options.followingWrites() || now - lastPollAt >= options.safetyPollMs
+            ? poll
+            : undefined;
+      if (!task) {
         schedule();
         return;
       }
-      lastPollAt = Date.now();
-      serial(poll)
+      lastPollAt = now;
+      serial(task)
         .catch((error: unknown) => options.onError(error, 'poll'))
         .finally(schedule);
     }, options.pollMs);
@@ -141,24 +198,25 @@ export function createIndexSync(options: IndexSyncOptions): IndexSync {
         await source.loadAll((batch) => {
           for (const product of batch) index.upsert(product);
         });
-        lastSyncAt = Date.now();
-      });
+        // A worker coming up changes nothing anyone else can see: no announcement.
+      }, false);
     },
     onTags(tags) {
+      if (closed) return;
       let categories = false;
       for (const tag of tags) {
         const id = PRODUCT_TAG.exec(tag)?.[1];
         if (id) pendingIds.add(id);
         else if (tag === 'categories') categories = true;
       }
-      if (categories) background(reloadCategories, 'categories');
+      if (categories) background(async () => index.setCategories(await source.categories()), 'categories');
       if (pendingIds.size > 0 && !flushQueued) {
         flushQueued = true;
         background(flushIds, 'apply invalidation');
       }
     },
-    catchUp() {
-      return serial(poll);
+    reconcile() {
+      return serial(reconcile);
     },
     settled() {
       return serial(async () => {});
@@ -172,7 +230,9 @@ export function createIndexSync(options: IndexSyncOptions): IndexSync {
     },
     stop() {
       stopped = true;
+      closed = true;
       clearTimeout(timer);
+      clearTimeout(recheckTimer);
     },
   };
 }

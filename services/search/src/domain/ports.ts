@@ -8,7 +8,8 @@ export interface ProductSource {
   /** Products whose updatedAt ≥ `since`. */
   changedSince(since: Date): Promise<SearchableProduct[]>;
   count(): Promise<number>;
-  allIds(): Promise<string[]>;
+  /** Every product's id and updatedAt (epoch ms): what a full reconciliation compares. */
+  versions(): Promise<{ id: string; updatedAt: number }[]>;
   categories(): Promise<CategoryRef[]>;
 }
 

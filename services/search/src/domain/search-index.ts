@@ -64,6 +64,8 @@ export interface Expansion {
 }
 
 export interface Candidate {
+  /** Where the product sits in the index (for facet counting). */
+  slot: number;
   product: SearchableProduct;
   score: number;
   /** Fields a query word matched in (FIELD bits). */
@@ -113,6 +115,11 @@ export class SearchIndex {
   private alphabet: string[] = [];
   private readonly categories = new Map<string, CategoryRef>();
   private dead = 0;
+  /** Brand and category of each slot as small numbers, so facets count into arrays, not maps. */
+  private readonly brands = new Ordinals();
+  private readonly categoryIds = new Ordinals();
+  private brandOf = new Int32Array(1024);
+  private categoryOf = new Int32Array(1024);
   /** Bumped on every change that can alter a search answer. */
   version = 0;
 
@@ -153,12 +160,14 @@ export class SearchIndex {
    * re-indexed so its words match them.
    */
   setCategories(categories: readonly CategoryRef[]): void {
+    // Renamed categories, and new ones that products were indexed under before it was known.
     const renamed = new Set<string>();
     for (const category of categories) {
       const before = this.categories.get(category.id);
-      if (before && (before.name !== category.name || before.slug !== category.slug)) renamed.add(category.id);
+      if (!before || before.name !== category.name || before.slug !== category.slug) renamed.add(category.id);
       this.categories.set(category.id, category);
     }
+    if (renamed.size > 0 && this.slots.every((p) => !p || !renamed.has(p.categoryId))) return;
     if (renamed.size === 0) return;
     this.version++;
     for (const product of [...this.slots]) if (product && renamed.has(product.categoryId)) this.reindex(product);
@@ -210,11 +219,22 @@ export class SearchIndex {
     if (word.prefix) for (const term of this.completions(word.term, PREFIX_EXPANSIONS)) out.push({ term, quality: QUALITY.prefix });
     if (word.term.length >= TYPO_MIN_LENGTH && !isNumeric(word.term)) {
       const taken = new Set(out.map((e) => e.term));
-      for (const variant of oneEditVariants(word.term, this.alphabet)) {
+      for (const variant of oneEditVariants(word.term, this.typoAlphabet(word.term))) {
         if (!taken.has(variant) && this.postings.has(variant)) out.push({ term: variant, quality: QUALITY.typo });
       }
     }
     return out;
+  }
+
+  /**
+   * Characters a typo may insert or swap in: the index's own letters and digits of the Latin
+   * alphabet, plus the word's own characters. Bounded whatever scripts the catalog holds, so a
+   * query costs at most ~2 · 40 · (n + 1) lookups per word.
+   */
+  private typoAlphabet(word: string): string[] {
+    const chars = new Set(this.alphabet.filter((c) => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')));
+    for (const c of word) if (this.alphabetSet.has(c)) chars.add(c);
+    return [...chars];
   }
 
   /** Fields `term` was ever seen in (FIELD bits); 0 for an unknown term. */
@@ -243,13 +263,16 @@ export class SearchIndex {
   /**
    * Products matching every query word (each word through any of its expansions), scored by
    * the sum over words of the best (quality × field weight) that word reached in the product.
-   * No words: every product, score 0.
+   * No words: every product, score 0. Only products `keep` accepts become candidates (filters
+   * run before anything is allocated for a product).
    */
-  match(words: readonly QueryTerm[]): MatchResult {
+  match(words: readonly QueryTerm[], keep: (product: SearchableProduct) => boolean = () => true): MatchResult {
     const matchedTerms = new Set<string>();
     if (words.length === 0) {
       const candidates: Candidate[] = [];
-      for (const product of this.slots) if (product) candidates.push({ product, score: 0, fields: 0 });
+      this.slots.forEach((product, slot) => {
+        if (product && keep(product)) candidates.push({ slot, product, score: 0, fields: 0 });
+      });
       return { candidates, matchedTerms };
     }
     // Each word's expansions with their posting lists; rarest word first: it bounds the
@@ -293,18 +316,31 @@ export class SearchIndex {
       if (w === 0) first = touched;
       if (touched.length === 0) break;
     }
-    const candidates: Candidate[] = [];
+    const matched: Candidate[] = [];
     for (const slot of touched) {
       const product = this.slots[slot];
-      if (product && matchedWords[slot] === order.length) candidates.push({ product, score: score[slot] ?? 0, fields: fieldsSeen[slot] ?? 0 });
+      if (product && matchedWords[slot] === order.length) matched.push({ slot, product, score: score[slot] ?? 0, fields: fieldsSeen[slot] ?? 0 });
     }
-    // Every slot ever touched was touched by the first word: reset those.
+    // Every slot ever touched was touched by the first word: reset those (before any caller code runs).
     for (const slot of first) {
       score[slot] = 0;
       matchedWords[slot] = 0;
       fieldsSeen[slot] = 0;
     }
-    return { candidates, matchedTerms };
+    return { candidates: matched.filter((c) => keep(c.product)), matchedTerms };
+  }
+
+  /** How many candidates have each brand and each category id. */
+  countFacets(candidates: readonly Candidate[]): { brands: Map<string, number>; categoryIds: Map<string, number> } {
+    const byBrand = new Int32Array(this.brands.size);
+    const byCategory = new Int32Array(this.categoryIds.size);
+    for (const { slot } of candidates) {
+      const b = this.brandOf[slot] ?? 0;
+      const c = this.categoryOf[slot] ?? 0;
+      byBrand[b] = (byBrand[b] ?? 0) + 1;
+      byCategory[c] = (byCategory[c] ?? 0) + 1;
+    }
+    return { brands: this.brands.counted(byBrand), categoryIds: this.categoryIds.counted(byCategory) };
   }
 
   /** Approximate heap held by the index structures (not the product objects), bytes. */
@@ -323,6 +359,12 @@ export class SearchIndex {
     if (slot >= 2 ** (31 - FIELD_BITS)) throw new Error('search index full: rebuild needed');
     this.slots.push(product);
     this.slotById.set(product.id, slot);
+    if (slot >= this.brandOf.length) {
+      this.brandOf = grow(this.brandOf);
+      this.categoryOf = grow(this.categoryOf);
+    }
+    this.brandOf[slot] = this.brands.of(product.brand);
+    this.categoryOf[slot] = this.categoryIds.of(product.categoryId);
     for (const [term, fields] of this.termsOf(product)) this.post(term, slot, fields);
   }
 
@@ -406,6 +448,39 @@ export class SearchIndex {
     this.best = new Int32Array(0);
     for (const product of live) this.append(product);
   }
+}
+
+/** Distinct strings numbered in order of first sight. */
+class Ordinals {
+  private readonly numbers = new Map<string, number>();
+  private readonly values: string[] = [];
+  get size(): number {
+    return this.values.length;
+  }
+  of(value: string): number {
+    let n = this.numbers.get(value);
+    if (n === undefined) {
+      n = this.values.length;
+      this.numbers.set(value, n);
+      this.values.push(value);
+    }
+    return n;
+  }
+  /** The values with a non-zero count in `counts` (indexed by ordinal). */
+  counted(counts: Int32Array): Map<string, number> {
+    const out = new Map<string, number>();
+    counts.forEach((count, n) => {
+      const value = this.values[n];
+      if (count > 0 && value !== undefined) out.set(value, count);
+    });
+    return out;
+  }
+}
+
+function grow(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(array.length * 2);
+  grown.set(array);
+  return grown;
 }
 
 /** Same words in the same fields: postings can stay. */

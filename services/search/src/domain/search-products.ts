@@ -1,7 +1,7 @@
 import { highlightField, highlightSnippet } from './highlight.ts';
 import { fieldNames, parseQuery, type Candidate, type SearchIndex } from './search-index.ts';
 import { fold } from './text.ts';
-import type { FacetValue, Highlight, PriceBucket, SearchHit, SearchQuery, SearchResult, SearchSort } from './types.ts';
+import type { FacetValue, Highlight, PriceBucket, SearchableProduct, SearchHit, SearchQuery, SearchResult, SearchSort } from './types.ts';
 
 /** Lower bounds of the price buckets, cents: $0, $25, $50, $100, $250, $500, $1 000, $2 500 and up. */
 export const PRICE_EDGES: readonly number[] = [0, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000];
@@ -37,30 +37,28 @@ export function priceBucketOf(priceCents: number): number {
 export function searchProducts(index: SearchIndex, query: SearchQuery): SearchResult {
   const words = parseQuery(query.q);
   const sort: SearchSort = query.sort ?? (words.length > 0 ? 'relevance' : 'popularity');
-  const { candidates, matchedTerms } = index.match(words);
-
   const categoryId = query.category === undefined ? undefined : (index.categoryBySlug(query.category)?.id ?? null);
   const brand = query.brand === undefined ? undefined : fold(query.brand);
-  const accept = (c: Candidate): boolean => {
-    const p = c.product;
+  // Brands are few: each is folded once per query, not once per product.
+  const brandMatches = new Map<string, boolean>();
+  const accept = (p: SearchableProduct): boolean => {
     if (categoryId !== undefined && p.categoryId !== categoryId) return false;
-    if (brand !== undefined && fold(p.brand) !== brand) return false;
+    if (brand !== undefined) {
+      let matches = brandMatches.get(p.brand);
+      if (matches === undefined) brandMatches.set(p.brand, (matches = fold(p.brand) === brand));
+      if (!matches) return false;
+    }
     if (query.minPrice !== undefined && p.priceCents < query.minPrice) return false;
     if (query.maxPrice !== undefined && p.priceCents > query.maxPrice) return false;
     if (query.inStock !== undefined && p.inStock !== query.inStock) return false;
     return true;
   };
+  const { candidates: kept, matchedTerms } = index.match(words, accept);
 
-  const byCategory = new Map<string, number>();
-  const byBrand = new Map<string, number>();
+  const { brands: byBrand, categoryIds: byCategory } = index.countFacets(kept);
   const byPrice = new Array<number>(PRICE_EDGES.length).fill(0);
-  const kept: Candidate[] = [];
-  for (const c of candidates) {
-    if (!accept(c)) continue;
-    kept.push(c);
-    byCategory.set(c.product.categoryId, (byCategory.get(c.product.categoryId) ?? 0) + 1);
-    byBrand.set(c.product.brand, (byBrand.get(c.product.brand) ?? 0) + 1);
-    const bucket = priceBucketOf(c.product.priceCents);
+  for (const { product } of kept) {
+    const bucket = priceBucketOf(product.priceCents);
     byPrice[bucket] = (byPrice[bucket] ?? 0) + 1;
   }
 
@@ -73,7 +71,8 @@ export function searchProducts(index: SearchIndex, query: SearchQuery): SearchRe
     total: kept.length,
     page: query.page,
     limit: query.limit,
-    pages: Math.ceil(kept.length / query.limit),
+    // Pages a client can actually request (the window caps deep paging).
+    pages: Math.min(Math.ceil(kept.length / query.limit), Math.floor(MAX_RESULT_WINDOW / query.limit)),
     sort,
     hits: pageItems.map((c) => toHit(index, c, matchedTerms)),
     facets: {

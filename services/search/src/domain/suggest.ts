@@ -34,17 +34,22 @@ export function suggest(index: SearchIndex, q: string, options: SuggestOptions):
       .slice(0, TERM_CANDIDATES);
   }
   const terms: string[] = [];
+  const typed = new Set(head.map((w) => w.term));
   for (const ending of endings) {
     if (terms.length >= options.limit) break;
+    if (typed.has(ending)) continue;
     const completed = [...head.map((w) => ({ term: w.term, prefix: false })), { term: ending, prefix: false }];
     if (index.match(completed).candidates.length > 0) terms.push(completed.map((w) => w.term).join(' '));
   }
 
+  // Popular queries that start like this one and still find something (junk and dead queries are counted too).
   const folded = fold(q).trim();
-  const popular = options
-    .popular()
-    .filter((p) => fold(p).startsWith(folded) && fold(p) !== folded)
-    .slice(0, options.limit);
+  const popular: string[] = [];
+  for (const candidate of options.popular()) {
+    if (popular.length >= options.limit) break;
+    const text = fold(candidate);
+    if (text.startsWith(folded) && text !== folded && index.match(parseQuery(`${candidate} `)).candidates.length > 0) popular.push(candidate);
+  }
 
   const { candidates, matchedTerms } = index.match(words);
   const best = selectTop(candidates, options.limit, (a, b) => b.score - a.score || b.product.popularity - a.product.popularity || (a.product.id < b.product.id ? -1 : 1));

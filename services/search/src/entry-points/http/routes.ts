@@ -1,5 +1,5 @@
 import { httpCache, type Cache } from '@shop/cache-middleware';
-import { apiRoute, validateInput, type AnyApiRoute } from '@shop/service-kit';
+import { apiRoute, parseQueryString, validateInput, type AnyApiRoute } from '@shop/service-kit';
 import type { RequestHandler } from 'express';
 import type { PopularSearches } from '../../domain/popular-searches.ts';
 import type { SearchIndex } from '../../domain/search-index.ts';
@@ -22,8 +22,11 @@ export interface SearchApiDeps {
 
 export interface SearchApi {
   routes: AnyApiRoute[];
-  /** Puts the answer for a search URL (`/api/search?…`) in the cache unless a fresh one is there. */
-  warm(url: string): Promise<void>;
+  /**
+   * Puts the answer for a search URL (`/api/search?…`) in the cache unless a fresh one is there;
+   * false when the URL is not a valid search or cannot be cached.
+   */
+  warm(url: string): Promise<boolean>;
 }
 
 /** `/api/search?b=2&a=1` → `/api/search?a=1&b=2`: the form the cache keys by and popularity counts. */
@@ -36,11 +39,16 @@ function normalizedUrl(originalUrl: string): string {
   return query ? `${originalUrl.slice(0, q)}?${query}` : originalUrl.slice(0, q);
 }
 
-/** Counts a search once it was answered (from the cache or not) with results. */
+/**
+ * Counts a search once it was answered, from the cache or not. Answers the cache passed by
+ * (credentials, a URL too long to be a key) are not counted: they could not be warmed anyway.
+ */
 function countPopular(popular: PopularSearches): RequestHandler {
   return (req, res, next) => {
     res.once('finish', () => {
-      if (res.statusCode === 200 || res.statusCode === 304) popular.record(normalizedUrl(req.originalUrl));
+      if ((res.statusCode === 200 || res.statusCode === 304) && res.getHeader('x-cache') !== 'BYPASS') {
+        popular.record(normalizedUrl(req.originalUrl));
+      }
     });
     next();
   };
@@ -91,9 +99,10 @@ export function searchApi({ index, cache, popular }: SearchApiDeps): SearchApi {
     routes,
     async warm(url) {
       const q = url.indexOf('?');
-      const parsed = searchQuery.safeParse(Object.fromEntries(new URLSearchParams(q === -1 ? '' : url.slice(q + 1))));
-      if (!parsed.success) return;
-      await searchCache.warm(normalizedUrl(url), async () => searchProducts(index, parsed.data), [SEARCH_RESULTS]);
+      const parsed = searchQuery.safeParse(parseQueryString(q === -1 ? '' : url.slice(q + 1)));
+      if (!parsed.success) return false;
+      const status = await searchCache.warm(normalizedUrl(url), async () => searchProducts(index, parsed.data), [SEARCH_RESULTS]);
+      return status !== undefined;
     },
   };
 }
