@@ -2,17 +2,18 @@
 //
 // Search latency and throughput on this machine, in one run, against the real service (its own
 // process, the same start.ts PM2 runs) over a seeded catalog (default 10 000 demo products in
-// database `bench_search`), with Redis. Two workloads, each first driven flat out (autocannon,
-// closed loop) to find its maximum req/s, then offered at HALF that rate open-loop (requests
-// start on schedule whether or not earlier ones finished, so the server's queueing is not
-// hidden; latency runs from each send, and the generator's own lag is reported beside it) for p50/p95/p99 — BRIEF §5 "p99 at half of max throughput":
+// database `bench_search`), with Redis. Two workloads:
 //   compute  every request computed: a mix of ~600 queries (words, brand + model, prefixes,
 //            one-typo words, SKUs, filters, sorts, facet browsing), sent with a bearer header
 //            so the response cache is bypassed;
 //   cached   the same kind of queries drawn Zipf(1.0) from 500, through the response cache.
-// (The first second of each open-loop run is a warm-up and not counted.) Then memory: the index built in a fresh process for 10k, 100k and 1M products (1M = the 200k
-// demo catalog five times over with distinct ids and SKUs), heap after GC.
-// Prints a table and writes .run/bench-search.json.
+// Each is driven flat out (autocannon, closed loop) for its maximum req/s, then offered at HALF
+// that rate open-loop (requests go out on schedule whether or not earlier ones finished, so the
+// server's queueing is not hidden; the first second is a warm-up) for p50/p95/p99 — BRIEF §5
+// "p99 at half of max throughput". Then the same with wrk (C), whose own CPU disturbs a server
+// on the same cores far less. Then memory: the index built in a fresh process for 10k, 100k
+// and 1M products (1M = the 200k demo catalog five times over with distinct ids and SKUs).
+// Prints tables and writes .run/bench-search.json.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { localMongo } from './lib/local-mongo.ts';
 import { ensureDirs, repoRoot, runDir } from './lib/paths.ts';
 import { openLoop } from './lib/open-loop.ts';
 import { freePort, resolveRedis } from './lib/redis-server.ts';
+import { findWrk, runWrk, type WrkResult } from './lib/wrk.ts';
 
 const TARGET_P99_MS = 15;
 /** The open loop's first second is not measured: the server settles from the flat-out run before it. */
@@ -349,6 +351,46 @@ async function main(): Promise<void> {
       ),
     );
 
+    // The same two workloads driven by wrk (C): far less client CPU beside the server.
+    const wrk = findWrk((line) => console.log(line));
+    const wrkResults: Record<string, { max: WrkResult; half: WrkResult }> = {};
+    if (wrk) {
+      const drawForWrk = zipf(cachedQueries, rng(11));
+      const workloads = [
+        ['compute', computeQueries, bypass],
+        ['cached', Array.from({ length: 20_000 }, drawForWrk), accept],
+      ] as const;
+      for (const [name, paths, headers] of workloads) {
+        process.stdout.write(`wrk ${name}: max throughput … `);
+        const max = runWrk({ port, paths, headers, connections, durationS: duration, name });
+        const rate = Math.max(1, Math.floor(max.rps / 2));
+        process.stdout.write(`${fmtInt(max.rps)} req/s; latency at ${fmtInt(rate)} req/s … `);
+        const half = runWrk({ port, paths, headers, connections, durationS: duration, rate, name });
+        console.log(`p99 ${fmt(half.p99)} ms`);
+        if (max.errors + half.errors > 0) throw new Error(`wrk ${name}: ${max.errors + half.errors} errors or non-2xx`);
+        wrkResults[name] = { max, half };
+      }
+      console.log(`\nthe same with wrk (C client; paced by random per-connection delays, ms from send to last byte)`);
+      console.table(
+        Object.fromEntries(
+          Object.entries(wrkResults).map(([name, r]) => [
+            name,
+            {
+              'max req/s': fmtInt(r.max.rps),
+              'achieved req/s': fmtInt(r.half.rps),
+              'p50 ms': fmt(r.half.p50),
+              'p95 ms': fmt(r.half.p95),
+              'p99 ms': fmt(r.half.p99),
+              'max ms': fmt(r.half.max),
+              [`p99 ≤ ${TARGET_P99_MS} ms`]: r.half.p99 <= TARGET_P99_MS ? 'yes' : 'NO',
+            },
+          ]),
+        ),
+      );
+    } else {
+      console.log('(wrk not available: install it — Debian: apt-get install wrk — for the C-client figures)');
+    }
+
     const memory: unknown[] = [];
     if (!args['no-memory']) {
       console.log('index memory per worker (fresh process, heap after GC):');
@@ -377,6 +419,7 @@ async function main(): Promise<void> {
           closedLoop: { connections, durationS: duration },
           targetP99Ms: TARGET_P99_MS,
           results,
+          wrk: wrkResults,
           memory,
         },
         null,
