@@ -1,39 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { applyIndexes, connectMongo, shopModels, type ShopModels } from '@shop/db';
+import type { ShopModels } from '@shop/db';
+import { testDatabase as createTestDatabase, type TestDatabase } from '@shop/db/testing';
 import { createAuth, DEV_JWT_SECRET } from '@shop/service-kit';
-import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { startServer, type OrderServer } from '../src/server.ts';
 
-export interface TestDatabase {
-  uri: string;
-  dbName: string;
-  connection: Connection;
-  models: ShopModels;
-  drop(): Promise<void>;
-}
+export type { TestDatabase };
 
 /** A fresh database on the test run's MongoDB, with the declared indexes. */
-export async function testDatabase(): Promise<TestDatabase> {
-  const uri = process.env.MONGODB_URI;
-  if (!uri) throw new Error('MONGODB_URI is not set: run the tests through jest (global setup resolves it)');
-  const dbName = `test_order_${randomBytes(4).toString('hex')}`;
-  const connection = await connectMongo({ uri, dbName, maxPoolSize: 8 });
-  const models = shopModels(connection);
-  await applyIndexes(Object.values(models));
-  return {
-    uri,
-    dbName,
-    connection,
-    models,
-    async drop() {
-      await connection.dropDatabase().catch(() => {});
-      await connection.close();
-    },
-  };
-}
+export const testDatabase = (): Promise<TestDatabase> => createTestDatabase('test_order', { maxPoolSize: 8 });
 
 /** Writes a product with stock per warehouse directly (the catalog is not under test here). */
 export async function addProduct(

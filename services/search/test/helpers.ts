@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { seedCatalog } from '@shop/catalog/seed';
-import { applyIndexes, connectMongo, shopModels, type ShopModels } from '@shop/db';
-import type { Connection } from 'mongoose';
+import { testDatabase as createTestDatabase, type TestDatabase } from '@shop/db/testing';
 import request from 'supertest';
 import { startServer, type SearchServer } from '../src/server.ts';
 
@@ -12,33 +10,10 @@ export interface SearchUnderTest {
   stop(): Promise<void>;
 }
 
-export interface TestDatabase {
-  uri: string;
-  dbName: string;
-  connection: Connection;
-  models: ShopModels;
-  drop(): Promise<void>;
-}
+export type { TestDatabase };
 
 /** A fresh database of its own on the test run's MongoDB, with the declared indexes. */
-export async function testDatabase(prefix = 'test_search'): Promise<TestDatabase> {
-  const uri = process.env.MONGODB_URI;
-  if (!uri) throw new Error('MONGODB_URI is not set: run the tests through jest (global setup resolves it)');
-  const dbName = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const connection = await connectMongo({ uri, dbName, maxPoolSize: 4 });
-  const models = shopModels(connection);
-  await applyIndexes(Object.values(models));
-  return {
-    uri,
-    dbName,
-    connection,
-    models,
-    async drop() {
-      await connection.dropDatabase().catch(() => {});
-      await connection.close();
-    },
-  };
-}
+export const testDatabase = (prefix = 'test_search'): Promise<TestDatabase> => createTestDatabase(prefix);
 
 /** The demo catalog's first `products` products (deterministic: the same data every run). */
 export async function seedDemo(db: TestDatabase, products: number): Promise<void> {

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import { connectMongo } from './connection.ts';
+import { applyIndexes } from './index-sync.ts';
+import { shopModels, type ShopModels } from './models.ts';
+
+export interface TestDatabase {
+  uri: string;
+  dbName: string;
+  connection: Connection;
+  models: ShopModels;
+  /** Drops the database and closes the connection. */
+  drop(): Promise<void>;
+}
+
+/**
+ * For test suites: a fresh database of its own (`<prefix>_<random>`) on the run's MongoDB (the
+ * jest global setup exports MONGODB_URI; without it the suite fails, it does not skip), with
+ * the declared indexes applied.
+ */
+export async function testDatabase(prefix: string, options: { maxPoolSize?: number } = {}): Promise<TestDatabase> {
+  const uri = process.env.MONGODB_URI;
+  if (!uri) throw new Error('MONGODB_URI is not set: run the tests through jest (global setup resolves it)');
+  const dbName = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const connection = await connectMongo({ uri, dbName, maxPoolSize: options.maxPoolSize ?? 4 });
+  const models = shopModels(connection);
+  await applyIndexes(Object.values(models));
+  return {
+    uri,
+    dbName,
+    connection,
+    models,
+    async drop() {
+      await connection.dropDatabase().catch(() => {});
+      await connection.close();
+    },
+  };
+}
