@@ -157,6 +157,20 @@ describe('SearchIndex', () => {
   });
 });
 
+describe('remembered expansions', () => {
+  it('when a word was expanded and then new terms arrive, then the next search sees them', () => {
+    const index = new SearchIndex();
+    index.upsert({ ...product(1, rng(6)), name: 'marble lamp' });
+    expect(index.match([{ term: 'marb', prefix: true }]).candidates.length).toBe(1);
+    expect(index.match([{ term: 'marbel', prefix: false }]).candidates.length).toBe(1);
+    index.upsert({ ...product(2, rng(7)), name: 'marbled vase' });
+    expect(index.expand({ term: 'marb', prefix: true }).map((e) => e.term).sort()).toEqual(['marble', 'marbled']);
+    expect(index.match([{ term: 'marb', prefix: true }]).candidates.length).toBe(2);
+    index.remove(product(1, rng(6)).id);
+    expect(index.match([{ term: 'marbel', prefix: false }]).candidates.length).toBe(0);
+  });
+});
+
 describe('suggestions', () => {
   it('when the word being typed completes to a word already typed, then it is not suggested twice', () => {
     const index = new SearchIndex();

@@ -19,6 +19,8 @@ export const QUALITY = { exact: 3, prefix: 2, typo: 1 } as const;
 
 /** A prefix expands to at most this many terms (the most frequent), so "a" costs what "ab" costs. */
 export const PREFIX_EXPANSIONS = 50;
+/** Expansions remembered at most (then forgotten all at once). */
+const MAX_REMEMBERED_EXPANSIONS = 10_000;
 /** Query words beyond this are ignored. */
 export const MAX_QUERY_TERMS = 10;
 
@@ -61,6 +63,11 @@ export interface QueryTerm {
 export interface Expansion {
   term: string;
   quality: number;
+}
+
+/** An expansion with the posting list it reads (valid while the postings are unchanged). */
+interface ResolvedExpansion extends Expansion {
+  list: IntList;
 }
 
 export interface Candidate {
@@ -122,6 +129,10 @@ export class SearchIndex {
   private categoryOf = new Int32Array(1024);
   /** Bumped on every change that can alter a search answer. */
   version = 0;
+  /** Bumped whenever a posting list changes (expansions and frequencies may differ then). */
+  private postingChanges = 0;
+  private readonly expansions = new Map<string, ResolvedExpansion[]>();
+  private expansionsAt = -1;
 
   // Scratch buffers for match(), sized to the slot count.
   private best = new Int32Array(0);
@@ -212,8 +223,27 @@ export class SearchIndex {
     for (const product of this.slots) if (product) fn(product);
   }
 
-  /** What each query word expands to: itself, completions when it is a prefix, one-typo neighbours. */
-  expand(word: QueryTerm): Expansion[] {
+  /**
+   * What each query word expands to: itself, completions when it is a prefix, one-typo
+   * neighbours. Remembered until the postings change (people search the same words again and
+   * again; the typo candidates alone are hundreds of lookups per word). Do not modify the result.
+   */
+  expand(word: QueryTerm): readonly ResolvedExpansion[] {
+    if (this.expansionsAt !== this.postingChanges) {
+      this.expansions.clear();
+      this.expansionsAt = this.postingChanges;
+    }
+    const key = word.prefix ? `${word.term}*` : word.term;
+    let found = this.expansions.get(key);
+    if (!found) {
+      if (this.expansions.size >= MAX_REMEMBERED_EXPANSIONS) this.expansions.clear();
+      found = this.computeExpansions(word);
+      this.expansions.set(key, found);
+    }
+    return found;
+  }
+
+  private computeExpansions(word: QueryTerm): ResolvedExpansion[] {
     const out: Expansion[] = [];
     if (this.postings.has(word.term)) out.push({ term: word.term, quality: QUALITY.exact });
     if (word.prefix) for (const term of this.completions(word.term, PREFIX_EXPANSIONS)) out.push({ term, quality: QUALITY.prefix });
@@ -223,7 +253,7 @@ export class SearchIndex {
         if (!taken.has(variant) && this.postings.has(variant)) out.push({ term: variant, quality: QUALITY.typo });
       }
     }
-    return out;
+    return out.map((e) => ({ ...e, list: this.postings.get(e.term)?.list ?? new IntList() }));
   }
 
   /**
@@ -232,9 +262,9 @@ export class SearchIndex {
    * query costs at most ~2 · 40 · (n + 1) lookups per word.
    */
   private typoAlphabet(word: string): string[] {
-    const chars = new Set(this.alphabet.filter((c) => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')));
-    for (const c of word) if (this.alphabetSet.has(c)) chars.add(c);
-    return [...chars];
+    const latin = this.alphabet.filter((c) => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
+    const extra = [...new Set(word)].filter((c) => !latin.includes(c) && this.alphabetSet.has(c));
+    return extra.length > 0 ? [...latin, ...extra] : latin;
   }
 
   /** Fields `term` was ever seen in (FIELD bits); 0 for an unknown term. */
@@ -279,8 +309,10 @@ export class SearchIndex {
     // candidate set, which every later word can only shrink.
     const order = words
       .map((word, i) => {
-        const lists = this.expand(word).map((e) => ({ ...e, list: this.postings.get(e.term)?.list ?? new IntList() }));
-        return { lists, cost: lists.reduce((sum, e) => sum + e.list.length, 0), i };
+        const lists = this.expand(word);
+        let cost = 0;
+        for (const e of lists) cost += e.list.length;
+        return { lists, cost, i };
       })
       .sort((a, b) => a.cost - b.cost || a.i - b.i);
     if (order.some((w) => w.cost === 0)) return { candidates: [], matchedTerms };
@@ -411,6 +443,7 @@ export class SearchIndex {
       }
     }
     posting.list.push((slot << FIELD_BITS) | fields);
+    this.postingChanges++;
     posting.fields |= fields;
   }
 
@@ -444,6 +477,7 @@ export class SearchIndex {
     this.postings = new Map();
     this.vocabulary = [];
     this.newTerms = [];
+    this.postingChanges++;
     this.dead = 0;
     this.best = new Int32Array(0);
     for (const product of live) this.append(product);
