@@ -370,7 +370,10 @@ async function main(): Promise<void> {
         if (max.errors + half.errors > 0) throw new Error(`wrk ${name}: ${max.errors + half.errors} errors or non-2xx`);
         wrkResults[name] = { max, half };
       }
-      console.log(`\nthe same with wrk (C client; paced by random per-connection delays, ms from send to last byte)`);
+      console.log(
+        '\nthe same with wrk (C client; paced by random per-connection delays, ms from send to last byte; closed loop per\n' +
+          'connection: requests due while a connection waits are sent late, so long stalls are undercounted)',
+      );
       console.table(
         Object.fromEntries(
           Object.entries(wrkResults).map(([name, r]) => [

@@ -46,18 +46,21 @@ export function runWrk(options: {
   rate?: number;
   name: string;
 }): WrkResult {
+  if (options.rate !== undefined && !(Number.isFinite(options.rate) && options.rate > 0)) throw new Error(`wrk ${options.name}: bad rate ${options.rate}`);
+  if (options.paths.some((p) => !/^[\x20-\x7e]*$/.test(p))) throw new Error(`wrk ${options.name}: paths must be printable ASCII (they are written as Lua strings)`);
   const script = path.join(runDir, `wrk-${options.name}.lua`);
   const lines = [
     `local paths = {${options.paths.map((p) => JSON.stringify(p)).join(',')}}`,
     'local i = 0',
     ...Object.entries(options.headers).map(([name, value]) => `wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`),
     'request = function() i = i + 1; return wrk.format("GET", paths[(i % #paths) + 1]) end',
+    // wrk truncates the delay to whole milliseconds: rounding at random keeps the mean right.
     options.rate
-      ? `delay = function() return ${(1000 * options.connections) / options.rate} * -math.log(1 - math.random()) end`
+      ? `delay = function() local d = ${(1000 * options.connections) / options.rate} * -math.log(1 - math.random()); return math.floor(d + math.random()) end`
       : '',
     'done = function(summary, latency, requests)',
     '  local e = summary.errors',
-    '  io.write(string.format("RESULT %.1f %.3f %.3f %.3f %.3f %d\\n", summary.requests / (summary.duration / 1e6),',
+    '  io.write(string.format("RESULT %d %.1f %.3f %.3f %.3f %.3f %d\\n", summary.requests, summary.requests / (summary.duration / 1e6),',
     '    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000,',
     '    e.connect + e.read + e.write + e.timeout + e.status))',
     'end',
@@ -68,8 +71,9 @@ export function runWrk(options: {
     ['-t1', `-c${options.connections}`, `-d${options.durationS}s`, '--timeout', '5s', '-s', script, `http://127.0.0.1:${options.port}`],
     { encoding: 'utf8' },
   );
-  const result = /RESULT (\S+) (\S+) (\S+) (\S+) (\S+) (\d+)/.exec(run.stdout);
+  const result = /RESULT (\d+) (\S+) (\S+) (\S+) (\S+) (\S+) (\d+)/.exec(run.stdout);
   if (!result) throw new Error(`wrk failed: ${run.stderr || run.stdout}`);
-  const [rps, p50, p95, p99, max, errors] = result.slice(1).map(Number) as [number, number, number, number, number, number];
+  const [requests, rps, p50, p95, p99, max, errors] = result.slice(1).map(Number) as [number, number, number, number, number, number, number];
+  if (requests === 0) throw new Error(`wrk ${options.name}: no request completed`);
   return { rps, p50, p95, p99, max, errors };
 }

@@ -478,6 +478,7 @@ export class SearchIndex {
     this.vocabulary = [];
     this.newTerms = [];
     this.postingChanges++;
+    this.expansions.clear();
     this.dead = 0;
     this.best = new Int32Array(0);
     for (const product of live) this.append(product);
