@@ -1,6 +1,6 @@
 export { AppError, notFound, conflict } from './app-error.ts';
 export { baseConfigFields, withSecrets, loadConfig, portSetting, DEV_JWT_SECRET } from './config.ts';
-export { createLogger, type Logger } from './logger.ts';
+export { createLogger, throttledWarn, type Logger } from './logger.ts';
 export { validated, validateInput, validationError, objectIdString, type ValidInput } from './validation.ts';
 export { findHostileKey, rejectHostileKeys } from './hostile-keys.ts';
 export { errorHandler, notFoundHandler, toAppError } from './error-handler.ts';

@@ -9,6 +9,7 @@ import {
   listenService,
   pingRedis,
   rateLimiterFromConfig,
+  throttledWarn,
   type Logger,
   type Redis,
 } from '@shop/service-kit';
@@ -68,16 +69,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
  * Redis trouble is logged at most once per context every 30 s.
  */
 function createCatalogCache(redis: Redis, prefix: string, logger: Logger): Cache {
-  const lastLogged = new Map<string, number>();
   return createCache({
     redis,
     prefix,
     l1: { maxEntries: 20_000, maxBytes: 128 * 1024 * 1024 },
-    onError: (error, context) => {
-      const now = Date.now();
-      if (now - (lastLogged.get(context) ?? 0) < 30_000) return;
-      lastLogged.set(context, now);
-      logger.warn({ err: error instanceof Error ? error.message : String(error), context }, 'cache degraded');
-    },
+    onError: throttledWarn(logger, 'cache degraded'),
   });
 }

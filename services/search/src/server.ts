@@ -8,6 +8,7 @@ import {
   listenService,
   pingRedis,
   rateLimiterFromConfig,
+  throttledWarn,
   type Logger,
 } from '@shop/service-kit';
 import { loadSearchConfig, type SearchConfig } from './config.ts';
@@ -51,7 +52,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   const connection = await connectMongoFromConfig(config, 'search');
   const redis = await connectRedisFromConfig(config, logger, 'search');
 
-  const report = throttledWarn(logger);
+  // Redis and database trouble is logged at most once per context every 30 s.
+  const report = throttledWarn(logger, 'search degraded');
   const index = new SearchIndex();
   // Warming starts once the service listens; before that an index change only drops cached answers.
   let warm: (() => Promise<number>) | undefined;
@@ -153,15 +155,4 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   });
   warm = warmPopular;
   return { port: http.port, config, logger, index, sync, cache, warmPopular, stop: () => http.stop() };
-}
-
-/** Redis and database trouble is logged at most once per context every 30 s. */
-function throttledWarn(logger: Logger): (error: unknown, context: string) => void {
-  const lastLogged = new Map<string, number>();
-  return (error, context) => {
-    const now = Date.now();
-    if (now - (lastLogged.get(context) ?? 0) < 30_000) return;
-    lastLogged.set(context, now);
-    logger.warn({ err: error instanceof Error ? error.message : String(error), context }, 'search degraded');
-  };
 }
