@@ -40,8 +40,6 @@ export interface IndexSync {
   reconcile(): Promise<void>;
   /** Resolves when everything queued so far has been applied. */
   settled(): Promise<void>;
-  /** Epoch ms of the last successful read from the database. */
-  readonly lastSyncAt: number;
   start(): void;
   stop(): void;
 }
@@ -74,7 +72,6 @@ export function createIndexSync(options: IndexSyncOptions): IndexSync {
   let stopped = true;
   /** After stop(), nothing new is taken on. */
   let closed = false;
-  let lastSyncAt = 0;
   let lastPollAt = Date.now();
   let lastReconcileAt = Date.now();
   // Products written since the previous poll began (less the overlap): normally none, so a
@@ -91,7 +88,6 @@ export function createIndexSync(options: IndexSyncOptions): IndexSync {
       const before = index.version;
       try {
         await task();
-        lastSyncAt = Date.now();
       } finally {
         if (announce && index.version !== before) options.onChange();
       }
@@ -220,9 +216,6 @@ export function createIndexSync(options: IndexSyncOptions): IndexSync {
     },
     settled() {
       return serial(async () => {});
-    },
-    get lastSyncAt() {
-      return lastSyncAt;
     },
     start() {
       stopped = false;

@@ -218,11 +218,6 @@ export class SearchIndex {
     return true;
   }
 
-  /** Calls `fn` for every live product. */
-  forEach(fn: (product: SearchableProduct) => void): void {
-    for (const product of this.slots) if (product) fn(product);
-  }
-
   /**
    * What each query word expands to: itself, completions when it is a prefix, one-typo
    * neighbours. Remembered until the postings change (people search the same words again and
