@@ -9,6 +9,12 @@ export interface TestDatabase {
   dbName: string;
   connection: Connection;
   models: ShopModels;
+  /**
+   * Environment for a service under test on this database: its database and a cache prefix of
+   * its own (so services started on it share invalidations and nothing else does), silent logs,
+   * rate limits out of the way.
+   */
+  serviceEnv: NodeJS.ProcessEnv;
   /** Drops the database and closes the connection. */
   drop(): Promise<void>;
 }
@@ -30,6 +36,14 @@ export async function testDatabase(prefix: string, options: { maxPoolSize?: numb
     dbName,
     connection,
     models,
+    serviceEnv: {
+      MONGODB_URI: uri,
+      MONGODB_DB: dbName,
+      CACHE_PREFIX: `${dbName}:`,
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_MAX: '100000',
+      NODE_ENV: 'test',
+    },
     async drop() {
       await connection.dropDatabase().catch(() => {});
       await connection.close();

@@ -37,13 +37,8 @@ export async function addProduct(
 }
 
 export const testEnv = (db: TestDatabase): NodeJS.ProcessEnv => ({
+  ...db.serviceEnv,
   ORDER_PORT: '0',
-  MONGODB_URI: db.uri,
-  MONGODB_DB: db.dbName,
-  CACHE_PREFIX: `${db.dbName}:`,
-  LOG_LEVEL: 'silent',
-  RATE_LIMIT_MAX: '100000',
-  NODE_ENV: 'test',
   RECONCILE_INTERVAL_MS: '3600000',
 });
 

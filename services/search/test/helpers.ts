@@ -25,16 +25,7 @@ export async function seedDemo(db: TestDatabase, products: number): Promise<void
  * database's own cache prefix (so a catalog started on the same database reaches it).
  */
 export async function startSearchForTest(db: TestDatabase, env: NodeJS.ProcessEnv = {}): Promise<SearchUnderTest> {
-  const server = await startServer({
-    SEARCH_PORT: '0',
-    MONGODB_URI: db.uri,
-    MONGODB_DB: db.dbName,
-    CACHE_PREFIX: `${db.dbName}:`,
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_MAX: '100000',
-    NODE_ENV: 'test',
-    ...env,
-  });
+  const server = await startServer({ ...db.serviceEnv, SEARCH_PORT: '0', ...env });
   const baseUrl = `http://127.0.0.1:${server.port}`;
   return { server, baseUrl, http: () => request(baseUrl), stop: () => server.stop() };
 }
