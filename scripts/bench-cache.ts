@@ -23,8 +23,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import { createCache, createRedisLayer, httpCache } from '@shop/cache-middleware';
-import { createLogger, createRedis } from '@shop/service-kit';
-import compression from 'compression';
+import { compressResponses, createLogger, createRedis } from '@shop/service-kit';
 import express, { type RequestHandler } from 'express';
 import { cliArgs, intFlag } from './lib/args.ts';
 import { ensureDirs, runDir } from './lib/paths.ts';
@@ -110,7 +109,7 @@ async function serve(redisUrl: string, prefix: string): Promise<void> {
     if (bucket) res.once('finish', () => bucket.push(Number(process.hrtime.bigint() - started) / 1_000));
     next();
   });
-  app.use(compression({ threshold: 1024 }));
+  app.use(compressResponses({ threshold: 1024 }));
   app.get('/raw-constant/:id', (_req, res) => {
     res.json(constant);
   });

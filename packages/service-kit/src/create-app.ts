@@ -1,6 +1,6 @@
-import compression from 'compression';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
+import { compressResponses } from './compress-responses.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { healthRouter, type HealthCheck } from './health.ts';
 import { rejectHostileKeys } from './hostile-keys.ts';
@@ -45,7 +45,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(httpLogger(options.logger));
   app.use(limitQueryParts());
   app.use(helmet());
-  app.use(compression({ threshold: 1024 }));
+  app.use(compressResponses({ threshold: 1024 }));
 
   const health = healthRouter(options.service, options.healthChecks);
   app.use(health);

@@ -12,6 +12,7 @@ export { listen, type RunningHttpServer } from './http-server.ts';
 export { installProcessHandlers, signalReady } from './process-handlers.ts';
 export { createServiceApp, type ServiceAppOptions } from './create-app.ts';
 export { requestDeadline } from './request-deadline.ts';
+export { compressResponses, type CompressOptions } from './compress-responses.ts';
 export { listenService, runService, type ListeningService } from './service-lifecycle.ts';
 export { apiRoute, apiRouter, mountRoutes, openApiDocument, type ApiRoute, type AnyApiRoute, type HttpMethod } from './api-routes.ts';
 export { parseQueryString, limitQueryParts, rawQuery, MAX_QUERY_PARTS } from './query-string.ts';

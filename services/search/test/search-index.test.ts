@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseQuery, SearchIndex, type FIELD } from '../src/domain/search-index.ts';
-import { fold, terms, tokenize } from '../src/domain/text.ts';
+import { rangesIn } from '../src/domain/highlight.ts';
+import { fold, MAX_TERM_LENGTH, terms, tokenize } from '../src/domain/text.ts';
 import { suggest } from '../src/domain/suggest.ts';
 import { oneEditVariants } from '../src/domain/typos.ts';
 import type { SearchableProduct } from '../src/domain/types.ts';
@@ -185,5 +186,35 @@ describe('suggestions', () => {
     index.upsert({ ...product(1, rng(5)), name: 'walnut desk' });
     const { popular } = suggest(index, 'wal', { limit: 5, popular: () => ['walnut desk', 'walrus poster'] });
     expect(popular).toEqual(['walnut desk']);
+  });
+});
+
+describe('highlight ranges', () => {
+  /** The definition: every token of the text whose term is matched. */
+  const byTokens = (text: string, matched: ReadonlySet<string>): [number, number][] | null => {
+    const ranges = tokenize(text)
+      .filter((t) => matched.has(t.term))
+      .map((t): [number, number] => [t.start, t.end]);
+    return ranges.length > 0 ? ranges : null;
+  };
+
+  it('when texts are ASCII (searched in place) or not (tokenized), then the ranges are exactly the matched tokens', () => {
+    const random = rng(31);
+    const pieces = ['desk', 'Desk', 'DESK', 'desks', 'oak', 'oaken', 'x1', '14', 'a', '-', ' ', ', ', '"', 'caf\u00e9', 'Caf\u00c9', '\u00dcber', 'uber', 'l'.repeat(MAX_TERM_LENGTH + 5), 'l'.repeat(MAX_TERM_LENGTH)];
+    const vocabulary = ['desk', 'oak', 'x1', '14', 'a', 'cafe', 'uber', 'l'.repeat(MAX_TERM_LENGTH), 'desks', 'nothing'];
+    for (let round = 0; round < 2_000; round++) {
+      const parts = Array.from({ length: 1 + Math.floor(random() * 12) }, () => pieces[Math.floor(random() * pieces.length)]!);
+      const text = parts.join(random() < 0.5 ? ' ' : '');
+      const matched = new Set(vocabulary.filter(() => random() < 0.4));
+      expect([text, rangesIn(text, matched)]).toEqual([text, byTokens(text, matched)]);
+    }
+  });
+
+  it('when a term occurs inside longer words, then only whole-word occurrences are marked', () => {
+    expect(rangesIn('Oakland oak-desk; OAK', new Set(['oak']))).toEqual([
+      [8, 11],
+      [18, 21],
+    ]);
+    expect(rangesIn('desktop', new Set(['desk']))).toBeNull();
   });
 });

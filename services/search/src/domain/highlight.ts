@@ -1,11 +1,45 @@
-import { tokenize } from './text.ts';
+import { MAX_TERM_LENGTH, tokenize } from './text.ts';
 import type { Highlight } from './types.ts';
 
 /** Longest description excerpt a hit carries. */
 export const SNIPPET_LENGTH = 160;
 
-/** Offsets of the words of `text` that are among `matched` (folded terms), or null when none is. */
-function rangesIn(text: string, matched: ReadonlySet<string>): [number, number][] | null {
+/** Anything but printable ASCII and tab/newline: such text goes through the tokenizer. */
+const NON_ASCII = /[^\x20-\x7e\t\n\r]/;
+
+/** A letter or digit: in ASCII text, exactly the characters a term is made of. */
+function isWordChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+/**
+ * Offsets of the words of `text` that are among `matched` (folded terms), in order, or null when
+ * none is. The same words `tokenize` would find; ASCII text (nearly every product) is searched
+ * for each matched term in place, so a hit costs no allocation per word of its description.
+ */
+export function rangesIn(text: string, matched: ReadonlySet<string>): [number, number][] | null {
+  if (NON_ASCII.test(text)) return tokenRanges(text, matched);
+  // ASCII folds to lowercase with every offset kept.
+  const lower = text.toLowerCase();
+  const ranges: [number, number][] = [];
+  for (const term of matched) {
+    if (term.length === 0) continue;
+    for (let at = lower.indexOf(term); at !== -1; at = lower.indexOf(term, at + 1)) {
+      if (at > 0 && isWordChar(lower.charCodeAt(at - 1))) continue;
+      let end = at + term.length;
+      if (end < lower.length && isWordChar(lower.charCodeAt(end))) {
+        // Only a term cut at MAX_TERM_LENGTH continues: the range covers the whole run.
+        if (term.length < MAX_TERM_LENGTH) continue;
+        while (end < lower.length && isWordChar(lower.charCodeAt(end))) end++;
+      }
+      ranges.push([at, end]);
+    }
+  }
+  // Distinct terms never match at the same offset (a run has one term), so starts are unique.
+  return ranges.length > 0 ? ranges.sort((a, b) => a[0] - b[0]) : null;
+}
+
+function tokenRanges(text: string, matched: ReadonlySet<string>): [number, number][] | null {
   const ranges: [number, number][] = [];
   for (const token of tokenize(text)) if (matched.has(token.term)) ranges.push([token.start, token.end]);
   return ranges.length > 0 ? ranges : null;

@@ -139,6 +139,8 @@ export class SearchIndex {
   private score = new Int32Array(0);
   private matchedWords = new Uint8Array(0);
   private fieldsSeen = new Uint8Array(0);
+  private firstTouched = new Int32Array(0);
+  private laterTouched = new Int32Array(0);
 
   get size(): number {
     return this.slotById.size;
@@ -313,11 +315,15 @@ export class SearchIndex {
     if (order.some((w) => w.cost === 0)) return { candidates: [], matchedTerms };
 
     this.ensureScratch();
-    const { best, score, matchedWords, fieldsSeen } = this;
-    let first: number[] = [];
-    let touched: number[] = [];
+    const { best, score, matchedWords, fieldsSeen, firstTouched, laterTouched } = this;
+    // Slots reached by the current word, each once: in firstTouched for the first word, then in
+    // laterTouched (a later word only ever reaches slots the first one did).
+    let touched = firstTouched;
+    let firstCount = 0;
+    let count = 0;
     for (const [w, { lists }] of order.entries()) {
-      touched = [];
+      touched = w === 0 ? firstTouched : laterTouched;
+      count = 0;
       for (const { term, quality, list } of lists) {
         const { data, length } = list;
         let hit = false;
@@ -328,28 +334,32 @@ export class SearchIndex {
           const mask = entry & FIELD_MASK;
           const s = quality * (BEST_WEIGHT[mask] ?? 0);
           const previous = best[slot] ?? 0;
-          if (previous === 0) touched.push(slot);
+          // Every posting carries a field, so s > 0 and a slot is counted once per word.
+          if (previous === 0) touched[count++] = slot;
           if (s > previous) best[slot] = s;
           fieldsSeen[slot] = (fieldsSeen[slot] ?? 0) | mask;
           hit = true;
         }
         if (hit) matchedTerms.add(term);
       }
-      for (const slot of touched) {
+      for (let t = 0; t < count; t++) {
+        const slot = touched[t] ?? 0;
         score[slot] = (score[slot] ?? 0) + (best[slot] ?? 0);
         best[slot] = 0;
         matchedWords[slot] = w + 1;
       }
-      if (w === 0) first = touched;
-      if (touched.length === 0) break;
+      if (w === 0) firstCount = count;
+      if (count === 0) break;
     }
     const matched: Candidate[] = [];
-    for (const slot of touched) {
+    for (let t = 0; t < count; t++) {
+      const slot = touched[t] ?? 0;
       const product = this.slots[slot];
       if (product && matchedWords[slot] === order.length) matched.push({ slot, product, score: score[slot] ?? 0, fields: fieldsSeen[slot] ?? 0 });
     }
     // Every slot ever touched was touched by the first word: reset those (before any caller code runs).
-    for (const slot of first) {
+    for (let t = 0; t < firstCount; t++) {
+      const slot = firstTouched[t] ?? 0;
       score[slot] = 0;
       matchedWords[slot] = 0;
       fieldsSeen[slot] = 0;
@@ -461,6 +471,8 @@ export class SearchIndex {
     this.score = new Int32Array(size);
     this.matchedWords = new Uint8Array(size);
     this.fieldsSeen = new Uint8Array(size);
+    this.firstTouched = new Int32Array(size);
+    this.laterTouched = new Int32Array(size);
   }
 
   /** Rebuilds postings from the live products once dead slots reach a quarter of live ones. */
