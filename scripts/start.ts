@@ -1,100 +1,62 @@
-// npm start: brings the stack up on embedded defaults with demo data.
-// At this stage: MongoDB (found or stand-in) + Redis (found, started, or absent with a warning)
-// + the catalog service on http://127.0.0.1:3001 and search on :3003. Ctrl-C stops what this started.
-//
-// The servers this command starts (stand-in, redis-server) run in their own process groups, so a
-// terminal's Ctrl-C reaches only this process: it stops the services first (in-flight requests
-// finish against a live database), then those servers. They are stopped too when startup fails or
-// this process exits any other way; servers that were found running are left alone.
+// npm start: the whole stack on embedded defaults, in the background, then a summary of URLs.
+//   1. MongoDB: MONGODB_URI, else a server on 27017, else the stand-in (persisting to .data/).
+//   2. Redis: one on REDIS_URL / 6379, else redis-server started if installed, else none (the
+//      services then run their caches L1-only and count rate limits per worker, and say so).
+//   3. Demo data seeded once (SEED_PRODUCTS, default 10 000), indexes applied.
+//   4. PM2: catalog, order and search in cluster mode (ecosystem.config.js), one worker per core.
+//   5. nginx on :8080 (NGINX_LISTEN) if installed, with the config rendered from nginx/; otherwise
+//      the services are reachable directly and the summary says so.
+// Re-running is safe: running pieces are kept (PM2 reloads the services without downtime, nginx
+// reloads its config). `npm stop` stops what this started; .run/stack.json remembers what that is.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { seedCatalog } from '@shop/catalog/seed';
-import { startServer as startCatalog } from '@shop/catalog/server';
-import { startServer as startSearch } from '@shop/search/server';
 import { applyIndexes, connectMongo, shopModels } from '@shop/db';
-import { hasRedisServer, isListening, startRedisServer, type StartedRedis } from './lib/redis-server.ts';
 import { localMongo } from './lib/local-mongo.ts';
+import { findNginx, runningNginxPid, startNginx, testConfig, writeLocalConfig } from './lib/nginx.ts';
+import { ensureDirs, runDir } from './lib/paths.ts';
+import { ecosystemFile, pm2, pm2List, pm2OrThrow } from './lib/pm2.ts';
+import { hasRedisServer, isListening, startRedisServer } from './lib/redis-server.ts';
+import { readStack, writeStack, type StackState } from './lib/stack-state.ts';
 
 const SEED_PRODUCTS = Number(process.env.SEED_PRODUCTS ?? 10_000);
+const SERVICES = [
+  { name: 'catalog', port: Number(process.env.CATALOG_PORT ?? 3001), prefix: '/api/catalog' },
+  { name: 'order', port: Number(process.env.ORDER_PORT ?? 3002), prefix: '/api/orders' },
+  { name: 'search', port: Number(process.env.SEARCH_PORT ?? 3003), prefix: '/api/search' },
+] as const;
 
-/** Stops for the servers this command started, in start order (run in reverse). */
-const stops: (() => Promise<void>)[] = [];
-/** The services running in this process, in start order. */
-const services: { name: string; stop(): Promise<void>; config: { SHUTDOWN_TIMEOUT_MS: number } }[] = [];
-/** The server start in progress, so a shutdown during startup also stops what it is bringing up. */
-let starting: Promise<unknown> = Promise.resolve();
-let stopping = false;
+const log = (scope: string, line: string): void => console.log(`[${scope}] ${line}`);
 
-function stopStartedServers(): Promise<unknown> {
-  return Promise.allSettled(stops.splice(0).reverse().map((stop) => stop()));
+/** A signing secret of this checkout (.run/jwt-secret), made once; `npm run token` signs with it. */
+function jwtSecret(): string {
+  if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
+  const file = path.join(runDir, 'jwt-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
 }
 
-// Last resort, whatever ends this process (process.exit anywhere, a crash): the stops send their
-// SIGTERM synchronously, so even this synchronous handler does not leave the servers behind.
-process.on('exit', () => {
-  void stopStartedServers();
-});
-
-/** Services first, then the servers this command started; exits with `code`. */
-function shutdown(reason: string, code: number): void {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${reason}: stopping…`);
-  // Services drain for up to their SHUTDOWN_TIMEOUT_MS; past that (and some slack) stop the rest anyway.
-  const deadlineMs = Math.max(10_000, ...services.map((s) => s.config.SHUTDOWN_TIMEOUT_MS)) + 15_000;
-  setTimeout(() => {
-    console.error(`[start] shutdown took longer than ${deadlineMs / 1000} s; stopping the servers anyway`);
-    void stopStartedServers().finally(() => process.exit(1));
-  }, deadlineMs).unref();
-  Promise.all(
-    services.map((service) =>
-      service.stop().then(
-        () => console.log(`[start] ${service.name} stopped`),
-        (error: unknown) => console.error(`[start] ${service.name} stop failed:`, error),
-      ),
-    ),
-  )
-    .then(() => starting.catch(() => {}))
-    .then(() => stopStartedServers())
-    .then(() => {
-      console.log('[start] stopped');
-      process.exit(code);
-    });
-}
-
-// From the very start: a Ctrl-C during seeding must still stop what was started. `on`, not `once`:
-// with a terminal, SIGINT arrives twice (npm forwards the one it got), and the second must not kill
-// this process half-way through its shutdown.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal, 0));
-process.on('uncaughtException', (error) => {
-  console.error('[start] uncaught exception:', error);
-  shutdown('uncaughtException', 1);
-});
-process.on('unhandledRejection', (reason) => {
-  console.error('[start] unhandled promise rejection:', reason);
-  shutdown('unhandledRejection', 1);
-});
-
-/** Tracks a server start so that `shutdown` waits for it (and then stops that server too). */
-function track<T>(start: Promise<T>): Promise<T> {
-  starting = start;
-  return start;
-}
-
-async function ensureRedis(): Promise<void> {
+async function ensureRedis(state: StackState): Promise<string | undefined> {
   const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   if (await isListening(url.hostname, Number(url.port || 6379))) {
-    console.log(`[redis] using ${url.href}`);
-    return;
+    log('redis', `using ${url.href}${state.redisPid ? ' (started by npm start)' : ''}`);
+    return url.href;
   }
   if (process.env.REDIS_URL || !hasRedisServer()) {
-    console.warn(
-      `[redis] WARNING: no Redis at ${url.href}. Running without it: rate limits count per worker ` +
-        'and nothing is shared between workers. Install redis-server (Debian) to get the full stack.',
+    log(
+      'redis',
+      `WARNING: no Redis at ${url.href}. The services run without it: caches are L1-only per worker and ` +
+        'rate limits count per worker. Install redis-server (Debian) for the full stack.',
     );
-    return;
+    return undefined;
   }
-  const redis: StartedRedis = await startRedisServer(6379, { detached: true });
-  stops.push(() => redis.stop());
-  console.log(`[redis] started redis-server at ${redis.url}`);
+  const redis = await startRedisServer(6379, { detached: true });
+  state.redisPid = redis.pid;
+  writeStack(state);
+  log('redis', `started redis-server at ${redis.url} (pid ${redis.pid})`);
+  return redis.url;
 }
 
 async function ensureDemoData(uri: string, dbName: string): Promise<void> {
@@ -104,71 +66,137 @@ async function ensureDemoData(uri: string, dbName: string): Promise<void> {
     await applyIndexes(Object.values(models));
     const existing = await models.Product.estimatedDocumentCount();
     if (existing >= SEED_PRODUCTS) {
-      console.log(`[seed] ${existing} products already in "${dbName}"`);
+      log('seed', `${existing} products already in "${dbName}"`);
       return;
     }
-    console.log(`[seed] writing ${SEED_PRODUCTS} demo products into "${dbName}"…`);
-    let lastShown = 0;
+    log('seed', `writing ${SEED_PRODUCTS} demo products into "${dbName}" (once) …`);
+    let shown = 0;
     const result = await seedCatalog(models, {
       products: SEED_PRODUCTS,
       onProgress: (done, total) => {
-        if (done === total || done - lastShown >= total / 10) {
-          lastShown = done;
-          console.log(`[seed] ${done}/${total}`);
+        if (done === total || done - shown >= total / 5) {
+          shown = done;
+          log('seed', `${done}/${total}`);
         }
       },
     });
-    console.log(`[seed] done: ${result.products} products, ${result.stockRows} stock rows`);
+    log('seed', `done: ${result.products} products, ${result.stockRows} stock rows`);
   } finally {
     await connection.close();
   }
 }
 
-const pick = (server: { stop(): Promise<void>; config: { SHUTDOWN_TIMEOUT_MS: number } }) => ({
-  stop: () => server.stop(),
-  config: server.config,
-});
+function ready(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/health/ready', timeout: 2_000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      })
+      .on('error', () => resolve(false))
+      .on('timeout', function (this: http.ClientRequest) {
+        this.destroy();
+        resolve(false);
+      });
+  });
+}
+
+async function waitForServices(): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (const service of SERVICES) {
+    while (!(await ready(service.port))) {
+      const failed = pm2List().filter((p) => p.name === service.name && p.pm2_env.status === 'errored');
+      if (failed.length > 0 || Date.now() > deadline) {
+        const tail = pm2(['logs', service.name, '--nostream', '--lines', '30']).stdout;
+        throw new Error(`${service.name} is not ready on :${service.port}\n${tail}`);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+/** pm2-logrotate (once per PM2 home): 10 MB per file, 7 kept, compressed. Skipped with SHOP_NO_LOGROTATE=1. */
+function ensureLogRotation(): void {
+  if (process.env.SHOP_NO_LOGROTATE === '1') return;
+  if (pm2List().some((p) => p.name === 'pm2-logrotate')) return;
+  log('pm2', 'installing pm2-logrotate (log rotation: 10 MB per file, 7 kept, gzip) …');
+  if (pm2(['install', 'pm2-logrotate']).status !== 0) {
+    log('pm2', 'WARNING: pm2-logrotate could not be installed (offline?): logs in .run/logs are not rotated');
+    return;
+  }
+  const settings: [string, string][] = [
+    ['max_size', '10M'],
+    ['retain', '7'],
+    ['compress', 'true'],
+  ];
+  for (const [key, value] of settings) pm2(['set', `pm2-logrotate:${key}`, value]);
+}
+
+function ensureNginx(state: StackState): string | undefined {
+  const nginx = findNginx();
+  if (!nginx) {
+    log('nginx', 'not installed: the services are reachable directly (below). Debian: apt-get install nginx libnginx-mod-http-brotli-filter');
+    return undefined;
+  }
+  const local = writeLocalConfig({ ports: { catalog: SERVICES[0].port, order: SERVICES[1].port, search: SERVICES[2].port } });
+  const checked = testConfig(nginx, local.conf, local.prefix);
+  if (!checked.ok) throw new Error(`nginx -t failed on ${local.conf}:\n${checked.output}`);
+  const pid = runningNginxPid(local.pidFile);
+  if (pid !== null) {
+    process.kill(pid, 'SIGHUP');
+    log('nginx', `reloaded its configuration (pid ${pid})`);
+  } else {
+    startNginx(nginx, local);
+    state.nginxPidFile = local.pidFile;
+    writeStack(state);
+    log('nginx', `started with ${local.conf}`);
+  }
+  return local.url;
+}
 
 async function main(): Promise<void> {
-  const mongo = await track(
-    localMongo({ detach: true }).then((resolved) => {
-      stops.push(() => resolved.stop());
-      return resolved;
-    }),
-  );
-  if (stopping) return;
-  await track(ensureRedis());
-  if (stopping) return;
+  ensureDirs();
+  const state = readStack();
+  const mongo = await localMongo({ detach: true });
+  if (mongo.pid !== undefined) {
+    state.standinPid = mongo.pid;
+    writeStack(state);
+  }
+  const redisUrl = await ensureRedis(state);
   const dbName = process.env.MONGODB_DB ?? 'shop';
   await ensureDemoData(mongo.uri, dbName);
-  if (stopping) return;
 
-  const catalog = await startCatalog({ MONGODB_URI: mongo.uri });
-  services.push({ name: 'catalog', ...pick(catalog) });
-  if (stopping) {
-    await catalog.stop();
-    return;
-  }
-  const search = await startSearch({ MONGODB_URI: mongo.uri });
-  services.push({ name: 'search', ...pick(search) });
-  if (stopping) {
-    await search.stop();
-    return;
-  }
+  const env: NodeJS.ProcessEnv = { MONGODB_URI: mongo.uri, MONGODB_DB: dbName, JWT_SECRET: jwtSecret() };
+  if (redisUrl) env.REDIS_URL = redisUrl;
+  log('pm2', 'starting (or reloading) catalog, order and search in cluster mode …');
+  pm2OrThrow(['startOrReload', ecosystemFile, '--update-env'], { env });
+  state.pm2 = true;
+  writeStack(state);
+  await waitForServices();
+  const workers = pm2List().filter((p) => SERVICES.some((s) => s.name === p.name) && p.pm2_env.status === 'online');
+  log('pm2', `online: ${SERVICES.map((s) => `${s.name} ×${workers.filter((w) => w.name === s.name).length}`).join(', ')}`);
+  ensureLogRotation();
+
+  const edge = ensureNginx(state);
+  const base = edge ?? `http://127.0.0.1:${SERVICES[0].port}`;
+  const at = (service: (typeof SERVICES)[number], rest: string): string => `${edge ?? `http://127.0.0.1:${service.port}`}${service.prefix}${rest}`;
   console.log(`
-  catalog  http://127.0.0.1:${catalog.port}/api/catalog/products
-  search   http://127.0.0.1:${search.port}/api/search?q=laptop   (type-ahead: /api/search/suggest?q=lap)
-  health   http://127.0.0.1:${catalog.port}/health/ready, http://127.0.0.1:${search.port}/health/ready
-  openapi  http://127.0.0.1:${catalog.port}/api/catalog/openapi.json, http://127.0.0.1:${search.port}/api/search/openapi.json
-  running on Node ${process.version}; Ctrl-C stops everything this command started
+  ${edge ? `storefront  ${edge}/` : 'storefront  (needs nginx)'}
+  catalog     ${at(SERVICES[0], '/products?limit=5')}
+  search      ${at(SERVICES[2], '?q=laptop')}   type-ahead: ${at(SERVICES[2], '/suggest?q=lap')}
+  orders      POST ${at(SERVICES[1], '')}  (token: npm run token -- --sub alice --role customer)
+  health      ${SERVICES.map((s) => at(s, '/health/ready')).join('\n              ')}
+  ${edge ? `nginx status ${edge}/nginx_status (from this machine only)` : `services    direct on 127.0.0.1:${SERVICES.map((s) => s.port).join(', :')} (no nginx)`}
+  workers     npm run pm2 -- monit   ·   npm run pm2 -- ls   ·   logs in .run/logs
+  stop        npm stop
+  MongoDB: ${mongo.server} · Redis: ${redisUrl ?? 'none (L1-only)'} · Node ${process.version} · base ${base}
 `);
 }
 
 try {
   await main();
 } catch (error) {
-  if (!stopping) {
-    console.error('[start] startup failed:', error);
-    shutdown('startup failure', 1);
-  }
+  console.error(`[start] failed: ${(error as Error).message}`);
+  console.error('[start] what did start is recorded in .run/stack.json: `npm stop` stops it');
+  process.exit(1);
 }

@@ -9,7 +9,11 @@ import { dataDir, ensureDirs, runDir } from './paths.ts';
  */
 export async function localMongo(options: { detach?: boolean } = {}): Promise<ResolvedMongo> {
   ensureDirs();
+  // A detached start (npm start) must outlive this process: mongodb-memory-server's mongod would
+  // not, so it goes straight to the persistent stand-in.
+  const env = options.detach ? { ...process.env, SHOP_SKIP_MEMORY_SERVER: '1' } : process.env;
   const mongo = await resolveMongo({
+    env,
     standinPort: 27017,
     standinFile: path.join(dataDir, 'mongo-standin.mv'),
     detachStandin: options.detach ?? false,

@@ -14,6 +14,8 @@ export interface ResolvedMongo {
   server: string;
   /** Stops a server this call started; a no-op for servers it found. */
   stop(): Promise<void>;
+  /** The process of a stand-in this call started (what `npm stop` ends later). */
+  pid?: number;
 }
 
 export interface ResolveMongoOptions {
@@ -73,6 +75,7 @@ export async function resolveMongo(options: ResolveMongoOptions = {}): Promise<R
     source: 'stand-in',
     server: await identifyServer(standin.uri),
     stop: () => standin.stop(),
+    pid: standin.pid,
   };
 }
 

@@ -23,6 +23,7 @@ export const baseConfigFields = {
   MONGODB_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  /** Namespace of every Redis key the service writes: cache entries and rate-limit counters. */
   CACHE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,40}:$/, 'must be 1-40 letters, digits, _ . - and end with ":"')
@@ -32,6 +33,8 @@ export const baseConfigFields = {
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).default(60_000),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(1_200),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Keep answering (with `Connection: close`) this long after a stop signal; PM2 sets 1 500. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(30_000).default(0),
 };
 
 /** Use as `.transform(withSecrets)`: a real JWT_SECRET in production, the dev default elsewhere. */

@@ -11,9 +11,11 @@ export interface RunningHttpServer {
   /** True once stop() began: responses then carry `Connection: close`. */
   readonly stopping: boolean;
   /**
-   * Stops accepting connections, lets in-flight requests finish (answering them with
-   * `Connection: close`), closes idle keep-alive sockets at once and forces the rest after
-   * `timeoutMs`.
+   * Drains, then stops: for up to `drainMs` (ListenOptions) every response carries
+   * `Connection: close` while the listener stays open, so a proxy's pooled keep-alive
+   * connections each end after one more answered request instead of being cut under it; then
+   * the listener closes, idle sockets close at once, in-flight requests finish, and the rest
+   * are forced after `timeoutMs`.
    */
   stop(timeoutMs: number): Promise<void>;
 }
@@ -30,10 +32,19 @@ export interface ListenOptions {
    * 400 raises it (search: a pasted 50 000-character `q`).
    */
   maxHeaderSize?: number;
+  /**
+   * How long stop() keeps serving (with `Connection: close`) before it closes the listener and
+   * the idle sockets; it ends sooner once every connection has closed. Under PM2 this is what
+   * makes a reload lose nothing: nginx's next request on a pooled connection is answered (and
+   * the connection then closed) rather than reset. Default 0: close at once.
+   */
+  drainMs?: number;
 }
 
 export async function listen(app: Express, options: ListenOptions): Promise<RunningHttpServer> {
   let stopping = false;
+  /** The drain is over and the listener is closing: idle sockets close as soon as they are idle. */
+  let closing = false;
   let stopped: Promise<void> | undefined;
   const server = http.createServer({ maxHeaderSize: options.maxHeaderSize }, app);
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
@@ -44,12 +55,21 @@ export async function listen(app: Express, options: ListenOptions): Promise<Runn
   // Responses still being produced: when stop() begins they are told to close their connection,
   // and each one that finishes afterwards lets its (now idle) socket close at once.
   const open = new Set<http.ServerResponse>();
+  const sockets = new Set<Duplex>();
+  let allClosed: (() => void) | undefined;
+  server.on('connection', (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) allClosed?.();
+    });
+  });
   server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
     if (stopping) res.setHeader('Connection', 'close');
     open.add(res);
     res.once('close', () => open.delete(res));
     res.once('finish', () => {
-      if (stopping) setImmediate(() => server.closeIdleConnections());
+      if (closing) setImmediate(() => server.closeIdleConnections());
     });
   });
 
@@ -71,8 +91,18 @@ export async function listen(app: Express, options: ListenOptions): Promise<Runn
 
   async function stopServer(timeoutMs: number): Promise<void> {
     stopping = true;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
+    const drainMs = Math.min(options.drainMs ?? 0, timeoutMs);
+    if (drainMs > 0 && sockets.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        allClosed = resolve;
+        timer = setTimeout(resolve, drainMs);
+      });
+      clearTimeout(timer);
+    }
+    closing = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const forced = setTimeout(() => {
       options.logger.warn('shutdown timeout: closing remaining connections');

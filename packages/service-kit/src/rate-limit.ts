@@ -70,12 +70,22 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
   });
 }
 
-/** The limiter of one service (`rl:<service>:`), from its validated settings. */
+/**
+ * The limiter of one service (`rl:<CACHE_PREFIX><service>:`), from its validated settings. The
+ * deployment's key prefix keeps stacks that share a Redis (test runs, staging next to a demo)
+ * from spending each other's budgets.
+ */
 export function rateLimiterFromConfig(
-  config: { RATE_LIMIT_WINDOW_MS: number; RATE_LIMIT_MAX: number },
+  config: { RATE_LIMIT_WINDOW_MS: number; RATE_LIMIT_MAX: number; CACHE_PREFIX: string },
   redis: Redis,
   service: string,
   logger: Logger,
 ): RequestHandler {
-  return createRateLimiter({ redis, prefix: service, windowMs: config.RATE_LIMIT_WINDOW_MS, max: config.RATE_LIMIT_MAX, logger });
+  return createRateLimiter({
+    redis,
+    prefix: `${config.CACHE_PREFIX}${service}`,
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    max: config.RATE_LIMIT_MAX,
+    logger,
+  });
 }

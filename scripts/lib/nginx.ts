@@ -1,0 +1,191 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot, runDir } from './paths.ts';
+
+/** Everything the template (nginx/nginx.conf.template) needs filled in. */
+export interface NginxProfile {
+  /** `listen` argument: `8080`, `127.0.0.1:8080`, `80`. */
+  listen: string;
+  upstreams: { catalog: string; order: string; search: string };
+  staticRoot: string;
+  /** Where security-headers.conf is. */
+  confDir: string;
+  logDir: string;
+  pidFile: string;
+  tempDir: string;
+  /** The `access_log` arguments (path and format). */
+  accessLog: string;
+  mimeTypes: string;
+  workerProcesses: string;
+  /** Per client address, e.g. `100r/s`. */
+  rateLimit: string;
+  rateBurst: number;
+  connLimit: number;
+  /** Extra networks allowed to scrape /metrics (Prometheus in docker-compose). */
+  allowMetrics: string[];
+  /** Path of ngx_http_brotli_filter_module.so, or null to serve gzip only. */
+  brotliModule: string | null;
+}
+
+export const templatePath = path.join(repoRoot, 'nginx', 'nginx.conf.template');
+export const dockerConfigPath = path.join(repoRoot, 'nginx', 'docker.conf');
+
+const BROTLI_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so';
+const BROTLI_DIRECTIVES = `  brotli on;
+  brotli_comp_level 5;
+  brotli_min_length 1024;
+  brotli_types application/json application/javascript text/css text/plain image/svg+xml application/manifest+json;`;
+
+/** The template with every placeholder filled; throws on one it does not know. */
+export function renderNginxConfig(profile: NginxProfile, template = readFileSync(templatePath, 'utf8')): string {
+  const values: Record<string, string> = {
+    LOAD_MODULES: profile.brotliModule ? `load_module ${profile.brotliModule};` : '# (no brotli module installed: gzip only)',
+    WORKER_PROCESSES: profile.workerProcesses,
+    PID_FILE: profile.pidFile,
+    LOG_DIR: profile.logDir,
+    ACCESS_LOG: profile.accessLog,
+    MIME_TYPES: profile.mimeTypes,
+    TEMP_DIR: profile.tempDir,
+    BROTLI: profile.brotliModule ? BROTLI_DIRECTIVES : '',
+    RATE_LIMIT: profile.rateLimit,
+    RATE_BURST: String(profile.rateBurst),
+    CONN_LIMIT: String(profile.connLimit),
+    CATALOG_UPSTREAM: profile.upstreams.catalog,
+    ORDER_UPSTREAM: profile.upstreams.order,
+    SEARCH_UPSTREAM: profile.upstreams.search,
+    LISTEN: profile.listen,
+    STATIC_ROOT: profile.staticRoot,
+    CONF_DIR: profile.confDir,
+    ALLOW_METRICS: profile.allowMetrics.map((cidr) => `      allow ${cidr};`).join('\n'),
+  };
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`nginx template: unknown placeholder {{${name}}}`);
+    return value;
+  });
+}
+
+export function findNginx(): string | null {
+  for (const candidate of ['nginx', '/usr/sbin/nginx']) {
+    if (spawnSync(candidate, ['-v'], { stdio: 'ignore' }).status === 0) return candidate;
+  }
+  return null;
+}
+
+/** The storefront's build when there is one, otherwise the landing page in nginx/html. */
+export function staticRoot(): string {
+  const built = path.join(repoRoot, 'storefront', 'dist');
+  return existsSync(path.join(built, 'index.html')) ? built : path.join(repoRoot, 'nginx', 'html');
+}
+
+export interface LocalNginxOptions {
+  /** Where the rendered config, pid, logs and temp files go. Default .run/nginx. */
+  dir?: string;
+  listen?: string;
+  ports?: { catalog: number; order: number; search: number };
+  rateLimit?: string;
+  rateBurst?: number;
+  connLimit?: number;
+}
+
+/** The profile `npm start` and the end-to-end tests run: everything under `dir`, services on loopback. */
+export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
+  const dir = options.dir ?? path.join(runDir, 'nginx');
+  const ports = options.ports ?? { catalog: 3001, order: 3002, search: 3003 };
+  return {
+    listen: options.listen ?? process.env.NGINX_LISTEN ?? '8080',
+    upstreams: { catalog: `127.0.0.1:${ports.catalog}`, order: `127.0.0.1:${ports.order}`, search: `127.0.0.1:${ports.search}` },
+    staticRoot: staticRoot(),
+    confDir: path.join(repoRoot, 'nginx'),
+    logDir: dir,
+    pidFile: path.join(dir, 'nginx.pid'),
+    tempDir: path.join(dir, 'tmp'),
+    accessLog: `${path.join(dir, 'nginx-access.log')} edge buffer=32k flush=1s`,
+    mimeTypes: '/etc/nginx/mime.types',
+    workerProcesses: 'auto',
+    rateLimit: options.rateLimit ?? process.env.NGINX_RATE_LIMIT ?? '100r/s',
+    rateBurst: options.rateBurst ?? Number(process.env.NGINX_RATE_BURST ?? 200),
+    connLimit: options.connLimit ?? Number(process.env.NGINX_CONN_LIMIT ?? 200),
+    allowMetrics: [],
+    brotliModule: existsSync(BROTLI_MODULE) ? BROTLI_MODULE : null,
+  };
+}
+
+/** The profile of nginx/docker.conf: the image of nginx/Dockerfile, services by compose name. */
+export function dockerProfile(): NginxProfile {
+  return {
+    listen: '80',
+    upstreams: { catalog: 'catalog:3001', order: 'order:3002', search: 'search:3003' },
+    staticRoot: '/usr/share/shop/storefront',
+    confDir: '/etc/nginx/shop',
+    logDir: '/var/log/nginx',
+    pidFile: '/run/nginx.pid',
+    tempDir: '/var/cache/nginx',
+    accessLog: '/dev/stdout edge',
+    mimeTypes: '/etc/nginx/mime.types',
+    workerProcesses: 'auto',
+    rateLimit: '100r/s',
+    rateBurst: 200,
+    connLimit: 200,
+    // The compose network, where Prometheus scrapes from.
+    allowMetrics: ['172.16.0.0/12', '10.0.0.0/8', '192.168.0.0/16'],
+    brotliModule: BROTLI_MODULE,
+  };
+}
+
+export interface LocalNginx {
+  conf: string;
+  prefix: string;
+  pidFile: string;
+  accessLog: string;
+  url: string;
+}
+
+/** Renders the local profile into its directory (temp dirs open to nginx's unprivileged workers). */
+export function writeLocalConfig(options: LocalNginxOptions = {}): LocalNginx {
+  const profile = localProfile(options);
+  const dir = path.dirname(profile.pidFile);
+  mkdirSync(profile.tempDir, { recursive: true });
+  // Workers run as `nobody` when the master is root: they write request/response temp files here.
+  chmodSync(profile.tempDir, 0o1777);
+  const conf = path.join(dir, 'nginx.conf');
+  writeFileSync(conf, renderNginxConfig(profile));
+  const port = profile.listen.includes(':') ? profile.listen.split(':').at(-1) : profile.listen;
+  return { conf, prefix: dir, pidFile: profile.pidFile, accessLog: path.join(dir, 'nginx-access.log'), url: `http://127.0.0.1:${port}` };
+}
+
+/** `nginx -t` on a config; returns nginx's own output when it fails. */
+export function testConfig(nginx: string, conf: string, prefix: string): { ok: boolean; output: string } {
+  const run = spawnSync(nginx, ['-t', '-q', '-p', prefix, '-e', path.join(prefix, 'nginx-error.log'), '-c', conf], { encoding: 'utf8' });
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}`.trim() };
+}
+
+export function startNginx(nginx: string, local: LocalNginx): void {
+  const run = spawnSync(nginx, ['-p', local.prefix, '-e', path.join(local.prefix, 'nginx-error.log'), '-c', local.conf], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`nginx did not start: ${`${run.stdout}${run.stderr}`.trim()}`);
+}
+
+/** The master's pid from its pid file, when that process is alive. */
+export function runningNginxPid(pidFile: string): number | null {
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+/** Graceful stop (SIGQUIT: workers finish their requests), then waits up to `timeoutMs`. */
+export async function stopNginx(pidFile: string, timeoutMs = 10_000): Promise<boolean> {
+  const pid = runningNginxPid(pidFile);
+  if (pid === null) return false;
+  process.kill(pid, 'SIGQUIT');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && runningNginxPid(pidFile) === pid) await new Promise((r) => setTimeout(r, 100));
+  if (runningNginxPid(pidFile) === pid) process.kill(pid, 'SIGKILL');
+  return true;
+}

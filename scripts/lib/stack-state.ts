@@ -1,0 +1,44 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runDir } from './paths.ts';
+
+/** What `npm start` started (and so what `npm stop` stops); servers it found running are not here. */
+export interface StackState {
+  /** The MongoDB stand-in process. */
+  standinPid?: number;
+  redisPid?: number;
+  /** The pid file of an nginx master this stack started. */
+  nginxPidFile?: string;
+  /** The services run under PM2 (in the default PM2_HOME). */
+  pm2?: boolean;
+}
+
+const file = path.join(runDir, 'stack.json');
+
+export function readStack(): StackState {
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as StackState;
+  } catch {
+    return {};
+  }
+}
+
+export function writeStack(state: StackState): void {
+  writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function clearStack(): void {
+  rmSync(file, { force: true });
+}
+
+/** True when a process with this pid exists. */
+export function alive(pid: number | undefined): pid is number {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

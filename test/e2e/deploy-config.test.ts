@@ -1,0 +1,70 @@
+// The deployment files are checked by the tools that will read them: nginx -t on the rendered
+// config, the committed docker config against its template, docker-compose on the compose file.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { dockerConfigPath, dockerProfile, findNginx, localProfile, renderNginxConfig, testConfig, writeLocalConfig } from '../../scripts/lib/nginx.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-nginx-conf-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('nginx configuration', () => {
+  it('when the template is rendered for the local stack, then nginx -t accepts it', () => {
+    const nginx = findNginx();
+    expect(nginx).not.toBeNull();
+    const local = writeLocalConfig({ dir, listen: '127.0.0.1:18080' });
+    const result = testConfig(nginx!, local.conf, local.prefix);
+    expect(result).toEqual({ ok: true, output: '' });
+  });
+
+  it('when nginx/docker.conf is compared with the template rendered for docker-compose, then they are the same', () => {
+    expect(readFileSync(dockerConfigPath, 'utf8')).toBe(renderNginxConfig(dockerProfile()));
+  });
+
+  it('when a placeholder is unknown, then rendering fails instead of leaving it in', () => {
+    expect(() => renderNginxConfig(localProfile({ dir }), 'listen {{NOPE}};')).toThrow('unknown placeholder {{NOPE}}');
+  });
+
+  it('when rendered, then the edge rules the issue asks for are in it', () => {
+    const conf = renderNginxConfig(localProfile({ dir }));
+    for (const rule of [
+      'server_tokens off;',
+      'limit_req_status 429;',
+      'limit_conn_status 429;',
+      'client_max_body_size 512k;',
+      'proxy_next_upstream error timeout;',
+      'proxy_set_header X-Forwarded-For $remote_addr;',
+      'proxy_set_header X-Request-Id $req_id;',
+      'keepalive 64;',
+      'gzip on;',
+      'stub_status;',
+      'add_header Cache-Control "public, max-age=31536000, immutable" always;',
+    ]) {
+      expect(conf).toContain(rule);
+    }
+    // Never `non_idempotent`: a POST is not sent twice.
+    expect(conf).not.toMatch(/^\s*proxy_next_upstream\b[^;]*non_idempotent/m);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = (env: NodeJS.ProcessEnv) =>
+    spawnSync('docker-compose', ['-f', path.join(repoRoot, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+  it('when JWT_SECRET is given, then docker-compose config validates the file', () => {
+    const run = compose({ JWT_SECRET: 'compose-check-'.padEnd(40, '0') });
+    expect(run.error).toBeUndefined();
+    expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({ status: 0, stderr: '' });
+  });
+
+  it('when JWT_SECRET is missing, then docker-compose refuses to start anything (no secret lives in the file)', () => {
+    const env = { ...process.env };
+    delete env.JWT_SECRET;
+    const run = spawnSync('docker-compose', ['-f', path.join(repoRoot, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', env });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('set JWT_SECRET');
+  });
+});

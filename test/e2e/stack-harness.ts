@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { findNginx, startNginx, stopNginx, testConfig, writeLocalConfig, type LocalNginx } from '../../scripts/lib/nginx.ts';
+import { ecosystemFile, pm2, pm2List, pm2OrThrow, type Pm2Process } from '../../scripts/lib/pm2.ts';
+import { freePort } from '../../scripts/lib/redis-server.ts';
+
+export const SERVICE_NAMES = ['catalog', 'order', 'search'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface Stack {
+  home: string;
+  ports: Record<ServiceName, number>;
+  nginx: LocalNginx;
+  /** nginx as this machine's clients reach it. */
+  edge: string;
+  env: NodeJS.ProcessEnv;
+  workers(name?: ServiceName): Pm2Process[];
+  /** `pm2 <args>` on this stack's daemon, without blocking the event loop (load runs meanwhile). */
+  pm2Async(args: string[], env?: NodeJS.ProcessEnv): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** GET → status, when the service answers at all. */
+export function status(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    http
+      .get(url, { agent: false, timeout: 2_000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', () => resolve(0))
+      .on('timeout', function (this: http.ClientRequest) {
+        this.destroy();
+        resolve(0);
+      });
+  });
+}
+
+/**
+ * The real stack, as `npm start` runs it, on ports and a PM2 home of its own: PM2 cluster mode
+ * from ecosystem.config.js (`instances` workers per service) behind nginx rendered from
+ * nginx/nginx.conf.template, listening on every interface. The database and Redis are the test
+ * run's (the jest global setup resolves them).
+ */
+export async function startStack(options: { instances: number; env: NodeJS.ProcessEnv }): Promise<Stack> {
+  const nginxBin = findNginx();
+  if (!nginxBin) throw new Error('nginx is not installed (Debian: apt-get install nginx): the edge tests need the real server');
+  const home = mkdtempSync(path.join(os.tmpdir(), 'shop-e2e-'));
+  const ports = { catalog: await freePort(), order: await freePort(), search: await freePort() };
+  const edgePort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...options.env,
+    INSTANCES: String(options.instances),
+    CATALOG_PORT: String(ports.catalog),
+    ORDER_PORT: String(ports.order),
+    SEARCH_PORT: String(ports.search),
+    SHOP_LOG_DIR: path.join(home, 'logs'),
+    JWT_SECRET: options.env.JWT_SECRET ?? randomBytes(32).toString('hex'),
+  };
+  const pm2Home = path.join(home, 'pm2');
+  const stack: Stack = {
+    home,
+    ports,
+    nginx: writeLocalConfig({
+      dir: path.join(home, 'nginx'),
+      listen: `0.0.0.0:${edgePort}`,
+      ports,
+      // The load generator is one client: nginx's per-client limits must not be what it measures.
+      rateLimit: '100000r/s',
+      rateBurst: 100_000,
+      connLimit: 10_000,
+    }),
+    edge: `http://127.0.0.1:${edgePort}`,
+    env,
+    workers: (name) => pm2List({ home: pm2Home }).filter((p) => (name ? p.name === name : (SERVICE_NAMES as readonly string[]).includes(p.name))),
+    pm2Async: (args, extraEnv) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(import.meta.dirname, '../../node_modules/pm2/bin/pm2'), ...args], {
+          env: { ...process.env, ...env, ...extraEnv, PM2_HOME: pm2Home, PATH: `${path.resolve(import.meta.dirname, '../../node_modules/.bin')}:${process.env.PATH ?? ''}` },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`pm2 ${args.join(' ')} exited ${code}: ${output.slice(-2_000)}`))));
+      }),
+    async stop() {
+      await stopNginx(stack.nginx.pidFile);
+      pm2(['kill'], { home: pm2Home });
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+  try {
+    pm2OrThrow(['start', ecosystemFile], { home: pm2Home, env });
+    const deadline = Date.now() + 90_000;
+    for (const name of SERVICE_NAMES) {
+      while ((await status(`http://127.0.0.1:${ports[name]}/health/ready`)) !== 200) {
+        if (Date.now() > deadline) throw new Error(`${name} did not become ready: ${pm2(['logs', '--nostream', '--lines', '40'], { home: pm2Home }).stdout}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    const checked = testConfig(nginxBin, stack.nginx.conf, stack.nginx.prefix);
+    if (!checked.ok) throw new Error(`nginx -t: ${checked.output}`);
+    startNginx(nginxBin, stack.nginx);
+    while ((await status(`${stack.edge}/api/catalog/health/ready`)) !== 200) {
+      if (Date.now() > deadline) throw new Error('nginx did not pass requests to the catalog');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  return stack;
+}
+
+/** This machine's first non-loopback IPv4 address: what "from outside" means here. */
+export function externalAddress(): string {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const address of addresses ?? []) if (address.family === 'IPv4' && !address.internal) return address.address;
+  }
+  throw new Error('this machine has no non-loopback IPv4 address to test "from outside" with');
+}
