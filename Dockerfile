@@ -37,7 +37,7 @@ RUN mkdir -p /app/.data /app/.run /tmp/shop-logs \
   && chown node:node /app/.data /app/.run /tmp/shop-logs
 
 ENV NODE_ENV=production \
-    HOST=0.0.0.0 \
+    SHOP_HOST=0.0.0.0 \
     SHOP_LOG_DIR=/tmp/shop-logs
 
 USER node

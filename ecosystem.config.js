@@ -5,7 +5,8 @@
 //
 // Settings from the environment (defaults in brackets):
 //   INSTANCES [max = one per core], CATALOG_INSTANCES / ORDER_INSTANCES / SEARCH_INSTANCES override it;
-//   CATALOG_PORT [3001], ORDER_PORT [3002], SEARCH_PORT [3003], HOST [127.0.0.1];
+//   CATALOG_PORT [3001], ORDER_PORT [3002], SEARCH_PORT [3003]; SHOP_HOST [127.0.0.1], the address the
+//   services listen on (not HOST: shells and front-end tools export that one for their own uses);
 //   SHUTDOWN_TIMEOUT_MS [10000], SHUTDOWN_DRAIN_MS [1500]; MAX_MEMORY_RESTART [768M];
 //   SHOP_LOG_DIR [.run/logs]; <SERVICE>_RATE_LIMIT_MAX overrides RATE_LIMIT_MAX for one service.
 // Everything else in the environment (MONGODB_URI, REDIS_URL, JWT_SECRET, …) reaches the services
@@ -50,7 +51,7 @@ function service(name, port) {
     error_file: path.join(logDir, `${name}.error.log`),
     env: {
       NODE_ENV: env.NODE_ENV ?? 'production',
-      HOST: env.HOST ?? '127.0.0.1',
+      HOST: env.SHOP_HOST ?? '127.0.0.1',
       [portVar]: env[portVar] ?? String(port),
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       SHUTDOWN_DRAIN_MS: String(SHUTDOWN_DRAIN_MS),

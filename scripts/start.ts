@@ -19,9 +19,11 @@ import { findNginx, runningNginxPid, startNginx, testConfig, writeLocalConfig } 
 import { ensureDirs, runDir } from './lib/paths.ts';
 import { ecosystemFile, pm2, pm2List, pm2OrThrow } from './lib/pm2.ts';
 import { hasRedisServer, isListening, startRedisServer } from './lib/redis-server.ts';
-import { readStack, writeStack, type StackState } from './lib/stack-state.ts';
+import { liveStack, readStack, writeStack, type StackState } from './lib/stack-state.ts';
 
 const SEED_PRODUCTS = Number(process.env.SEED_PRODUCTS ?? 10_000);
+/** PM2 installs its modules from the npm registry; this version is the one tested here. */
+const PM2_LOGROTATE_VERSION = '3.0.0';
 const SERVICES = [
   { name: 'catalog', port: Number(process.env.CATALOG_PORT ?? 3001), prefix: '/api/catalog' },
   { name: 'order', port: Number(process.env.ORDER_PORT ?? 3002), prefix: '/api/orders' },
@@ -34,7 +36,7 @@ const log = (scope: string, line: string): void => console.log(`[${scope}] ${lin
 function jwtSecret(): string {
   if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
   const file = path.join(runDir, 'jwt-secret');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
   return readFileSync(file, 'utf8').trim();
 }
 
@@ -105,8 +107,9 @@ async function waitForServices(): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (const service of SERVICES) {
     while (!(await ready(service.port))) {
-      const failed = pm2List().filter((p) => p.name === service.name && p.pm2_env.status === 'errored');
-      if (failed.length > 0 || Date.now() > deadline) {
+      // Errored, or restarting in a loop (a worker that dies at start waits with growing delays).
+      const failing = pm2List().some((p) => p.name === service.name && (p.pm2_env.status === 'errored' || p.pm2_env.restart_time >= 3));
+      if (failing || Date.now() > deadline) {
         const tail = pm2(['logs', service.name, '--nostream', '--lines', '30']).stdout;
         throw new Error(`${service.name} is not ready on :${service.port}\n${tail}`);
       }
@@ -120,7 +123,8 @@ function ensureLogRotation(): void {
   if (process.env.SHOP_NO_LOGROTATE === '1') return;
   if (pm2List().some((p) => p.name === 'pm2-logrotate')) return;
   log('pm2', 'installing pm2-logrotate (log rotation: 10 MB per file, 7 kept, gzip) …');
-  if (pm2(['install', 'pm2-logrotate']).status !== 0) {
+  const install = pm2(['install', `pm2-logrotate@${PM2_LOGROTATE_VERSION}`], { timeoutMs: 90_000 });
+  if (install.status !== 0) {
     log('pm2', 'WARNING: pm2-logrotate could not be installed (offline?): logs in .run/logs are not rotated');
     return;
   }
@@ -156,7 +160,9 @@ function ensureNginx(state: StackState): string | undefined {
 
 async function main(): Promise<void> {
   ensureDirs();
-  const state = readStack();
+  // Entries for processes that are gone (or were never ours after a reboot) are dropped.
+  const state = liveStack(readStack());
+  writeStack(state);
   const mongo = await localMongo({ detach: true });
   if (mongo.pid !== undefined) {
     state.standinPid = mongo.pid;

@@ -128,8 +128,9 @@ export function dockerProfile(): NginxProfile {
     rateLimit: '100r/s',
     rateBurst: 200,
     connLimit: 200,
-    // The compose network, where Prometheus scrapes from.
-    allowMetrics: ['172.16.0.0/12', '10.0.0.0/8', '192.168.0.0/16'],
+    // Prometheus' fixed address on the compose network (docker-compose.yml), and nothing else: the
+    // bridge's gateway, which published-port clients can appear as, is not in it.
+    allowMetrics: ['172.28.0.10'],
     brotliModule: BROTLI_MODULE,
   };
 }
@@ -166,14 +167,14 @@ export function startNginx(nginx: string, local: LocalNginx): void {
   if (run.status !== 0) throw new Error(`nginx did not start: ${`${run.stdout}${run.stderr}`.trim()}`);
 }
 
-/** The master's pid from its pid file, when that process is alive. */
+/** The master's pid from its pid file, when that process is alive and is an nginx master. */
 export function runningNginxPid(pidFile: string): number | null {
   if (!existsSync(pidFile)) return null;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return null;
   try {
-    process.kill(pid, 0);
-    return pid;
+    // A stale pid file (reboot, crash) may name an unrelated process by now.
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nginx: master') ? pid : null;
   } catch {
     return null;
   }

@@ -1,10 +1,16 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from './paths.ts';
+import { repoRoot, runDir } from './paths.ts';
 
 export const ecosystemFile = path.join(repoRoot, 'ecosystem.config.js');
 const pm2Bin = path.join(repoRoot, 'node_modules', 'pm2', 'bin', 'pm2');
 const binDir = path.join(repoRoot, 'node_modules', '.bin');
+/**
+ * The project's own PM2 home: its daemon (on Node 24) manages only this checkout's services, so
+ * `npm stop` can end it without touching anyone's other PM2 apps. `npm run pm2 -- …` uses it too.
+ */
+export const projectPm2Home = path.join(runDir, 'pm2');
 
 /** One process as `pm2 jlist` describes it. */
 export interface Pm2Process {
@@ -16,17 +22,19 @@ export interface Pm2Process {
 
 /**
  * Runs the project's PM2 CLI with this Node (24). node_modules/.bin leads PATH, so PM2's daemon,
- * and the cluster workers it forks, run Node 24 too. `home` sets PM2_HOME (tests use their own).
+ * and the cluster workers it forks, run Node 24 too. `home` is PM2_HOME: the project's own
+ * (.run/pm2) unless given (the end-to-end tests use theirs).
  */
-export function pm2(args: string[], options: { home?: string; env?: NodeJS.ProcessEnv; inherit?: boolean } = {}): SpawnSyncReturns<string> {
+export function pm2(args: string[], options: { home?: string; env?: NodeJS.ProcessEnv; inherit?: boolean; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}` };
-  if (options.home) env.PM2_HOME = options.home;
+  env.PM2_HOME = options.home ?? projectPm2Home;
   return spawnSync(process.execPath, [pm2Bin, ...args], {
     cwd: repoRoot,
     env,
     encoding: 'utf8',
     stdio: options.inherit ? 'inherit' : 'pipe',
     maxBuffer: 64 * 1024 * 1024,
+    timeout: options.timeoutMs,
   });
 }
 
@@ -37,12 +45,24 @@ export function pm2OrThrow(args: string[], options: { home?: string; env?: NodeJ
   return run.stdout;
 }
 
-/** Every process PM2 manages (apps and modules). Empty when no daemon runs. */
+/** True when the PM2 daemon of `home` is running (its pid file names a live process). */
+export function pm2DaemonRunning(home = projectPm2Home): boolean {
+  const pidFile = path.join(home, 'pm2.pid');
+  if (!existsSync(pidFile)) return false;
+  try {
+    process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every process PM2 manages (apps and modules). Empty when no daemon runs (none is started to ask). */
 export function pm2List(options: { home?: string } = {}): Pm2Process[] {
+  if (!pm2DaemonRunning(options.home)) return [];
   const run = pm2(['jlist'], options);
   if (run.status !== 0) return [];
-  // jlist may print daemon start-up lines before the JSON.
-  const start = run.stdout.indexOf('[');
-  if (start === -1) return [];
-  return JSON.parse(run.stdout.slice(start)) as Pm2Process[];
+  // The JSON is the last line; anything PM2 says before it is not.
+  const last = run.stdout.trim().split('\n').at(-1) ?? '';
+  return last.startsWith('[') ? (JSON.parse(last) as Pm2Process[]) : [];
 }

@@ -32,13 +32,24 @@ export function clearStack(): void {
   rmSync(file, { force: true });
 }
 
-/** True when a process with this pid exists. */
-export function alive(pid: number | undefined): pid is number {
-  if (!pid) return false;
+/**
+ * True when `pid` is a live process whose command line contains `marker` ("redis-server",
+ * "mongo-standin", "nginx"). A pid recorded before a reboot or crash may belong to anything by
+ * now: nothing is signalled on the strength of the number alone.
+ */
+export function aliveAs(pid: number | undefined, marker: string): pid is number {
+  if (!pid || !Number.isInteger(pid) || pid <= 0) return false;
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(marker);
   } catch {
     return false;
   }
+}
+
+/** The recorded processes that are still what they were; stale entries are dropped. */
+export function liveStack(state: StackState): StackState {
+  const live: StackState = { ...state };
+  if (!aliveAs(live.standinPid, 'mongo-standin')) delete live.standinPid;
+  if (!aliveAs(live.redisPid, 'redis-server')) delete live.redisPid;
+  return live;
 }

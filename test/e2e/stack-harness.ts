@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { findNginx, startNginx, stopNginx, testConfig, writeLocalConfig, type LocalNginx } from '../../scripts/lib/nginx.ts';
 import { ecosystemFile, pm2, pm2List, pm2OrThrow, type Pm2Process } from '../../scripts/lib/pm2.ts';
-import { freePort } from '../../scripts/lib/redis-server.ts';
 
 export const SERVICE_NAMES = ['catalog', 'order', 'search'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -22,6 +22,48 @@ export interface Stack {
   /** `pm2 <args>` on this stack's daemon, without blocking the event loop (load runs meanwhile). */
   pm2Async(args: string[], env?: NodeJS.ProcessEnv): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** PM2 homes and nginx pid files of stacks this process started, for cleanup whatever happens. */
+const started: { pm2Home: string; pidFile: string; home: string }[] = [];
+
+/**
+ * Stops every stack this process started, including one whose start has not finished (a
+ * beforeAll that timed out leaves no Stack object to stop, but its daemon must not outlive the run).
+ */
+export async function stopAllStacks(): Promise<void> {
+  for (const entry of started.splice(0)) {
+    await stopNginx(entry.pidFile);
+    pm2(['kill'], { home: entry.pm2Home });
+    rmSync(entry.home, { recursive: true, force: true });
+  }
+}
+
+/** True when nothing listens on `port` on any address (a wildcard bind succeeds). */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free port below the kernel's ephemeral range. Other suites run in parallel and bind port 0;
+ * a port picked from the ephemeral range could be handed to one of them between this check and
+ * PM2 or nginx binding it. Below the range, only an explicit bind can take it.
+ */
+export async function freeFixedPort(taken: Set<number>): Promise<number> {
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  const top = Math.min((low ?? 32_768) - 1, 30_999);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * (top - 20_000));
+    if (!taken.has(port) && (await bindable(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port between 20000 and the ephemeral range');
 }
 
 /** GET → status, when the service answers at all. */
@@ -50,8 +92,9 @@ export async function startStack(options: { instances: number; env: NodeJS.Proce
   const nginxBin = findNginx();
   if (!nginxBin) throw new Error('nginx is not installed (Debian: apt-get install nginx): the edge tests need the real server');
   const home = mkdtempSync(path.join(os.tmpdir(), 'shop-e2e-'));
-  const ports = { catalog: await freePort(), order: await freePort(), search: await freePort() };
-  const edgePort = await freePort();
+  const taken = new Set<number>();
+  const ports = { catalog: await freeFixedPort(taken), order: await freeFixedPort(taken), search: await freeFixedPort(taken) };
+  const edgePort = await freeFixedPort(taken);
   const env: NodeJS.ProcessEnv = {
     ...options.env,
     INSTANCES: String(options.instances),
@@ -88,12 +131,9 @@ export async function startStack(options: { instances: number; env: NodeJS.Proce
         child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`pm2 ${args.join(' ')} exited ${code}: ${output.slice(-2_000)}`))));
       }),
-    async stop() {
-      await stopNginx(stack.nginx.pidFile);
-      pm2(['kill'], { home: pm2Home });
-      rmSync(home, { recursive: true, force: true });
-    },
+    stop: stopAllStacks,
   };
+  started.push({ pm2Home, pidFile: stack.nginx.pidFile, home });
   try {
     pm2OrThrow(['start', ecosystemFile], { home: pm2Home, env });
     const deadline = Date.now() + 90_000;
