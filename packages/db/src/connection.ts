@@ -1,5 +1,8 @@
 import mongoose, { type Connection } from 'mongoose';
 
+/** The driver's client as mongoose holds it (mongoose bundles its own `mongodb`). */
+export type MongoDriverClient = ReturnType<Connection['getClient']>;
+
 /** Where a local MongoDB (or the stand-in) listens when nothing else is configured. */
 export const DEFAULT_MONGODB_URI = 'mongodb://127.0.0.1:27017';
 
@@ -24,6 +27,11 @@ export interface MongoConnectionOptions {
   autoIndex?: boolean;
   /** Shows up in server logs and currentOp. */
   appName?: string;
+  /**
+   * Called with the driver's client before it connects (so no pool event is missed), with command
+   * monitoring on: where metrics attach (`instrumentMongo`).
+   */
+  observe?: (client: MongoDriverClient) => void;
 }
 
 /**
@@ -43,7 +51,10 @@ export async function connectMongo(options: MongoConnectionOptions): Promise<Con
     autoCreate: options.autoIndex ?? false,
     bufferCommands: false,
     appName: options.appName,
+    monitorCommands: options.observe !== undefined,
   });
+  // The client exists as soon as the connection is created; its first events come after this tick.
+  options.observe?.(connection.getClient());
   await connection.asPromise();
   return connection;
 }
@@ -66,8 +77,9 @@ export interface MongoSettings {
 }
 
 /** One service's pool, from its validated settings (the default port when no URI is set). */
-export function connectMongoFromConfig(config: MongoSettings, appName: string): Promise<Connection> {
+export function connectMongoFromConfig(config: MongoSettings, appName: string, observe?: (client: MongoDriverClient) => void): Promise<Connection> {
   return connectMongo({
+    observe,
     uri: config.MONGODB_URI ?? DEFAULT_MONGODB_URI,
     dbName: config.MONGODB_DB,
     maxPoolSize: config.MONGODB_POOL_SIZE,

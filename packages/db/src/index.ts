@@ -4,6 +4,7 @@ export {
   DEFAULT_MONGODB_URI,
   pingMongo,
   type MongoConnectionOptions,
+  type MongoDriverClient,
   type MongoSettings,
 } from './connection.ts';
 export { identifyServer, isReachable } from './identify-server.ts';

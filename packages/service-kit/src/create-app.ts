@@ -27,6 +27,11 @@ export interface ServiceAppOptions {
   bodyLimit?: string;
   /** A request without a response after this long gets 503 DEPENDENCY_TIMEOUT. Default 8 000 ms. */
   requestDeadlineMs?: number;
+  /**
+   * Metrics (@shop/metrics): `http` sees every request first; `scrape` answers `GET /metrics`
+   * (mounted like health: before the rate limit and the deadline).
+   */
+  metrics?: { http: RequestHandler; scrape: () => Promise<string>; contentType: string };
 }
 
 /**
@@ -41,6 +46,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('etag', false);
   app.set('query parser', parseQueryString);
 
+  if (options.metrics) app.use(options.metrics.http);
   app.use(requestId());
   app.use(httpLogger(options.logger));
   app.use(limitQueryParts());
@@ -50,6 +56,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const health = healthRouter(options.service, options.healthChecks);
   app.use(health);
   app.use(options.prefix, health);
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', (_req, res, next) => {
+      metrics.scrape().then((text) => res.type(metrics.contentType).send(text), next);
+    });
+  }
 
   app.use(requestDeadline(options.requestDeadlineMs ?? 8_000));
   for (const middleware of options.beforeRoutes ?? []) app.use(middleware);

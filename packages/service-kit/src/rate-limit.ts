@@ -16,6 +16,8 @@ export interface RateLimitOptions {
   /** Requests per client per window, across all workers. */
   max: number;
   logger: Logger;
+  /** Called for every request refused with 429 (the rejections metric). */
+  onRejected?: () => void;
 }
 
 /**
@@ -65,6 +67,7 @@ export function createRateLimiter(options: RateLimitOptions): RequestHandler {
     store,
     // Health and metrics routes are mounted before the limiter; nothing else is exempt.
     handler: (_req, _res, _next, opts) => {
+      options.onRejected?.();
       throw new AppError('RATE_LIMITED', 'Too many requests, slow down', opts.statusCode);
     },
   });
@@ -80,6 +83,7 @@ export function rateLimiterFromConfig(
   redis: Redis,
   service: string,
   logger: Logger,
+  onRejected?: () => void,
 ): RequestHandler {
   return createRateLimiter({
     redis,
@@ -87,5 +91,6 @@ export function rateLimiterFromConfig(
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     max: config.RATE_LIMIT_MAX,
     logger,
+    onRejected,
   });
 }

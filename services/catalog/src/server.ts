@@ -1,5 +1,6 @@
-import { createCache, type Cache } from '@shop/cache-middleware';
+import { createCache, type Cache, type CacheMetrics } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
+import { clusterMetrics, createServiceMetrics, instrumentMongo, metricsEndpoint } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -35,17 +36,26 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const config = loadCatalogConfig({ ...process.env, ...env });
   const logger = createLogger('catalog', config.LOG_LEVEL);
 
-  const connection = await connectMongoFromConfig(config, 'catalog');
+  const metrics = createServiceMetrics('catalog');
+  const connection = await connectMongoFromConfig(config, 'catalog', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'catalog');
+  // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
+  const cluster = clusterMetrics({
+    registry: metrics.registry,
+    redis,
+    keyPrefix: `${config.CACHE_PREFIX}metrics:catalog:`,
+    onError: throttledWarn(logger, 'metrics push failed'),
+  });
 
-  const cache = createCatalogCache(redis, config.CACHE_PREFIX, logger);
+  const cache = createCatalogCache(redis, config.CACHE_PREFIX, logger, metrics.cache);
   const store = mongoCatalogStore(shopModels(connection));
   const app = createServiceApp({
     service: 'catalog',
     prefix: CATALOG_PREFIX,
     logger,
     healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
-    beforeRoutes: [rateLimiterFromConfig(config, redis, 'catalog', logger)],
+    beforeRoutes: [rateLimiterFromConfig(config, redis, 'catalog', logger, () => metrics.rateLimitRejections.inc())],
+    metrics: metricsEndpoint(metrics, cluster),
     routes: catalogRouter(store, createAuth(config.JWT_SECRET), cache),
     requestDeadlineMs: config.REQUEST_DEADLINE_MS,
     // A catastrophic error leaves the process unfit to serve: stop gracefully, PM2 replaces it.
@@ -59,7 +69,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     drainMs: config.SHUTDOWN_DRAIN_MS,
-    release: [() => cache.close(), () => connection.close(), () => redis.quit().catch(() => redis.disconnect())],
+    release: [() => cache.close(), () => connection.close(), () => cluster.stop(), () => redis.quit().catch(() => redis.disconnect())],
   });
   return { port: http.port, config, logger, cache, stop: () => http.stop() };
 }
@@ -69,8 +79,9 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
  * every service of one deployment shares, so an invalidation here clears every worker of every service.
  * Redis trouble is logged at most once per context every 30 s.
  */
-function createCatalogCache(redis: Redis, prefix: string, logger: Logger): Cache {
+function createCatalogCache(redis: Redis, prefix: string, logger: Logger, metrics: CacheMetrics): Cache {
   return createCache({
+    metrics,
     redis,
     prefix,
     l1: { maxEntries: 20_000, maxBytes: 128 * 1024 * 1024 },

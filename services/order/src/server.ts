@@ -1,5 +1,6 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
+import { clusterMetrics, createServiceMetrics, instrumentMongo, metricsEndpoint } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -9,6 +10,7 @@ import {
   listenService,
   pingRedis,
   rateLimiterFromConfig,
+  throttledWarn,
   type Logger,
 } from '@shop/service-kit';
 import { loadOrderConfig, type OrderConfig } from './config.ts';
@@ -43,11 +45,20 @@ export interface OrderServerOverrides {
 export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderServerOverrides = {}): Promise<OrderServer> {
   const config = loadOrderConfig({ ...process.env, ...env });
   const logger = createLogger('order', config.LOG_LEVEL);
-  const connection = await connectMongoFromConfig(config, 'order');
+  const metrics = createServiceMetrics('order');
+  const connection = await connectMongoFromConfig(config, 'order', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'order');
+  // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
+  const cluster = clusterMetrics({
+    registry: metrics.registry,
+    redis,
+    keyPrefix: `${config.CACHE_PREFIX}metrics:order:`,
+    onError: throttledWarn(logger, 'metrics push failed'),
+  });
   // Only for invalidation: orders change stock that the catalog caches.
   const cache: Cache = createCache({
     redis,
+    metrics: metrics.cache,
     prefix: config.CACHE_PREFIX,
     l1: false,
     onError: (error, context) => logger.warn({ err: String(error), context }, 'cache invalidation degraded'),
@@ -69,7 +80,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     prefix: ORDER_PREFIX,
     logger,
     healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
-    beforeRoutes: [rateLimiterFromConfig(config, redis, 'order', logger)],
+    beforeRoutes: [rateLimiterFromConfig(config, redis, 'order', logger, () => metrics.rateLimitRejections.inc())],
+    metrics: metricsEndpoint(metrics, cluster),
     routes: orderRouter(
       {
         store,
@@ -113,7 +125,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
       () => {
         stopped = true;
         clearTimeout(timer);
-      }, () => cache.close(), () => connection.close(), () => redis.quit().catch(() => redis.disconnect())],
+      }, () => cache.close(), () => connection.close(), () => cluster.stop(), () => redis.quit().catch(() => redis.disconnect())],
   });
   return { port: http.port, config, logger, reconcile, stop: () => http.stop() };
 }

@@ -1,5 +1,6 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
+import { clusterMetrics, createServiceMetrics, instrumentMongo, metricsEndpoint } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -49,8 +50,16 @@ export interface SearchServer {
 export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchServer> {
   const config = loadSearchConfig({ ...process.env, ...env });
   const logger = createLogger('search', config.LOG_LEVEL);
-  const connection = await connectMongoFromConfig(config, 'search');
+  const metrics = createServiceMetrics('search');
+  const connection = await connectMongoFromConfig(config, 'search', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'search');
+  // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
+  const cluster = clusterMetrics({
+    registry: metrics.registry,
+    redis,
+    keyPrefix: `${config.CACHE_PREFIX}metrics:search:`,
+    onError: throttledWarn(logger, 'metrics push failed'),
+  });
 
   // Redis and database trouble is logged at most once per context every 30 s.
   const report = throttledWarn(logger, 'search degraded');
@@ -77,6 +86,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     onError: report,
   });
   const cache: Cache = createCache({
+    metrics: metrics.cache,
     redis,
     prefix: config.CACHE_PREFIX,
     l1: { maxEntries: 5_000, maxBytes: 64 * 1024 * 1024 },
@@ -127,7 +137,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
       { name: 'mongodb', critical: false, check: () => pingMongo(connection) },
       { name: 'redis', critical: false, check: () => pingRedis(redis) },
     ],
-    beforeRoutes: [rateLimiterFromConfig(config, redis, 'search', logger)],
+    beforeRoutes: [rateLimiterFromConfig(config, redis, 'search', logger, () => metrics.rateLimitRejections.inc())],
+    metrics: metricsEndpoint(metrics, cluster),
     routes: searchRouter(api, createAuth(config.JWT_SECRET)),
     requestDeadlineMs: config.REQUEST_DEADLINE_MS,
     onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),
@@ -151,6 +162,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
       () => sync.settled(),
       () => cache.close(),
       () => connection.close(),
+      () => cluster.stop(),
       () => redis.quit().catch(() => redis.disconnect()),
     ],
   });

@@ -1,0 +1,217 @@
+import os from 'node:os';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { renderExposition, type MetricFamily } from './exposition.ts';
+
+export interface ClusterMetricsOptions {
+  registry: Registry;
+  redis: Redis;
+  /** Redis key prefix of the deployment and service, e.g. `cache:metrics:catalog:`. */
+  keyPrefix: string;
+  /** How often a worker pushes what changed. Default 1 000 ms: a scrape is at most this stale. */
+  flushMs?: number;
+  /** This worker's id among the service's workers. Default `<hostname>:<pid>`. */
+  workerId?: string;
+  /** Reports a failed push (Redis down): the deltas stay and go with the next push. */
+  onError?: (error: unknown, context: string) => void;
+}
+
+export interface ClusterMetrics {
+  /** Pushes this worker's changes now (what a scrape and a graceful stop do first). */
+  flush(): Promise<void>;
+  /** The service's metrics summed over all its live workers (this one's only, if Redis is down). */
+  render(): Promise<string>;
+  /** Final push, then no more timers. */
+  stop(): Promise<void>;
+}
+
+type Aggregator = 'sum' | 'average' | 'max' | 'min' | 'first' | 'omit';
+/** What `registry.getMetricsAsJSON()` returns, as far as this reads it. */
+interface Json {
+  name: string;
+  help: string;
+  type: string;
+  aggregator?: Aggregator;
+  values: { value: number; labels: Record<string, string | number>; metricName?: string }[];
+}
+
+const readRegistry = async (registry: Registry): Promise<Json[]> => (await registry.getMetricsAsJSON()) as unknown as Json[];
+
+const seriesKey = (name: string, labels: Record<string, string | number>): string =>
+  JSON.stringify([name, Object.keys(labels).sort().map((k) => [k, String(labels[k])])]);
+
+function parseSeriesKey(key: string): { name: string; labels: Record<string, string> } | null {
+  try {
+    const [name, labels] = JSON.parse(key) as [string, [string, string][]];
+    return { name, labels: Object.fromEntries(labels) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * prom-client keeps one process's numbers; PM2 gives no cluster master to gather them. So every
+ * worker pushes the *increments* of its counters and histograms since its last push into one
+ * Redis hash per service (HINCRBYFLOAT), and its gauges into a hash of its own that expires when
+ * it stops refreshing it. A scrape, on any worker, renders the hash (plus the gauges of the
+ * workers seen recently, combined as each gauge declares: sum, average, max…). A worker that
+ * is reloaded pushed its last increments while stopping; its successor starts from zero and adds
+ * to the same totals, so no counter ever goes backwards (decision 0011).
+ */
+export function clusterMetrics(options: ClusterMetricsOptions): ClusterMetrics {
+  const { registry, redis } = options;
+  const flushMs = options.flushMs ?? 1_000;
+  const workerId = options.workerId ?? `${os.hostname()}:${process.pid}`;
+  const totalsKey = `${options.keyPrefix}totals`;
+  const workersKey = `${options.keyPrefix}workers`;
+  const gaugesKey = (id: string): string => `${options.keyPrefix}gauges:${id}`;
+  const workerTtlMs = Math.max(5_000, flushMs * 5);
+  /** Cumulative values as last pushed, by series. */
+  const pushed = new Map<string, number>();
+
+  async function push(): Promise<void> {
+    const metrics = await readRegistry(registry);
+    const deltas: [string, number][] = [];
+    const current = new Map<string, number>();
+    const gauges: string[] = [];
+    for (const metric of metrics) {
+      const cumulative = metric.type === 'counter' || metric.type === 'histogram';
+      for (const value of metric.values) {
+        const key = seriesKey(value.metricName ?? metric.name, value.labels);
+        if (cumulative) {
+          current.set(key, value.value);
+          const delta = value.value - (pushed.get(key) ?? 0);
+          if (delta !== 0) deltas.push([key, delta]);
+        } else if (metric.type === 'gauge' && Number.isFinite(value.value)) {
+          gauges.push(key, String(value.value));
+        }
+      }
+    }
+    const now = Date.now();
+    const multi = redis.multi();
+    for (const [key, delta] of deltas) multi.hincrbyfloat(totalsKey, key, delta);
+    multi.del(gaugesKey(workerId));
+    if (gauges.length > 0) multi.hset(gaugesKey(workerId), ...gauges);
+    multi.pexpire(gaugesKey(workerId), workerTtlMs);
+    multi.zadd(workersKey, now, workerId);
+    multi.zremrangebyscore(workersKey, '-inf', now - workerTtlMs);
+    const results = await multi.exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw failed?.[0] ?? new Error('metrics push: transaction discarded');
+    for (const [key, value] of current) pushed.set(key, value);
+  }
+
+  /** One push at a time; a caller arriving during one waits for it and then pushes again. */
+  let queue: Promise<unknown> = Promise.resolve();
+  function flush(): Promise<void> {
+    const run = queue.then(push);
+    queue = run.catch(() => {});
+    return run;
+  }
+
+  const timer = setInterval(() => {
+    flush().catch((error: unknown) => options.onError?.(error, 'push'));
+  }, flushMs);
+  timer.unref();
+
+  async function render(): Promise<string> {
+    const local = await readRegistry(registry);
+    try {
+      await flush();
+      const since = Date.now() - workerTtlMs;
+      const [totals, workers] = await Promise.all([redis.hgetall(totalsKey), redis.zrangebyscore(workersKey, since, '+inf')]);
+      const gaugeMaps = await Promise.all(workers.map((id) => redis.hgetall(gaugesKey(id))));
+      return renderExposition([...families(local, totals, gaugeMaps), workersFamily(Math.max(1, gaugeMaps.filter((g) => Object.keys(g).length > 0).length), local)]);
+    } catch (error) {
+      options.onError?.(error, 'scrape');
+      // Redis is down: this worker's own numbers, and the scrape says it is one worker's.
+      return renderExposition([...localFamilies(local), workersFamily(1, local, 0)]);
+    }
+  }
+
+  return {
+    flush,
+    render,
+    async stop() {
+      clearInterval(timer);
+      await flush().catch((error: unknown) => options.onError?.(error, 'final push'));
+    },
+  };
+}
+
+/** Families from the shared totals (cumulative types) and the live workers' gauges. */
+function families(local: readonly Json[], totals: Record<string, string>, gaugeMaps: Record<string, string>[]): MetricFamily[] {
+  const byName = new Map<string, MetricFamily>();
+  const sampleFamily = new Map<string, MetricFamily>();
+  for (const metric of local) {
+    const family: MetricFamily = { name: metric.name, help: metric.help, type: metric.type as MetricFamily['type'], samples: [] };
+    byName.set(metric.name, family);
+    const names = metric.type === 'histogram' ? [`${metric.name}_bucket`, `${metric.name}_sum`, `${metric.name}_count`] : [metric.name];
+    for (const name of names) sampleFamily.set(name, family);
+  }
+  for (const [key, raw] of Object.entries(totals)) {
+    const series = parseSeriesKey(key);
+    const family = series && sampleFamily.get(series.name);
+    // Series of a metric this version no longer has are left out.
+    if (!series || !family || (family.type !== 'counter' && family.type !== 'histogram')) continue;
+    family.samples.push({ name: series.name, labels: series.labels, value: Number(raw) });
+  }
+  // Gauges: per series, the values of every live worker, combined as the gauge declares.
+  const gaugeValues = new Map<string, number[]>();
+  for (const map of gaugeMaps) {
+    for (const [key, raw] of Object.entries(map)) {
+      const values = gaugeValues.get(key) ?? [];
+      values.push(Number(raw));
+      gaugeValues.set(key, values);
+    }
+  }
+  const aggregatorOf = new Map(local.map((m) => [m.name, m.aggregator ?? 'sum']));
+  for (const [key, values] of gaugeValues) {
+    const series = parseSeriesKey(key);
+    const family = series && byName.get(series.name);
+    if (!series || !family || family.type !== 'gauge') continue;
+    const value = combine(aggregatorOf.get(series.name) ?? 'sum', values);
+    if (value !== undefined) family.samples.push({ name: series.name, labels: series.labels, value });
+  }
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+function combine(aggregator: Aggregator, values: number[]): number | undefined {
+  switch (aggregator) {
+    case 'omit':
+      return undefined;
+    case 'first':
+      return values[0];
+    case 'max':
+      return Math.max(...values);
+    case 'min':
+      return Math.min(...values);
+    case 'average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    default:
+      return values.reduce((a, b) => a + b, 0);
+  }
+}
+
+function localFamilies(local: readonly Json[]): MetricFamily[] {
+  return local
+    .map((metric) => ({
+      name: metric.name,
+      help: metric.help,
+      type: metric.type as MetricFamily['type'],
+      samples: metric.values.map((v) => ({ name: v.metricName ?? metric.name, labels: Object.fromEntries(Object.entries(v.labels).map(([k, x]) => [k, String(x)])), value: v.value })),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** `shop_metrics_workers`: how many workers the scrape covers; `shop_metrics_aggregated` 0 when only this one. */
+function workersFamily(workers: number, local: readonly Json[], aggregated = 1): MetricFamily {
+  const service = local.flatMap((m) => m.values).find((v) => v.labels.service !== undefined)?.labels.service;
+  const labels: Record<string, string> = service === undefined ? {} : { service: String(service) };
+  return {
+    name: 'shop_metrics_workers',
+    help: 'Workers whose numbers this scrape sums (aggregated="0": Redis unreachable, this worker only)',
+    type: 'gauge',
+    samples: [{ name: 'shop_metrics_workers', labels: { ...labels, aggregated: String(aggregated) }, value: workers }],
+  };
+}
