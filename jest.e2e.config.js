@@ -1,5 +1,5 @@
-// The end-to-end suites (test/e2e): the real stack — PM2 clusters behind nginx — under load. They
-// run after the other suites and one at a time, so their load never shares the two cores with
+// The suites under test/: end to end (test/e2e: the real stack — PM2 clusters behind nginx — under
+// load) and the root scripts' own (test/scripts). They run after the workspace suites and one at a time, so their load never shares the two cores with
 // the timing-sensitive suites, nor they with each other (`npm test` runs both configs).
 import base from './jest.config.js';
 
