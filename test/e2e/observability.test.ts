@@ -112,4 +112,19 @@ describe('one scrape for the whole service', () => {
     const res = await fetch(`http://${externalAddress()}:${new URL(stack.edge).port}/metrics/catalog`);
     expect(res.status).toBe(403);
   });
+
+  it('when workers have served traffic, then pm2 shows each one’s req/s, p95 and cache hit rate (@pm2/io)', async () => {
+    // Traffic inside one 5 s window of every worker.
+    const until = Date.now() + 6_000;
+    while (Date.now() < until) await (await fetch(`${stack.edge}/api/catalog/products?limit=2`, { headers: { connection: 'close' } })).arrayBuffer();
+    await new Promise((r) => setTimeout(r, 5_500));
+    const workers = stack.workers('catalog') as unknown as { pid: number; pm2_env: { axm_monitor?: Record<string, { value: unknown; unit?: string }> } }[];
+    expect(workers).toHaveLength(INSTANCES);
+    for (const worker of workers) {
+      const monitor = worker.pm2_env.axm_monitor ?? {};
+      console.log(`pm2 custom metrics of catalog worker ${worker.pid}: ${JSON.stringify(Object.fromEntries(Object.entries(monitor).map(([k, v]) => [k, v.value])))}`);
+      expect(Object.keys(monitor)).toEqual(expect.arrayContaining(['req/s', 'p95', 'cache hit']));
+      expect(Number(monitor['req/s']?.value)).toBeGreaterThan(0);
+    }
+  }, 60_000);
 });

@@ -12,6 +12,8 @@ export interface ClusterMetricsOptions {
   flushMs?: number;
   /** This worker's id among the service's workers. Default `<hostname>:<pid>`. */
   workerId?: string;
+  /** Slow commands recorded since the last push (ServiceMetrics.drainSlowQueries); kept last 50 per service. */
+  drainSlowQueries?: () => { service: string; command: string; ms: number; at: number }[];
   /** Reports a failed push (Redis down): the deltas stay and go with the next push. */
   onError?: (error: unknown, context: string) => void;
 }
@@ -25,6 +27,9 @@ export interface ClusterMetrics {
   stop(): Promise<void>;
 }
 
+/** Slow commands kept per service in Redis, newest first. */
+export const SLOW_QUERIES_KEPT = 50;
+
 type Aggregator = 'sum' | 'average' | 'max' | 'min' | 'first' | 'omit';
 /** What `registry.getMetricsAsJSON()` returns, as far as this reads it. */
 interface Json {
@@ -37,10 +42,10 @@ interface Json {
 
 const readRegistry = async (registry: Registry): Promise<Json[]> => (await registry.getMetricsAsJSON()) as unknown as Json[];
 
-const seriesKey = (name: string, labels: Record<string, string | number>): string =>
+export const seriesKey = (name: string, labels: Record<string, string | number>): string =>
   JSON.stringify([name, Object.keys(labels).sort().map((k) => [k, String(labels[k])])]);
 
-function parseSeriesKey(key: string): { name: string; labels: Record<string, string> } | null {
+export function parseSeriesKey(key: string): { name: string; labels: Record<string, string> } | null {
   try {
     const [name, labels] = JSON.parse(key) as [string, [string, string][]];
     return { name, labels: Object.fromEntries(labels) };
@@ -64,6 +69,7 @@ export function clusterMetrics(options: ClusterMetricsOptions): ClusterMetrics {
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}`;
   const totalsKey = `${options.keyPrefix}totals`;
   const workersKey = `${options.keyPrefix}workers`;
+  const slowKey = `${options.keyPrefix}slow`;
   const gaugesKey = (id: string): string => `${options.keyPrefix}gauges:${id}`;
   const workerTtlMs = Math.max(5_000, flushMs * 5);
   /** Cumulative values as last pushed, by series. */
@@ -95,6 +101,12 @@ export function clusterMetrics(options: ClusterMetricsOptions): ClusterMetrics {
     multi.pexpire(gaugesKey(workerId), workerTtlMs);
     multi.zadd(workersKey, now, workerId);
     multi.zremrangebyscore(workersKey, '-inf', now - workerTtlMs);
+    // Best effort: slow commands of a failed push are not sent again.
+    const slow = options.drainSlowQueries?.() ?? [];
+    if (slow.length > 0) {
+      multi.lpush(slowKey, ...slow.map((entry) => JSON.stringify(entry)));
+      multi.ltrim(slowKey, 0, SLOW_QUERIES_KEPT - 1);
+    }
     const results = await multi.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error('metrics push: transaction discarded');

@@ -4,3 +4,8 @@ export { instrumentMongo, type MongoEvents } from './mongo-metrics.ts';
 export { clusterMetrics, type ClusterMetrics, type ClusterMetricsOptions } from './cluster-metrics.ts';
 export { renderExposition, CONTENT_TYPE, type MetricFamily } from './exposition.ts';
 export { metricsEndpoint } from './endpoint.ts';
+export { quantileFromBuckets } from './quantile.ts';
+export { performanceSummary, type PerformanceSummary, type ServiceSummary } from './summary.ts';
+export { createWebVitals, VITALS_PAGES, type WebVitals, type VitalsPage, type VitalName } from './web-vitals.ts';
+export { SLOW_QUERY_MS, type SlowQuery } from './service-metrics.ts';
+export { reportToPm2, figuresBetween, type WorkerFigures } from './pm2-metrics.ts';

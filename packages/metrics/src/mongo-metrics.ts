@@ -1,4 +1,4 @@
-import type { ServiceMetrics } from './service-metrics.ts';
+import { SLOW_QUERY_MS, type ServiceMetrics } from './service-metrics.ts';
 
 /** Command names kept as label values; anything else is `other` (the label stays bounded). */
 const COMMANDS = new Set(['find', 'insert', 'update', 'delete', 'findAndModify', 'aggregate', 'count', 'getMore', 'distinct', 'createIndexes', 'ping', 'hello']);
@@ -14,6 +14,7 @@ export function instrumentMongo(client: MongoEvents, metrics: ServiceMetrics): v
   const observe = (result: 'ok' | 'error') => (event: { commandName: string; duration: number }) => {
     const command = COMMANDS.has(event.commandName) ? event.commandName : 'other';
     commandDuration.observe({ command, result }, event.duration / 1000);
+    if (event.duration >= SLOW_QUERY_MS) metrics.recordSlowQuery(command, event.duration);
   };
   client.on('commandSucceeded', observe('ok'));
   client.on('commandFailed', observe('error'));

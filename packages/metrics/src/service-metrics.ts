@@ -14,6 +14,20 @@ export interface CacheMetricsSink {
   l2Error(): void;
 }
 
+/** A MongoDB command slower than the threshold, kept for the performance summary. */
+export interface SlowQuery {
+  service: string;
+  command: string;
+  ms: number;
+  /** Epoch ms. */
+  at: number;
+}
+
+/** Commands at least this slow are recorded (performance summary, "slow queries"). */
+export const SLOW_QUERY_MS = 100;
+/** At most this many wait in a worker between pushes; more in one second are dropped (and counted). */
+const SLOW_QUERY_BUFFER = 20;
+
 export interface ServiceMetrics {
   service: string;
   registry: Registry;
@@ -30,6 +44,9 @@ export interface ServiceMetrics {
     checkedOut: Gauge;
     checkoutFailures: Counter;
   };
+  /** Records a slow command (bounded buffer); `drainSlowQueries` takes what waits. */
+  recordSlowQuery(command: string, ms: number): void;
+  drainSlowQueries(): SlowQuery[];
 }
 
 /**
@@ -62,9 +79,26 @@ export function createServiceMetrics(service: string, options: { defaults?: bool
     registers,
   });
 
+  let slow: SlowQuery[] = [];
+  const slowDropped = new Counter({ name: 'mongodb_slow_queries_dropped_total', help: 'Slow commands not kept (more than the buffer holds between pushes)', registers });
+  const slowSeen = new Counter({ name: 'mongodb_slow_queries_total', help: `MongoDB commands slower than ${SLOW_QUERY_MS} ms`, registers });
+
   return {
     service,
     registry,
+    recordSlowQuery(command, ms) {
+      slowSeen.inc();
+      if (slow.length >= SLOW_QUERY_BUFFER) {
+        slowDropped.inc();
+        return;
+      }
+      slow.push({ service, command, ms: Math.round(ms), at: Date.now() });
+    },
+    drainSlowQueries() {
+      const drained = slow;
+      slow = [];
+      return drained;
+    },
     http: {
       duration: new Histogram({
         name: 'http_request_duration_seconds',

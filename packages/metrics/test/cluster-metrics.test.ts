@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
-import { clusterMetrics, createServiceMetrics, type ClusterMetrics, type ServiceMetrics } from '../src/index.ts';
+import { clusterMetrics, createServiceMetrics, performanceSummary, type ClusterMetrics, type ServiceMetrics } from '../src/index.ts';
 
 const url = process.env.REDIS_URL;
 let redis: Redis;
@@ -132,5 +132,26 @@ describe('metrics across PM2 workers', () => {
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(promtool.error).toBeUndefined();
     expect({ status: promtool.status, output: `${promtool.stdout}${promtool.stderr}`.trim() }).toEqual({ status: 0, output: '' });
+  });
+
+  it('when workers record slow MongoDB commands, then the performance summary lists them newest first, bounded, with the service', async () => {
+    const cachePrefix = `test-slow-${randomBytes(4).toString('hex')}:`;
+    const catalog = createServiceMetrics('catalog', { defaults: false });
+    const search = createServiceMetrics('search', { defaults: false });
+    const clusters = [catalog, search].map((m) =>
+      clusterMetrics({ registry: m.registry, redis, keyPrefix: `${cachePrefix}metrics:${m.service}:`, workerId: m.service, flushMs: 60_000, drainSlowQueries: () => m.drainSlowQueries() }),
+    );
+    opened.push(...clusters);
+    catalog.recordSlowQuery('find', 140);
+    for (let i = 0; i < 30; i++) search.recordSlowQuery('aggregate', 200 + i);
+    catalog.http.requests.inc({ method: 'GET', route: '/api/catalog/products', status_code: '200' });
+    catalog.http.requests.inc({ method: 'GET', route: '/api/catalog/products', status_code: '503' });
+    await Promise.all(clusters.map((c) => c.flush()));
+    const summary = await performanceSummary(redis, cachePrefix, ['catalog', 'order', 'search'], 'catalog');
+    // 20 wait in a worker between pushes at most; the rest are counted as dropped.
+    expect(summary.slowQueries.filter((q) => q.service === 'search')).toHaveLength(20);
+    expect(summary.slowQueries.find((q) => q.service === 'catalog')).toMatchObject({ command: 'find', ms: 140 });
+    expect(summary.services.find((s) => s.service === 'catalog')).toMatchObject({ requests: 2, errorRate: 0.5 });
+    expect(summary.services.find((s) => s.service === 'order')).toMatchObject({ requests: 0, latencyMs: null });
   });
 });

@@ -21,6 +21,8 @@ export interface ServiceAppOptions {
   beforeRoutes?: RequestHandler[];
   /** The service's API router, mounted under `prefix`. */
   routes: Router;
+  /** Further APIs this service serves under prefixes of their own (the catalog: /api/performance). */
+  mounts?: { prefix: string; router: Router }[];
   /** Called when an error handler meets a catastrophic error. */
   onCatastrophic?: () => void;
   /** JSON body limit. Default 500 kb. */
@@ -68,6 +70,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(express.json({ limit: options.bodyLimit ?? '500kb', strict: true }));
   app.use(rejectHostileKeys());
   app.use(options.prefix, options.routes);
+  for (const mount of options.mounts ?? []) app.use(mount.prefix, mount.router);
 
   app.use(notFoundHandler());
   app.use(errorHandler({ logger: options.logger, onCatastrophic: options.onCatastrophic }));

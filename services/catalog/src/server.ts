@@ -1,6 +1,6 @@
 import { createCache, type Cache, type CacheMetrics } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
-import { clusterMetrics, createServiceMetrics, instrumentMongo, metricsEndpoint } from '@shop/metrics';
+import { clusterMetrics, createServiceMetrics, reportToPm2, createWebVitals, instrumentMongo, metricsEndpoint, performanceSummary } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -16,6 +16,7 @@ import {
 } from '@shop/service-kit';
 import { loadCatalogConfig, type CatalogConfig } from './config.ts';
 import { mongoCatalogStore } from './data-access/catalog-store.ts';
+import { PERFORMANCE_PREFIX, performanceRouter } from './entry-points/http/performance-router.ts';
 import { CATALOG_PREFIX, catalogRouter } from './entry-points/http/router.ts';
 
 export interface CatalogServer {
@@ -37,6 +38,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const logger = createLogger('catalog', config.LOG_LEVEL);
 
   const metrics = createServiceMetrics('catalog');
+  // req/s, p95 and cache hit rate of this worker in `pm2 monit` (a no-op outside PM2).
+  const pm2Figures = await reportToPm2(metrics);
   const connection = await connectMongoFromConfig(config, 'catalog', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'catalog');
   // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
@@ -44,8 +47,12 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     registry: metrics.registry,
     redis,
     keyPrefix: `${config.CACHE_PREFIX}metrics:catalog:`,
+    drainSlowQueries: () => metrics.drainSlowQueries(),
     onError: throttledWarn(logger, 'metrics push failed'),
   });
+  // The shop's web vitals are counted here, with the catalog's own metrics.
+  const vitals = createWebVitals(metrics.registry);
+  const auth = createAuth(config.JWT_SECRET);
 
   const cache = createCatalogCache(redis, config.CACHE_PREFIX, logger, metrics.cache);
   const store = mongoCatalogStore(shopModels(connection));
@@ -56,7 +63,22 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'catalog', logger, () => metrics.rateLimitRejections.inc())],
     metrics: metricsEndpoint(metrics, cluster),
-    routes: catalogRouter(store, createAuth(config.JWT_SECRET), cache),
+    routes: catalogRouter(store, auth, cache),
+    mounts: [
+      {
+        prefix: PERFORMANCE_PREFIX,
+        // This worker's latest numbers first; the other workers' are at most a second old.
+        router: performanceRouter(
+          () =>
+            cluster
+              .flush()
+              .catch(() => {})
+              .then(() => performanceSummary(redis, config.CACHE_PREFIX, ['catalog', 'order', 'search'], 'catalog')),
+          vitals,
+          auth,
+        ),
+      },
+    ],
     requestDeadlineMs: config.REQUEST_DEADLINE_MS,
     // A catastrophic error leaves the process unfit to serve: stop gracefully, PM2 replaces it.
     onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),
@@ -69,7 +91,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     drainMs: config.SHUTDOWN_DRAIN_MS,
-    release: [() => cache.close(), () => connection.close(), () => cluster.stop(), () => redis.quit().catch(() => redis.disconnect())],
+    release: [() => cache.close(), () => connection.close(), () => cluster.stop(), () => pm2Figures.stop(), () => redis.quit().catch(() => redis.disconnect())],
   });
   return { port: http.port, config, logger, cache, stop: () => http.stop() };
 }

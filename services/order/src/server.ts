@@ -1,6 +1,6 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
-import { clusterMetrics, createServiceMetrics, instrumentMongo, metricsEndpoint } from '@shop/metrics';
+import { clusterMetrics, createServiceMetrics, reportToPm2, instrumentMongo, metricsEndpoint } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -46,6 +46,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
   const config = loadOrderConfig({ ...process.env, ...env });
   const logger = createLogger('order', config.LOG_LEVEL);
   const metrics = createServiceMetrics('order');
+  // req/s, p95 and cache hit rate of this worker in `pm2 monit` (a no-op outside PM2).
+  const pm2Figures = await reportToPm2(metrics);
   const connection = await connectMongoFromConfig(config, 'order', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'order');
   // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
@@ -53,6 +55,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     registry: metrics.registry,
     redis,
     keyPrefix: `${config.CACHE_PREFIX}metrics:order:`,
+    drainSlowQueries: () => metrics.drainSlowQueries(),
     onError: throttledWarn(logger, 'metrics push failed'),
   });
   // Only for invalidation: orders change stock that the catalog caches.
@@ -125,7 +128,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
       () => {
         stopped = true;
         clearTimeout(timer);
-      }, () => cache.close(), () => connection.close(), () => cluster.stop(), () => redis.quit().catch(() => redis.disconnect())],
+      }, () => cache.close(), () => connection.close(), () => cluster.stop(), () => pm2Figures.stop(), () => redis.quit().catch(() => redis.disconnect())],
   });
   return { port: http.port, config, logger, reconcile, stop: () => http.stop() };
 }

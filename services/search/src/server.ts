@@ -1,6 +1,6 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
-import { clusterMetrics, createServiceMetrics, instrumentMongo, metricsEndpoint } from '@shop/metrics';
+import { clusterMetrics, createServiceMetrics, reportToPm2, instrumentMongo, metricsEndpoint } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -51,6 +51,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   const config = loadSearchConfig({ ...process.env, ...env });
   const logger = createLogger('search', config.LOG_LEVEL);
   const metrics = createServiceMetrics('search');
+  // req/s, p95 and cache hit rate of this worker in `pm2 monit` (a no-op outside PM2).
+  const pm2Figures = await reportToPm2(metrics);
   const connection = await connectMongoFromConfig(config, 'search', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'search');
   // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
@@ -58,6 +60,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     registry: metrics.registry,
     redis,
     keyPrefix: `${config.CACHE_PREFIX}metrics:search:`,
+    drainSlowQueries: () => metrics.drainSlowQueries(),
     onError: throttledWarn(logger, 'metrics push failed'),
   });
 
@@ -163,6 +166,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
       () => cache.close(),
       () => connection.close(),
       () => cluster.stop(),
+      () => pm2Figures.stop(),
       () => redis.quit().catch(() => redis.disconnect()),
     ],
   });
