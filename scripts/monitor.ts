@@ -8,7 +8,7 @@
 //     and the host's) → warn.
 // Prints a table (or --json) and exits 0 ok, 1 warn, 2 critical.
 // Budget flags: --max-p95-ms 500 --max-error-rate 0.01 --min-hit-rate 0.5 --max-memory 0.8.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cliArgs } from './lib/args.ts';
@@ -55,11 +55,19 @@ const args = cliArgs(
   },
   'scripts/monitor [--json] [--edge URL | --no-edge] [--state FILE] [--max-p95-ms N] [--max-error-rate R] [--min-hit-rate R] [--max-memory R]',
 );
+function budgetFlag(name: string, value: string | undefined, fallback: number): number {
+  const parsed = value === undefined ? fallback : Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) {
+    console.error(`monitor: --${name} must be a non-negative number, got "${value}"`);
+    process.exit(2);
+  }
+  return parsed;
+}
 const budget = {
-  p95Ms: Number(args['max-p95-ms'] ?? 500),
-  errorRate: Number(args['max-error-rate'] ?? 0.01),
-  hitRate: Number(args['min-hit-rate'] ?? 0.5),
-  memory: Number(args['max-memory'] ?? 0.8),
+  p95Ms: budgetFlag('max-p95-ms', args['max-p95-ms'], 500),
+  errorRate: budgetFlag('max-error-rate', args['max-error-rate'], 0.01),
+  hitRate: budgetFlag('min-hit-rate', args['min-hit-rate'], 0.5),
+  memory: budgetFlag('max-memory', args['max-memory'], 0.8),
 };
 const edge = args['no-edge'] ? null : (args.edge ?? `http://127.0.0.1:${(process.env.NGINX_LISTEN ?? '8080').split(':').at(-1)}`);
 const stateFile = args.state ?? path.join(runDir, 'monitor-state.json');
@@ -111,8 +119,16 @@ function countersOf(samples: readonly Sample[]): Counters {
 
 /** Counters over the window since `before` (cumulative when there is no previous pass or a counter reset). */
 function windowOf(now: Counters, before: Counters | undefined): Counters {
-  if (!before || now.requests < before.requests || now.hits < before.hits || now.misses < before.misses) return now;
-  const previous = new Map(before.buckets);
+  const previous = new Map(before?.buckets ?? []);
+  // Any counter lower than before: the totals were reset (Redis flushed); judge them whole.
+  const reset =
+    !before ||
+    now.requests < before.requests ||
+    now.errors < before.errors ||
+    now.hits < before.hits ||
+    now.misses < before.misses ||
+    now.buckets.some(([le, count]) => count < (previous.get(le) ?? 0));
+  if (reset) return now;
   return {
     requests: now.requests - before.requests,
     errors: now.errors - before.errors,
@@ -199,9 +215,20 @@ function hostMemory(): Check {
   };
 }
 
+/** The previous pass's counters; an unreadable file counts as no previous pass. */
+function readState(): Record<string, Counters> {
+  if (!existsSync(stateFile)) return {};
+  try {
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as unknown;
+    return state && typeof state === 'object' && !Array.isArray(state) ? (state as Record<string, Counters>) : {};
+  } catch {
+    return {};
+  }
+}
+
 async function main(): Promise<number> {
   ensureDirs();
-  const previous: Record<string, Counters> = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, Counters>) : {};
+  const previous = readState();
   const next: Record<string, Counters> = {};
   const checks: Check[] = [];
   for (const service of SERVICES) {
@@ -209,7 +236,9 @@ async function main(): Promise<number> {
     if (edge) checks.push(await readiness(`edge-ready:${service.name}`, `${edge}${service.prefix}/health/ready`));
     const scraped = await get(`http://127.0.0.1:${service.port}/metrics`);
     if ('error' in scraped || scraped.status !== 200) {
-      checks.push({ name: `metrics:${service.name}`, status: 'warn', message: `no metrics: ${'error' in scraped ? scraped.error : `HTTP ${scraped.status}`}` });
+      // Unreachable, or 503 when Redis holds no readable totals: budgets are not judged, and the
+      // previous pass's counters stay for the next window.
+      checks.push({ name: `metrics:${service.name}`, status: 'warn', message: `no cluster-wide metrics: ${'error' in scraped ? scraped.error : `HTTP ${scraped.status}`}` });
       continue;
     }
     const samples = parsePromText(scraped.body);
@@ -218,7 +247,9 @@ async function main(): Promise<number> {
     checks.push(...budgetChecks(service.name, samples, windowOf(counters, previous[service.name])));
   }
   checks.push(hostMemory());
-  writeFileSync(stateFile, JSON.stringify({ ...previous, ...next }));
+  // Written whole, then renamed over the old one: a crash mid-write never leaves half a file.
+  writeFileSync(`${stateFile}.tmp`, JSON.stringify({ ...previous, ...next }));
+  renameSync(`${stateFile}.tmp`, stateFile);
 
   const status = checks.reduce<Status>((worst, c) => (SEVERITY[c.status] > SEVERITY[worst] ? c.status : worst), 'ok');
   const failing = checks.filter((c) => c.status !== 'ok').map((c) => c.name);
@@ -235,4 +266,10 @@ async function main(): Promise<number> {
   return SEVERITY[status];
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (error) {
+  // The monitor itself failed: that is not "warn"; cron must see it.
+  console.error(`monitor: ${(error as Error).stack ?? String(error)}`);
+  process.exitCode = 2;
+}

@@ -21,8 +21,8 @@ export interface ClusterMetricsOptions {
 export interface ClusterMetrics {
   /** Pushes this worker's changes now (what a scrape and a graceful stop do first). */
   flush(): Promise<void>;
-  /** The service's metrics summed over all its live workers (this one's only, if Redis is down). */
-  render(): Promise<string>;
+  /** The service's metrics summed over all its live workers; null when Redis cannot be read. */
+  render(): Promise<string | null>;
   /** Final push, then no more timers. */
   stop(): Promise<void>;
 }
@@ -69,14 +69,24 @@ export function clusterMetrics(options: ClusterMetricsOptions): ClusterMetrics {
   const workerId = options.workerId ?? `${os.hostname()}:${process.pid}`;
   const totalsKey = `${options.keyPrefix}totals`;
   const workersKey = `${options.keyPrefix}workers`;
+  const sequenceKey = `${options.keyPrefix}seq`;
   const slowKey = `${options.keyPrefix}slow`;
   const gaugesKey = (id: string): string => `${options.keyPrefix}gauges:${id}`;
   const workerTtlMs = Math.max(5_000, flushMs * 5);
   /** Cumulative values as last pushed, by series. */
   const pushed = new Map<string, number>();
+  /** Pushes are numbered (per worker, in Redis with the increments) so that none is applied twice. */
+  const nonce = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  let sequence = 0;
+  /** A push whose EXEC failed without an answer (timeout, dropped connection): it may have been applied. */
+  let unsure: { tag: string; snapshot: Map<string, number> } | undefined;
 
-  async function push(): Promise<void> {
-    const metrics = await readRegistry(registry);
+  async function push(metrics: Json[], final: boolean): Promise<void> {
+    if (unsure) {
+      // Applied after all? The sequence it wrote says so; its increments must not go twice.
+      if ((await redis.hget(sequenceKey, workerId)) === unsure.tag) for (const [key, value] of unsure.snapshot) pushed.set(key, value);
+      unsure = undefined;
+    }
     const deltas: [string, number][] = [];
     const current = new Map<string, number>();
     const gauges: string[] = [];
@@ -87,36 +97,54 @@ export function clusterMetrics(options: ClusterMetricsOptions): ClusterMetrics {
         if (cumulative) {
           current.set(key, value.value);
           const delta = value.value - (pushed.get(key) ?? 0);
-          if (delta !== 0) deltas.push([key, delta]);
+          // A new series is written even at 0: it exists from its first sample, as Prometheus expects.
+          if (delta !== 0 || !pushed.has(key)) deltas.push([key, delta]);
         } else if (metric.type === 'gauge' && Number.isFinite(value.value)) {
           gauges.push(key, String(value.value));
         }
       }
     }
     const now = Date.now();
+    const tag = `${nonce}:${++sequence}`;
     const multi = redis.multi();
     for (const [key, delta] of deltas) multi.hincrbyfloat(totalsKey, key, delta);
-    multi.del(gaugesKey(workerId));
-    if (gauges.length > 0) multi.hset(gaugesKey(workerId), ...gauges);
-    multi.pexpire(gaugesKey(workerId), workerTtlMs);
-    multi.zadd(workersKey, now, workerId);
-    multi.zremrangebyscore(workersKey, '-inf', now - workerTtlMs);
+    multi.hset(sequenceKey, workerId, tag);
+    if (final) {
+      // A worker that stops is no longer one of the service's workers.
+      multi.del(gaugesKey(workerId));
+      multi.zrem(workersKey, workerId);
+      multi.hdel(sequenceKey, workerId);
+    } else {
+      multi.del(gaugesKey(workerId));
+      if (gauges.length > 0) multi.hset(gaugesKey(workerId), ...gauges);
+      multi.pexpire(gaugesKey(workerId), workerTtlMs);
+      multi.zadd(workersKey, now, workerId);
+      multi.zremrangebyscore(workersKey, '-inf', now - workerTtlMs);
+    }
     // Best effort: slow commands of a failed push are not sent again.
     const slow = options.drainSlowQueries?.() ?? [];
     if (slow.length > 0) {
       multi.lpush(slowKey, ...slow.map((entry) => JSON.stringify(entry)));
       multi.ltrim(slowKey, 0, SLOW_QUERIES_KEPT - 1);
     }
-    const results = await multi.exec();
-    const failed = results?.find(([error]) => error);
-    if (!results || failed) throw failed?.[0] ?? new Error('metrics push: transaction discarded');
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await multi.exec();
+    } catch (error) {
+      unsure = { tag, snapshot: current };
+      throw error;
+    }
+    // EXEC ran (or was discarded, null): what it applied is known either way.
+    if (!results) throw new Error('metrics push: transaction discarded');
     for (const [key, value] of current) pushed.set(key, value);
+    const failed = results.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
   }
 
   /** One push at a time; a caller arriving during one waits for it and then pushes again. */
   let queue: Promise<unknown> = Promise.resolve();
-  function flush(): Promise<void> {
-    const run = queue.then(push);
+  function flush(metrics?: Json[], final = false): Promise<void> {
+    const run = queue.then(async () => push(metrics ?? (await readRegistry(registry)), final));
     queue = run.catch(() => {});
     return run;
   }
@@ -126,29 +154,53 @@ export function clusterMetrics(options: ClusterMetricsOptions): ClusterMetrics {
   }, flushMs);
   timer.unref();
 
-  async function render(): Promise<string> {
+  async function render(): Promise<string | null> {
+    // Read once: some collectors (event-loop lag) reset on every read.
     const local = await readRegistry(registry);
+    // This worker's newest increments; if they cannot go now, the totals are still a second fresh.
+    await flush(local).catch((error: unknown) => options.onError?.(error, 'push'));
     try {
-      await flush();
       const since = Date.now() - workerTtlMs;
       const [totals, workers] = await Promise.all([redis.hgetall(totalsKey), redis.zrangebyscore(workersKey, since, '+inf')]);
       const gaugeMaps = await Promise.all(workers.map((id) => redis.hgetall(gaugesKey(id))));
       return renderExposition([...families(local, totals, gaugeMaps), workersFamily(Math.max(1, gaugeMaps.filter((g) => Object.keys(g).length > 0).length), local)]);
     } catch (error) {
+      // Without the totals there is no honest answer: one worker's numbers under the same names
+      // would look like a counter reset, then a jump. The scrape fails and Prometheus shows a gap.
       options.onError?.(error, 'scrape');
-      // Redis is down: this worker's own numbers, and the scrape says it is one worker's.
-      return renderExposition([...localFamilies(local), workersFamily(1, local, 0)]);
+      return null;
     }
   }
 
   return {
-    flush,
+    flush: () => flush(),
     render,
     async stop() {
       clearInterval(timer);
-      await flush().catch((error: unknown) => options.onError?.(error, 'final push'));
+      await flush(undefined, true).catch((error: unknown) => options.onError?.(error, 'final push'));
     },
   };
+}
+
+/** Where a service's shared metrics live in Redis; the performance summary reads the same keys. */
+// Not under CACHE_PREFIX itself: the cache clears `<CACHE_PREFIX>*` after a long Redis outage.
+export const serviceMetricsKeyPrefix = (cachePrefix: string, service: string): string => `metrics:${cachePrefix}${service}:`;
+
+/**
+ * The cluster metrics of one service worker: its registry and slow commands, pushed under the
+ * deployment's key prefix (CACHE_PREFIX), failures reported to `onError`.
+ */
+export function serviceClusterMetrics(
+  metrics: { service: string; registry: Registry; drainSlowQueries(): { service: string; command: string; ms: number; at: number }[] },
+  options: { redis: Redis; cachePrefix: string; onError?: ClusterMetricsOptions['onError'] },
+): ClusterMetrics {
+  return clusterMetrics({
+    registry: metrics.registry,
+    redis: options.redis,
+    keyPrefix: serviceMetricsKeyPrefix(options.cachePrefix, metrics.service),
+    drainSlowQueries: () => metrics.drainSlowQueries(),
+    onError: options.onError,
+  });
 }
 
 /** Families from the shared totals (cumulative types) and the live workers' gauges. */
@@ -205,25 +257,14 @@ function combine(aggregator: Aggregator, values: number[]): number | undefined {
   }
 }
 
-function localFamilies(local: readonly Json[]): MetricFamily[] {
-  return local
-    .map((metric) => ({
-      name: metric.name,
-      help: metric.help,
-      type: metric.type as MetricFamily['type'],
-      samples: metric.values.map((v) => ({ name: v.metricName ?? metric.name, labels: Object.fromEntries(Object.entries(v.labels).map(([k, x]) => [k, String(x)])), value: v.value })),
-    }))
-    .sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-
-/** `shop_metrics_workers`: how many workers the scrape covers; `shop_metrics_aggregated` 0 when only this one. */
-function workersFamily(workers: number, local: readonly Json[], aggregated = 1): MetricFamily {
+/** `shop_metrics_workers`: how many workers the scrape covers. */
+function workersFamily(workers: number, local: readonly Json[]): MetricFamily {
   const service = local.flatMap((m) => m.values).find((v) => v.labels.service !== undefined)?.labels.service;
   const labels: Record<string, string> = service === undefined ? {} : { service: String(service) };
   return {
     name: 'shop_metrics_workers',
-    help: 'Workers whose numbers this scrape sums (aggregated="0": Redis unreachable, this worker only)',
+    help: 'Workers whose numbers this scrape sums',
     type: 'gauge',
-    samples: [{ name: 'shop_metrics_workers', labels: { ...labels, aggregated: String(aggregated) }, value: workers }],
+    samples: [{ name: 'shop_metrics_workers', labels, value: workers }],
   };
 }

@@ -48,13 +48,14 @@ export function figuresBetween(before: Totals, after: Totals, seconds: number): 
 
 /**
  * Custom metrics for `pm2 monit` through @pm2/io, per worker: req/s, p95 and cache hit rate over
- * the last `windowMs`. Only under PM2 (a `pm_id` in the environment): @pm2/io starts itself with
- * exception catching, profiling and module patching when it is first imported, so it is imported
- * only there, and at once re-started with all of that off. It then only carries these numbers to
- * the PM2 daemon; the service's own crash handling stays in charge.
+ * the last `windowMs`. Only under PM2 (a `pm_id` in the environment and an IPC channel): @pm2/io
+ * starts itself with its defaults when first imported, so it is imported only there and re-started
+ * at once with exception catching, the CPU/heap profiling features and the automatic metrics off.
+ * It still opens an inspector session of its own (idle: nothing samples), and it only carries
+ * these numbers to the PM2 daemon; the service's own crash handling stays in charge.
  */
 export async function reportToPm2(metrics: ServiceMetrics, windowMs = 5_000): Promise<{ stop(): void }> {
-  if (process.env.pm_id === undefined) return { stop() {} };
+  if (process.env.pm_id === undefined || typeof process.send !== 'function') return { stop() {} };
   const { default: io } = await import('@pm2/io');
   io.init({ catchExceptions: false, profiling: false, metrics: { v8: false, runtime: false, http: false, network: false, eventLoop: false } });
   const rps = io.metric({ name: 'req/s', unit: 'req/s' });
@@ -62,16 +63,19 @@ export async function reportToPm2(metrics: ServiceMetrics, windowMs = 5_000): Pr
   const hitRate = io.metric({ name: 'cache hit', unit: '%' });
   let previous: { at: number; totals: Totals } | undefined;
   const timer = setInterval(() => {
-    void totalsOf(metrics).then((totals) => {
-      const now = performance.now();
-      if (previous) {
-        const figures = figuresBetween(previous.totals, totals, (now - previous.at) / 1000);
-        rps.set(figures.requestsPerSecond);
-        p95.set(figures.p95Ms ?? 0);
-        hitRate.set(figures.cacheHitRate ?? 0);
-      }
-      previous = { at: now, totals };
-    });
+    totalsOf(metrics)
+      .then((totals) => {
+        const now = performance.now();
+        if (previous) {
+          const figures = figuresBetween(previous.totals, totals, (now - previous.at) / 1000);
+          rps.set(figures.requestsPerSecond);
+          p95.set(figures.p95Ms ?? 0);
+          hitRate.set(figures.cacheHitRate ?? 0);
+        }
+        previous = { at: now, totals };
+      })
+      // A failed reading skips one refresh; it must not become an unhandled rejection (that stops a worker).
+      .catch(() => {});
   }, windowMs);
   timer.unref();
   return {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { parseSeriesKey, SLOW_QUERIES_KEPT } from './cluster-metrics.ts';
+import { parseSeriesKey, serviceMetricsKeyPrefix, SLOW_QUERIES_KEPT } from './cluster-metrics.ts';
 import { quantileFromBuckets } from './quantile.ts';
 import type { SlowQuery } from './service-metrics.ts';
 
@@ -55,7 +55,7 @@ const ratio = (part: number, whole: number): number | null => (whole > 0 ? round
  */
 export async function performanceSummary(redis: Redis, cachePrefix: string, services: readonly string[], vitalsService: string): Promise<PerformanceSummary> {
   const read = async (service: string): Promise<{ series: Series[]; slow: SlowQuery[] }> => {
-    const prefix = `${cachePrefix}metrics:${service}:`;
+    const prefix = serviceMetricsKeyPrefix(cachePrefix, service);
     const [totals, slow] = await Promise.all([redis.hgetall(`${prefix}totals`), redis.lrange(`${prefix}slow`, 0, SLOW_QUERIES_KEPT - 1)]);
     const series: Series[] = [];
     for (const [key, raw] of Object.entries(totals)) {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
-import { clusterMetrics, createServiceMetrics, performanceSummary, type ClusterMetrics, type ServiceMetrics } from '../src/index.ts';
+import { clusterMetrics, createServiceMetrics, performanceSummary, serviceClusterMetrics, type ClusterMetrics, type ServiceMetrics } from '../src/index.ts';
 
 const url = process.env.REDIS_URL;
 let redis: Redis;
@@ -30,8 +30,8 @@ function worker(keyPrefix: string, id: string, service = 'catalog', client: Redi
 const prefix = (): string => `test-metrics-${randomBytes(4).toString('hex')}:metrics:catalog:`;
 
 /** The value of one sample line, e.g. `http_requests_total{…route="/x"…}`. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
+function sample(text: string | null, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of (text ?? '').split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
     if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
@@ -58,7 +58,7 @@ describe('metrics across PM2 workers', () => {
       expect(sample(text, 'http_request_duration_seconds_bucket', { ...GET_X, le: '0.005' })).toBe(1);
       expect(sample(text, 'http_request_duration_seconds_bucket', { ...GET_X, le: '0.25' })).toBe(2);
       expect(sample(text, 'http_request_duration_seconds_bucket', { ...GET_X, le: '+Inf' })).toBe(2);
-      expect(sample(text, 'shop_metrics_workers', { service: 'catalog', aggregated: '1' })).toBe(2);
+      expect(sample(text, 'shop_metrics_workers', { service: 'catalog' })).toBe(2);
     }
     // A second scrape does not count anything twice.
     expect(sample(await a.cluster.render(), 'http_requests_total', GET_X)).toBe(12);
@@ -101,17 +101,60 @@ describe('metrics across PM2 workers', () => {
     await redis.del(`${keyPrefix}gauges:a`);
     text = await b.cluster.render();
     expect(sample(text, 'http_requests_in_flight', { service: 'catalog' })).toBe(4);
-    expect(sample(text, 'shop_metrics_workers', { aggregated: '1' })).toBe(1);
+    expect(sample(text, 'shop_metrics_workers', { service: 'catalog' })).toBe(1);
   });
 
-  it('when Redis is unreachable, then a scrape still answers with this worker’s own numbers, marked as not aggregated', async () => {
+  it('when Redis is unreachable, then a scrape has no answer (a gap, not one worker’s numbers passed off as the service’s)', async () => {
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
     const alone = worker(prefix(), 'alone', 'catalog', dead);
     alone.metrics.http.requests.inc(GET_X);
-    const text = await alone.cluster.render();
-    expect(sample(text, 'http_requests_total', GET_X)).toBe(1);
-    expect(sample(text, 'shop_metrics_workers', { aggregated: '0' })).toBe(1);
+    expect(await alone.cluster.render()).toBeNull();
     dead.disconnect();
+  });
+
+  it('when a push was applied but its answer was lost (a timeout), then its increments are not applied again', async () => {
+    const keyPrefix = prefix();
+    let loseNextAnswer = true;
+    // The real client, except that one EXEC's reply is lost after Redis applied it.
+    const flaky = Object.create(redis) as Redis;
+    flaky.multi = ((...args: Parameters<Redis['multi']>) => {
+      const multi = redis.multi(...args);
+      const exec = multi.exec.bind(multi);
+      multi.exec = (async () => {
+        const results = await exec();
+        if (loseNextAnswer) {
+          loseNextAnswer = false;
+          throw new Error('Command timed out');
+        }
+        return results;
+      }) as typeof multi.exec;
+      return multi;
+    }) as Redis['multi'];
+    const a = worker(keyPrefix, 'a', 'catalog', flaky);
+    for (let i = 0; i < 4; i++) a.metrics.http.requests.inc(GET_X);
+    await expect(a.cluster.flush()).rejects.toThrow('Command timed out');
+    a.metrics.http.requests.inc(GET_X);
+    expect(sample(await a.cluster.render(), 'http_requests_total', GET_X)).toBe(5);
+  });
+
+  it('when a worker stops, then it leaves the worker count and its gauges at once', async () => {
+    const keyPrefix = prefix();
+    const a = worker(keyPrefix, 'a');
+    const b = worker(keyPrefix, 'b');
+    a.metrics.http.inFlight.set(2);
+    b.metrics.http.inFlight.set(1);
+    await a.cluster.flush();
+    expect(sample(await b.cluster.render(), 'shop_metrics_workers', {})).toBe(2);
+    await a.cluster.stop();
+    const text = await b.cluster.render();
+    expect(sample(text, 'shop_metrics_workers', {})).toBe(1);
+    expect(sample(text, 'http_requests_in_flight', {})).toBe(1);
+  });
+
+  it('when a counter has not moved yet, then its series is there at 0 from the first scrape', async () => {
+    const { metrics, cluster } = worker(prefix(), 'a');
+    metrics.rateLimitRejections.inc(0);
+    expect(sample(await cluster.render(), 'rate_limit_rejections_total', { service: 'catalog' })).toBe(0);
   });
 
   it('when a scrape of a worker with every metric family is checked by promtool, then it passes', async () => {
@@ -126,7 +169,7 @@ describe('metrics across PM2 workers', () => {
     metrics.cache.loaderDuration(12, true);
     metrics.mongo.commandDuration.observe({ command: 'find', result: 'ok' }, 0.002);
     metrics.rateLimitRejections.inc();
-    const text = await cluster.render();
+    const text = (await cluster.render()) ?? '';
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).toContain('nodejs_eventloop_lag_p99_seconds');
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
@@ -139,7 +182,7 @@ describe('metrics across PM2 workers', () => {
     const catalog = createServiceMetrics('catalog', { defaults: false });
     const search = createServiceMetrics('search', { defaults: false });
     const clusters = [catalog, search].map((m) =>
-      clusterMetrics({ registry: m.registry, redis, keyPrefix: `${cachePrefix}metrics:${m.service}:`, workerId: m.service, flushMs: 60_000, drainSlowQueries: () => m.drainSlowQueries() }),
+      serviceClusterMetrics(m, { redis, cachePrefix }),
     );
     opened.push(...clusters);
     catalog.recordSlowQuery('find', 140);

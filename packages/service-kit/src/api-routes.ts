@@ -40,7 +40,13 @@ export function apiRoute<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType
 /** Mounts every route on `router`, with the auth check first when the route has roles. */
 export function mountRoutes(router: Router, routes: readonly AnyApiRoute[], auth: Auth): void {
   for (const route of routes) {
-    const chain: RequestHandler[] = [];
+    const chain: RequestHandler[] = [
+      // The template for metrics labels, kept even when an error unwinds the router (which resets baseUrl).
+      (req, res, next) => {
+        res.locals.routeTemplate = `${req.baseUrl}${route.path}`;
+        next();
+      },
+    ];
     if (route.roles) chain.push(auth.requireAuth(...route.roles));
     chain.push(...(route.before ?? []));
     chain.push(validated(route.schemas, route.handler));

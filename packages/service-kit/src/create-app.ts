@@ -33,7 +33,7 @@ export interface ServiceAppOptions {
    * Metrics (@shop/metrics): `http` sees every request first; `scrape` answers `GET /metrics`
    * (mounted like health: before the rate limit and the deadline).
    */
-  metrics?: { http: RequestHandler; scrape: () => Promise<string>; contentType: string };
+  metrics?: { http: RequestHandler; scrape: () => Promise<string | null>; contentType: string };
 }
 
 /**
@@ -61,7 +61,15 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const metrics = options.metrics;
   if (metrics) {
     app.get('/metrics', (_req, res, next) => {
-      metrics.scrape().then((text) => res.type(metrics.contentType).send(text), next);
+      metrics.scrape().then((text) => {
+        if (text !== null) {
+          res.type(metrics.contentType).send(text);
+          return;
+        }
+        // The shared totals are unreadable (Redis): a gap in the series, not a false reset.
+        res.setHeader('Retry-After', '5');
+        res.status(503).json({ error: { code: 'METRICS_UNAVAILABLE', message: 'Cluster-wide metrics are unavailable (Redis); retry shortly' } });
+      }, next);
     });
   }
 

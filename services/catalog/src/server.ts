@@ -1,6 +1,6 @@
 import { createCache, type Cache, type CacheMetrics } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
-import { clusterMetrics, createServiceMetrics, reportToPm2, createWebVitals, instrumentMongo, metricsEndpoint, performanceSummary } from '@shop/metrics';
+import { createServiceMetrics, createWebVitals, instrumentMongo, metricsEndpoint, performanceSummary, reportToPm2, serviceClusterMetrics } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -43,13 +43,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const connection = await connectMongoFromConfig(config, 'catalog', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'catalog');
   // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
-  const cluster = clusterMetrics({
-    registry: metrics.registry,
-    redis,
-    keyPrefix: `${config.CACHE_PREFIX}metrics:catalog:`,
-    drainSlowQueries: () => metrics.drainSlowQueries(),
-    onError: throttledWarn(logger, 'metrics push failed'),
-  });
+  const cluster = serviceClusterMetrics(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
   // The shop's web vitals are counted here, with the catalog's own metrics.
   const vitals = createWebVitals(metrics.registry);
   const auth = createAuth(config.JWT_SECRET);

@@ -1,6 +1,6 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
-import { clusterMetrics, createServiceMetrics, reportToPm2, instrumentMongo, metricsEndpoint } from '@shop/metrics';
+import { createServiceMetrics, instrumentMongo, metricsEndpoint, reportToPm2, serviceClusterMetrics } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -56,13 +56,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   const connection = await connectMongoFromConfig(config, 'search', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'search');
   // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
-  const cluster = clusterMetrics({
-    registry: metrics.registry,
-    redis,
-    keyPrefix: `${config.CACHE_PREFIX}metrics:search:`,
-    drainSlowQueries: () => metrics.drainSlowQueries(),
-    onError: throttledWarn(logger, 'metrics push failed'),
-  });
+  const cluster = serviceClusterMetrics(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
 
   // Redis and database trouble is logged at most once per context every 30 s.
   const report = throttledWarn(logger, 'search degraded');
