@@ -20,6 +20,7 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { mulberry32 as rng } from '@shop/catalog/demo-data';
 import { seedCatalog } from '@shop/catalog/seed';
 import { connectMongo, shopModels } from '@shop/db';
 import { cliArgs, intFlag } from './lib/args.ts';
@@ -120,16 +121,6 @@ async function memoryChild(products: number): Promise<void> {
 }
 
 // ─────────────────────────────── load generation ───────────────────────────────
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Realistic search URLs built from the catalog's own words, deterministic. */
 function buildQueries(products: { sku: string; name: string; brand: string }[], categories: string[], count: number): string[] {

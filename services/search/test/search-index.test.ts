@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+// A deterministic PRNG so a failure replays.
+import { mulberry32 as rng } from '@shop/catalog/demo-data';
 import { parseQuery, SearchIndex, type FIELD } from '../src/domain/search-index.ts';
 import { rangesIn } from '../src/domain/highlight.ts';
 import { fold, MAX_TERM_LENGTH, terms, tokenize } from '../src/domain/text.ts';
@@ -8,16 +10,6 @@ import type { SearchableProduct } from '../src/domain/types.ts';
 
 const WORDS = ['red', 'blue', 'lamp', 'desk', 'chair', 'oak', 'steel', 'soft', 'loud', 'tiny', 'grand', 'plush'];
 
-/** A tiny deterministic PRNG so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function product(i: number, random: () => number, version = 0): SearchableProduct {
   const pick = (): string => WORDS[Math.floor(random() * WORDS.length)]!;

@@ -51,8 +51,8 @@ const OUT_OF_STOCK_RATE = 0.08;
 
 type Rng = () => number;
 
-/** mulberry32: tiny, fast 32-bit PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): Rng {
+/** mulberry32: tiny, fast 32-bit PRNG returning floats in [0, 1); the same seed replays the same run. */
+export function mulberry32(seed: number): Rng {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
