@@ -3,7 +3,7 @@ export { httpMetrics, routeTemplate } from './http-metrics.ts';
 export { instrumentMongo, type MongoEvents } from './mongo-metrics.ts';
 export { clusterMetrics, serviceClusterMetrics, serviceMetricsKeyPrefix, type ClusterMetrics, type ClusterMetricsOptions } from './cluster-metrics.ts';
 export { renderExposition, CONTENT_TYPE, type MetricFamily } from './exposition.ts';
-export { metricsEndpoint } from './endpoint.ts';
+export { metricsEndpoint, serviceTelemetry, type ServiceTelemetry } from './telemetry.ts';
 export { quantileFromBuckets } from './quantile.ts';
 export { performanceSummary, type PerformanceSummary, type ServiceSummary } from './summary.ts';
 export { createWebVitals, VITALS_PAGES, type WebVitals, type VitalsPage, type VitalName } from './web-vitals.ts';

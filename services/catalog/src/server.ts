@@ -1,6 +1,6 @@
 import { createCache, type Cache, type CacheMetrics } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
-import { createServiceMetrics, createWebVitals, instrumentMongo, metricsEndpoint, performanceSummary, reportToPm2, serviceClusterMetrics } from '@shop/metrics';
+import { createServiceMetrics, createWebVitals, instrumentMongo, performanceSummary, serviceTelemetry } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -38,12 +38,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const logger = createLogger('catalog', config.LOG_LEVEL);
 
   const metrics = createServiceMetrics('catalog');
-  // req/s, p95 and cache hit rate of this worker in `pm2 monit` (a no-op outside PM2).
-  const pm2Figures = await reportToPm2(metrics);
   const connection = await connectMongoFromConfig(config, 'catalog', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'catalog');
-  // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
-  const cluster = serviceClusterMetrics(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
+  // Cluster-wide /metrics (every worker pushes its increments; decision 0011) and pm2 monit figures.
+  const telemetry = await serviceTelemetry(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
   // The shop's web vitals are counted here, with the catalog's own metrics.
   const vitals = createWebVitals(metrics.registry);
   const auth = createAuth(config.JWT_SECRET);
@@ -56,7 +54,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     logger,
     healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'catalog', logger, () => metrics.rateLimitRejections.inc())],
-    metrics: metricsEndpoint(metrics, cluster),
+    metrics: telemetry.endpoint,
     routes: catalogRouter(store, auth, cache),
     mounts: [
       {
@@ -64,7 +62,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
         // This worker's latest numbers first; the other workers' are at most a second old.
         router: performanceRouter(
           () =>
-            cluster
+            telemetry.cluster
               .flush()
               .catch(() => {})
               .then(() => performanceSummary(redis, config.CACHE_PREFIX, ['catalog', 'order', 'search'], 'catalog')),
@@ -85,7 +83,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     drainMs: config.SHUTDOWN_DRAIN_MS,
-    release: [() => cache.close(), () => connection.close(), () => cluster.stop(), () => pm2Figures.stop(), () => redis.quit().catch(() => redis.disconnect())],
+    release: [() => cache.close(), () => connection.close(), () => telemetry.stop(), () => redis.quit().catch(() => redis.disconnect())],
   });
   return { port: http.port, config, logger, cache, stop: () => http.stop() };
 }

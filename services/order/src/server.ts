@@ -1,6 +1,6 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
-import { createServiceMetrics, instrumentMongo, metricsEndpoint, reportToPm2, serviceClusterMetrics } from '@shop/metrics';
+import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -46,12 +46,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
   const config = loadOrderConfig({ ...process.env, ...env });
   const logger = createLogger('order', config.LOG_LEVEL);
   const metrics = createServiceMetrics('order');
-  // req/s, p95 and cache hit rate of this worker in `pm2 monit` (a no-op outside PM2).
-  const pm2Figures = await reportToPm2(metrics);
   const connection = await connectMongoFromConfig(config, 'order', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'order');
-  // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
-  const cluster = serviceClusterMetrics(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
+  // Cluster-wide /metrics (every worker pushes its increments; decision 0011) and pm2 monit figures.
+  const telemetry = await serviceTelemetry(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
   // Only for invalidation: orders change stock that the catalog caches.
   const cache: Cache = createCache({
     redis,
@@ -78,7 +76,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     logger,
     healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'order', logger, () => metrics.rateLimitRejections.inc())],
-    metrics: metricsEndpoint(metrics, cluster),
+    metrics: telemetry.endpoint,
     routes: orderRouter(
       {
         store,
@@ -122,7 +120,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
       () => {
         stopped = true;
         clearTimeout(timer);
-      }, () => cache.close(), () => connection.close(), () => cluster.stop(), () => pm2Figures.stop(), () => redis.quit().catch(() => redis.disconnect())],
+      }, () => cache.close(), () => connection.close(), () => telemetry.stop(), () => redis.quit().catch(() => redis.disconnect())],
   });
   return { port: http.port, config, logger, reconcile, stop: () => http.stop() };
 }

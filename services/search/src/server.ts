@@ -1,6 +1,6 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
-import { createServiceMetrics, instrumentMongo, metricsEndpoint, reportToPm2, serviceClusterMetrics } from '@shop/metrics';
+import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
   connectRedisFromConfig,
   createAuth,
@@ -51,12 +51,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   const config = loadSearchConfig({ ...process.env, ...env });
   const logger = createLogger('search', config.LOG_LEVEL);
   const metrics = createServiceMetrics('search');
-  // req/s, p95 and cache hit rate of this worker in `pm2 monit` (a no-op outside PM2).
-  const pm2Figures = await reportToPm2(metrics);
   const connection = await connectMongoFromConfig(config, 'search', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'search');
-  // Every worker pushes its increments; a scrape on any worker sums them all (decision 0011).
-  const cluster = serviceClusterMetrics(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
+  // Cluster-wide /metrics (every worker pushes its increments; decision 0011) and pm2 monit figures.
+  const telemetry = await serviceTelemetry(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
 
   // Redis and database trouble is logged at most once per context every 30 s.
   const report = throttledWarn(logger, 'search degraded');
@@ -135,7 +133,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
       { name: 'redis', critical: false, check: () => pingRedis(redis) },
     ],
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'search', logger, () => metrics.rateLimitRejections.inc())],
-    metrics: metricsEndpoint(metrics, cluster),
+    metrics: telemetry.endpoint,
     routes: searchRouter(api, createAuth(config.JWT_SECRET)),
     requestDeadlineMs: config.REQUEST_DEADLINE_MS,
     onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),
@@ -159,8 +157,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
       () => sync.settled(),
       () => cache.close(),
       () => connection.close(),
-      () => cluster.stop(),
-      () => pm2Figures.stop(),
+      () => telemetry.stop(),
       () => redis.quit().catch(() => redis.disconnect()),
     ],
   });
