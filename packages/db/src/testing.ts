@@ -24,8 +24,9 @@ export interface TestDatabase {
  * jest global setup exports MONGODB_URI; without it the suite fails, it does not skip), with
  * the declared indexes applied.
  */
-export async function testDatabase(prefix: string, options: { maxPoolSize?: number } = {}): Promise<TestDatabase> {
-  const uri = process.env.MONGODB_URI;
+export async function testDatabase(prefix: string, options: { maxPoolSize?: number; uri?: string } = {}): Promise<TestDatabase> {
+  // `uri`: a server of the suite's own (one it freezes or stops), instead of the run's.
+  const uri = options.uri ?? process.env.MONGODB_URI;
   if (!uri) throw new Error('MONGODB_URI is not set: run the tests through jest (global setup resolves it)');
   const dbName = `${prefix}_${randomBytes(4).toString('hex')}`;
   const connection = await connectMongo({ uri, dbName, maxPoolSize: options.maxPoolSize ?? 4 });

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { applyIndexes, connectMongo, shopModels, type ShopModels } from '@shop/db';
+import type { ShopModels } from '@shop/db';
+import { testDatabase } from '@shop/db/testing';
 import { createAuth, DEV_JWT_SECRET } from '@shop/service-kit';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
@@ -21,37 +21,21 @@ export interface CatalogUnderTest {
  * database of its own (dropped at stop) with the declared indexes applied.
  */
 export async function startCatalogForTest(env: NodeJS.ProcessEnv = {}, mongoUri?: string): Promise<CatalogUnderTest> {
-  const uri = mongoUri ?? process.env.MONGODB_URI;
-  if (!uri) throw new Error('MONGODB_URI is not set: run the tests through jest (global setup resolves it)');
-  const dbName = `test_catalog_${randomBytes(4).toString('hex')}`;
-  const connection = await connectMongo({ uri, dbName, maxPoolSize: 4 });
-  const models = shopModels(connection);
-  await applyIndexes(Object.values(models));
-
-  const server = await startServer({
-    CATALOG_PORT: '0',
-    MONGODB_URI: uri,
-    MONGODB_DB: dbName,
-    CACHE_PREFIX: `${dbName}:`,
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_MAX: '100000',
-    NODE_ENV: 'test',
-    ...env,
-  });
+  const db = await testDatabase('test_catalog', { uri: mongoUri });
+  const server = await startServer({ CATALOG_PORT: '0', ...db.serviceEnv, ...env });
   const baseUrl = `http://127.0.0.1:${server.port}`;
   const auth = createAuth(DEV_JWT_SECRET);
   return {
     server,
     baseUrl,
     http: () => request(baseUrl),
-    models,
-    connection,
+    models: db.models,
+    connection: db.connection,
     adminToken: await auth.sign({ id: 'admin-1', role: 'admin' }),
     customerToken: await auth.sign({ id: 'customer-1', role: 'customer' }),
     async stop() {
       await server.stop();
-      await connection.dropDatabase().catch(() => {});
-      await connection.close();
+      await db.drop();
     },
   };
 }
