@@ -3,17 +3,14 @@
 // `npm start` found already running are left alone. Safe to run when nothing is running.
 import { stopNginx } from './lib/nginx.ts';
 import { ecosystemFile, pm2, pm2DaemonRunning } from './lib/pm2.ts';
-import { aliveAs, clearStack, liveStack, readStack } from './lib/stack-state.ts';
+import { endProcess } from './lib/processes.ts';
+import { clearStack, liveStack, readStack } from './lib/stack-state.ts';
 
 const log = (scope: string, line: string): void => console.log(`[${scope}] ${line}`);
 
+/** SIGTERM (the server's own clean stop), SIGKILL after 15 s; only while the pid is still that server. */
 async function stopPid(name: string, pid: number | undefined, marker: string): Promise<void> {
-  if (!aliveAs(pid, marker)) return;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 15_000;
-  while (aliveAs(pid, marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (aliveAs(pid, marker)) process.kill(pid, 'SIGKILL');
-  log(name, `stopped (pid ${pid})`);
+  if (await endProcess(pid, marker, 'SIGTERM', 15_000)) log(name, `stopped (pid ${pid})`);
 }
 
 const state = liveStack(readStack());

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, runDir } from './paths.ts';
+import { aliveAs, endProcess } from './processes.ts';
 
 /** Everything the template (nginx/nginx.conf.template) needs filled in. */
 export interface NginxProfile {
@@ -167,26 +168,17 @@ export function startNginx(nginx: string, local: LocalNginx): void {
   if (run.status !== 0) throw new Error(`nginx did not start: ${`${run.stdout}${run.stderr}`.trim()}`);
 }
 
+const NGINX_MASTER = 'nginx: master';
+
 /** The master's pid from its pid file, when that process is alive and is an nginx master. */
 export function runningNginxPid(pidFile: string): number | null {
   if (!existsSync(pidFile)) return null;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    // A stale pid file (reboot, crash) may name an unrelated process by now.
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('nginx: master') ? pid : null;
-  } catch {
-    return null;
-  }
+  // A stale pid file (reboot, crash) may name an unrelated process by now.
+  return aliveAs(pid, NGINX_MASTER) ? pid : null;
 }
 
-/** Graceful stop (SIGQUIT: workers finish their requests), then waits up to `timeoutMs`. */
+/** Graceful stop (SIGQUIT: workers finish their requests), SIGKILL after `timeoutMs`. */
 export async function stopNginx(pidFile: string, timeoutMs = 10_000): Promise<boolean> {
-  const pid = runningNginxPid(pidFile);
-  if (pid === null) return false;
-  process.kill(pid, 'SIGQUIT');
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && runningNginxPid(pidFile) === pid) await new Promise((r) => setTimeout(r, 100));
-  if (runningNginxPid(pidFile) === pid) process.kill(pid, 'SIGKILL');
-  return true;
+  return endProcess(runningNginxPid(pidFile) ?? undefined, NGINX_MASTER, 'SIGQUIT', timeoutMs);
 }

@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, runDir } from './paths.ts';
@@ -26,15 +26,29 @@ export interface Pm2Process {
  * (.run/pm2) unless given (the end-to-end tests use theirs).
  */
 export function pm2(args: string[], options: { home?: string; env?: NodeJS.ProcessEnv; inherit?: boolean; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}` };
-  env.PM2_HOME = options.home ?? projectPm2Home;
   return spawnSync(process.execPath, [pm2Bin, ...args], {
     cwd: repoRoot,
-    env,
+    env: pm2Env(options),
     encoding: 'utf8',
     stdio: options.inherit ? 'inherit' : 'pipe',
     maxBuffer: 64 * 1024 * 1024,
     timeout: options.timeoutMs,
+  });
+}
+
+/** The environment PM2 runs in: node_modules/.bin first on PATH, and its home. */
+function pm2Env(options: { home?: string; env?: NodeJS.ProcessEnv }): NodeJS.ProcessEnv {
+  return { ...process.env, ...options.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`, PM2_HOME: options.home ?? projectPm2Home };
+}
+
+/** pm2() without blocking the event loop (a load generator in the same process keeps running); rejects with PM2's output on failure. */
+export function pm2Async(args: string[], options: { home?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [pm2Bin, ...args], { cwd: repoRoot, env: pm2Env(options), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`pm2 ${args.join(' ')} exited ${code}: ${output.slice(-2_000)}`))));
   });
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runDir } from './paths.ts';
+import { aliveAs } from './processes.ts';
 
 /** What `npm start` started (and so what `npm stop` stops); servers it found running are not here. */
 export interface StackState {
@@ -30,20 +31,6 @@ export function writeStack(state: StackState): void {
 
 export function clearStack(): void {
   rmSync(file, { force: true });
-}
-
-/**
- * True when `pid` is a live process whose command line contains `marker` ("redis-server",
- * "mongo-standin", "nginx"). A pid recorded before a reboot or crash may belong to anything by
- * now: nothing is signalled on the strength of the number alone.
- */
-export function aliveAs(pid: number | undefined, marker: string): pid is number {
-  if (!pid || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(marker);
-  } catch {
-    return false;
-  }
 }
 
 /** The recorded processes that are still what they were; stale entries are dropped. */

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -6,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { findNginx, startNginx, stopNginx, testConfig, writeLocalConfig, type LocalNginx } from '../../scripts/lib/nginx.ts';
-import { ecosystemFile, pm2, pm2List, pm2OrThrow, type Pm2Process } from '../../scripts/lib/pm2.ts';
+import { ecosystemFile, pm2, pm2Async, pm2List, pm2OrThrow, type Pm2Process } from '../../scripts/lib/pm2.ts';
 
 export const SERVICE_NAMES = ['catalog', 'order', 'search'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -120,17 +119,7 @@ export async function startStack(options: { instances: number; env: NodeJS.Proce
     edge: `http://127.0.0.1:${edgePort}`,
     env,
     workers: (name) => pm2List({ home: pm2Home }).filter((p) => (name ? p.name === name : (SERVICE_NAMES as readonly string[]).includes(p.name))),
-    pm2Async: (args, extraEnv) =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [path.join(import.meta.dirname, '../../node_modules/pm2/bin/pm2'), ...args], {
-          env: { ...process.env, ...env, ...extraEnv, PM2_HOME: pm2Home, PATH: `${path.resolve(import.meta.dirname, '../../node_modules/.bin')}:${process.env.PATH ?? ''}` },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-        child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`pm2 ${args.join(' ')} exited ${code}: ${output.slice(-2_000)}`))));
-      }),
+    pm2Async: (args, extraEnv) => pm2Async(args, { home: pm2Home, env: { ...env, ...extraEnv } }),
     stop: stopAllStacks,
   };
   started.push({ pm2Home, pidFile: stack.nginx.pidFile, home });
