@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { cliArgs } from './lib/args.ts';
 import { ensureDirs, runDir } from './lib/paths.ts';
-import { parsePromText, quantileFromBuckets, sum, type Sample } from './lib/prom-text.ts';
+import { isApiRoute, sumSamples as sum, type Sample } from '@shop/metrics';
+import { parsePromText, quantileFromBuckets } from './lib/prom-text.ts';
 
 type Status = 'ok' | 'warn' | 'critical';
 interface Check {
@@ -99,8 +100,6 @@ async function readiness(name: string, url: string): Promise<Check> {
   if (answer.status === 200) return { name, status: 'warn', value: body.status ?? '200', message: `${url} degraded${detail}` };
   return { name, status: 'critical', value: String(answer.status), message: `${url} not ready${detail}` };
 }
-
-const isApiRoute = (labels: Record<string, string>): boolean => !/(^|\/)(health|metrics)(\/|$)|^\/health|^\/metrics/.test(labels.route ?? '');
 
 function countersOf(samples: readonly Sample[]): Counters {
   const buckets = new Map<string, number>();

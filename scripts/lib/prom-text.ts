@@ -1,9 +1,4 @@
-/** One sample of Prometheus text exposition. */
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
+import type { Sample } from '@shop/metrics';
 
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
@@ -22,13 +17,6 @@ export function parsePromText(text: string): Sample[] {
     samples.push({ name, labels, value });
   }
   return samples;
-}
-
-/** Sum of the samples named `name` whose labels pass `keep`. */
-export function sum(samples: readonly Sample[], name: string, keep: (labels: Record<string, string>) => boolean = () => true): number {
-  let total = 0;
-  for (const s of samples) if (s.name === name && keep(s.labels)) total += s.value;
-  return total;
 }
 
 /** The same quantile the services' performance summary uses. */

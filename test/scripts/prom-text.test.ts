@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { parsePromText, quantileFromBuckets, sum } from '../../scripts/lib/prom-text.ts';
+import { sumSamples as sum } from '@shop/metrics';
+import { parsePromText, quantileFromBuckets } from '../../scripts/lib/prom-text.ts';
 
 describe('reading a scrape (scripts/monitor)', () => {
   it('when text exposition has labels with escapes and +Inf, then every sample is read', () => {

@@ -9,3 +9,4 @@ export { performanceSummary, type PerformanceSummary, type ServiceSummary } from
 export { createWebVitals, VITALS_PAGES, type WebVitals, type VitalsPage, type VitalName } from './web-vitals.ts';
 export { SLOW_QUERY_MS, type SlowQuery } from './service-metrics.ts';
 export { reportToPm2, figuresBetween, type WorkerFigures } from './pm2-metrics.ts';
+export { isApiRoute, sumSamples, type Sample } from './samples.ts';

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { parseSeriesKey, serviceMetricsKeyPrefix, SLOW_QUERIES_KEPT } from './cluster-metrics.ts';
 import { quantileFromBuckets } from './quantile.ts';
+import { isApiRoute, sumSamples, type Sample } from './samples.ts';
 import type { SlowQuery } from './service-metrics.ts';
 
 export interface ServiceSummary {
@@ -24,15 +25,7 @@ export interface PerformanceSummary {
   webVitals: Record<string, { samples: number; p75: number }>;
 }
 
-const API_ROUTE = (route: string | undefined): boolean => route !== undefined && !/(^|\/)(health|metrics)(\/|$)/.test(route);
-
-interface Series {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-function bucketsOf(series: readonly Series[], name: string, keep: (labels: Record<string, string>) => boolean): Map<number, number> {
+function bucketsOf(series: readonly Sample[], name: string, keep: (labels: Record<string, string>) => boolean): Map<number, number> {
   const buckets = new Map<number, number>();
   for (const s of series) {
     if (s.name !== `${name}_bucket` || !keep(s.labels) || s.labels.le === undefined) continue;
@@ -41,9 +34,6 @@ function bucketsOf(series: readonly Series[], name: string, keep: (labels: Recor
   }
   return buckets;
 }
-
-const total = (series: readonly Series[], name: string, keep: (labels: Record<string, string>) => boolean = () => true): number =>
-  series.filter((s) => s.name === name && keep(s.labels)).reduce((sum, s) => sum + s.value, 0);
 
 const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const ratio = (part: number, whole: number): number | null => (whole > 0 ? round(part / whole, 4) : null);
@@ -54,10 +44,10 @@ const ratio = (part: number, whole: number): number | null => (whole > 0 ? round
  * MongoDB p95; the recent slow commands; storefront web vitals (from `vitalsService`'s totals).
  */
 export async function performanceSummary(redis: Redis, cachePrefix: string, services: readonly string[], vitalsService: string): Promise<PerformanceSummary> {
-  const read = async (service: string): Promise<{ series: Series[]; slow: SlowQuery[] }> => {
+  const read = async (service: string): Promise<{ series: Sample[]; slow: SlowQuery[] }> => {
     const prefix = serviceMetricsKeyPrefix(cachePrefix, service);
     const [totals, slow] = await Promise.all([redis.hgetall(`${prefix}totals`), redis.lrange(`${prefix}slow`, 0, SLOW_QUERIES_KEPT - 1)]);
-    const series: Series[] = [];
+    const series: Sample[] = [];
     for (const [key, raw] of Object.entries(totals)) {
       const parsed = parseSeriesKey(key);
       if (parsed) series.push({ ...parsed, value: Number(raw) });
@@ -67,13 +57,12 @@ export async function performanceSummary(redis: Redis, cachePrefix: string, serv
   const data = await Promise.all(services.map(read));
   const summaries = services.map((service, i): ServiceSummary => {
     const series = data[i]?.series ?? [];
-    const api = (labels: Record<string, string>): boolean => API_ROUTE(labels.route);
-    const requests = total(series, 'http_requests_total', api);
-    const errors = total(series, 'http_requests_total', (l) => api(l) && (l.status_code ?? '').startsWith('5'));
-    const latency = bucketsOf(series, 'http_request_duration_seconds', api);
-    const l1 = total(series, 'cache_hits_total', (l) => l.layer === 'l1');
-    const l2 = total(series, 'cache_hits_total', (l) => l.layer === 'l2');
-    const misses = total(series, 'cache_misses_total');
+    const requests = sumSamples(series, 'http_requests_total', isApiRoute);
+    const errors = sumSamples(series, 'http_requests_total', (l) => isApiRoute(l) && (l.status_code ?? '').startsWith('5'));
+    const latency = bucketsOf(series, 'http_request_duration_seconds', isApiRoute);
+    const l1 = sumSamples(series, 'cache_hits_total', (l) => l.layer === 'l1');
+    const l2 = sumSamples(series, 'cache_hits_total', (l) => l.layer === 'l2');
+    const misses = sumSamples(series, 'cache_misses_total');
     const lookups = l1 + l2 + misses;
     const mongo = bucketsOf(series, 'mongodb_command_duration_seconds', () => true);
     const mongoCount = [...mongo.values()].reduce((max, v) => Math.max(max, v), 0);
