@@ -24,7 +24,7 @@ import { mulberry32 as rng } from '@shop/catalog/demo-data';
 import { seedCatalog } from '@shop/catalog/seed';
 import { connectMongo, shopModels } from '@shop/db';
 import { cliArgs, intFlag } from './lib/args.ts';
-import { localMongo } from './lib/local-mongo.ts';
+import { localMongo, SCRIPT_SOCKET_TIMEOUT_MS } from './lib/local-mongo.ts';
 import { ensureDirs, repoRoot, runDir } from './lib/paths.ts';
 import { openLoop } from './lib/open-loop.ts';
 import { freePort, resolveRedis } from './lib/redis-server.ts';
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
 
   const mongo = await localMongo({ detach: false });
   const redis = await resolveRedis();
-  const connection = await connectMongo({ uri: mongo.uri, dbName: DB_NAME, maxPoolSize: 4 });
+  const connection = await connectMongo({ uri: mongo.uri, dbName: DB_NAME, maxPoolSize: 4, socketTimeoutMS: SCRIPT_SOCKET_TIMEOUT_MS });
   let child: ChildProcess | undefined;
   try {
     const models = shopModels(connection);

@@ -4,14 +4,14 @@ import { seedCatalog } from '@shop/catalog/seed';
 import { connectMongo, ensureIndexes, shopModels } from '@shop/db';
 import cliProgress from 'cli-progress';
 import { cliArgs, intFlag } from './lib/args.ts';
-import { localMongo } from './lib/local-mongo.ts';
+import { localMongo, SCRIPT_SOCKET_TIMEOUT_MS } from './lib/local-mongo.ts';
 
 const args = cliArgs({ products: { type: 'string' }, seed: { type: 'string' } }, 'npm run seed -- --products N [--seed S]');
 const products = intFlag('products', args.products, 1_000, 0, 200_000);
 const seed = intFlag('seed', args.seed, 42, 0, 2 ** 31);
 
 const mongo = await localMongo({ detach: true });
-const connection = await connectMongo({ uri: mongo.uri, dbName: process.env.MONGODB_DB ?? 'shop' });
+const connection = await connectMongo({ uri: mongo.uri, dbName: process.env.MONGODB_DB ?? 'shop', socketTimeoutMS: SCRIPT_SOCKET_TIMEOUT_MS });
 try {
   const models = shopModels(connection);
   await ensureIndexes(Object.values(models));

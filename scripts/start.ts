@@ -14,7 +14,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { seedCatalog } from '@shop/catalog/seed';
 import { applyIndexes, connectMongo, shopModels } from '@shop/db';
-import { localMongo } from './lib/local-mongo.ts';
+import { localMongo, SCRIPT_SOCKET_TIMEOUT_MS } from './lib/local-mongo.ts';
 import { findNginx, runningNginxPid, startNginx, testConfig, writeLocalConfig } from './lib/nginx.ts';
 import { ensureDirs, runDir } from './lib/paths.ts';
 import { ecosystemFile, pm2, pm2List, pm2OrThrow } from './lib/pm2.ts';
@@ -62,7 +62,7 @@ async function ensureRedis(state: StackState): Promise<string | undefined> {
 }
 
 async function ensureDemoData(uri: string, dbName: string): Promise<void> {
-  const connection = await connectMongo({ uri, dbName });
+  const connection = await connectMongo({ uri, dbName, socketTimeoutMS: SCRIPT_SOCKET_TIMEOUT_MS });
   try {
     const models = shopModels(connection);
     await applyIndexes(Object.values(models));

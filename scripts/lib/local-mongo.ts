@@ -3,6 +3,13 @@ import { resolveMongo, type ResolvedMongo } from '@shop/db';
 import { dataDir, ensureDirs, runDir } from './paths.ts';
 
 /**
+ * Socket timeout for the scripts' bulk writes (seeding 500 products per batch). The services'
+ * 5 s fails a request fast; a one-off seed into the stand-in's file store, once that file has
+ * grown to a few hundred MB, can take longer per batch than that.
+ */
+export const SCRIPT_SOCKET_TIMEOUT_MS = 120_000;
+
+/**
  * The database for command-line scripts (`start`, `seed`, `db:indexes`): the usual resolution
  * order, and when it falls through to the stand-in, one on the default port that persists to
  * `.data/mongo-standin.mv`, so what one script writes the next one sees.
