@@ -8,7 +8,8 @@
 //   CATALOG_PORT [3001], ORDER_PORT [3002], SEARCH_PORT [3003]; SHOP_HOST [127.0.0.1], the address the
 //   services listen on (not HOST: shells and front-end tools export that one for their own uses);
 //   SHUTDOWN_TIMEOUT_MS [10000], SHUTDOWN_DRAIN_MS [1500]; MAX_MEMORY_RESTART [768M];
-//   SHOP_LOG_DIR [.run/logs]; <SERVICE>_RATE_LIMIT_MAX overrides RATE_LIMIT_MAX for one service.
+//   SHOP_LOG_DIR [.run/logs]; <SERVICE>_RATE_LIMIT_MAX overrides RATE_LIMIT_MAX for one service;
+//   DEMO_SIGN_IN [false] the order service's demo sign-in (`npm start` turns it on; decision 0012).
 // Everything else in the environment (MONGODB_URI, REDIS_URL, JWT_SECRET, …) reaches the services
 // as it is; each validates its own config and refuses to start on a bad value.
 import { existsSync } from 'node:fs';
@@ -56,6 +57,8 @@ function service(name, port) {
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
       SHUTDOWN_DRAIN_MS: String(SHUTDOWN_DRAIN_MS),
       ...(rateLimit === undefined ? {} : { RATE_LIMIT_MAX: rateLimit }),
+      // Stated, not inherited: a `pm2 reload --update-env` must turn the demo sign-in off as well as on.
+      DEMO_SIGN_IN: env.DEMO_SIGN_IN ?? 'false',
     },
   };
 }

@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/target/**', '**/coverage/**', '.data/**', '.run/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/target/**', '**/coverage/**', '.data/**', '.run/**', 'artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -14,6 +14,11 @@ export default tseslint.config(
       'no-console': 'off',
       eqeqeq: ['error', 'always'],
     },
+  },
+  {
+    // The storefront's browser code (its tests run in Node like the rest).
+    files: ['storefront/src/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['**/test/**/*.ts'],

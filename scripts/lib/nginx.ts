@@ -27,12 +27,15 @@ export interface NginxProfile {
   allowMetrics: string[];
   /** Path of ngx_http_brotli_filter_module.so, or null to serve gzip only. */
   brotliModule: string | null;
+  /** Path of ngx_http_brotli_static_module.so (serves the storefront's prebuilt .br files), or null. */
+  brotliStaticModule: string | null;
 }
 
 export const templatePath = path.join(repoRoot, 'nginx', 'nginx.conf.template');
 export const dockerConfigPath = path.join(repoRoot, 'nginx', 'docker.conf');
 
 const BROTLI_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so';
+const BROTLI_STATIC_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_static_module.so';
 const BROTLI_DIRECTIVES = `  brotli on;
   brotli_comp_level 5;
   brotli_min_length 1024;
@@ -41,7 +44,10 @@ const BROTLI_DIRECTIVES = `  brotli on;
 /** The template with every placeholder filled; throws on one it does not know. */
 export function renderNginxConfig(profile: NginxProfile, template = readFileSync(templatePath, 'utf8')): string {
   const values: Record<string, string> = {
-    LOAD_MODULES: profile.brotliModule ? `load_module ${profile.brotliModule};` : '# (no brotli module installed: gzip only)',
+    LOAD_MODULES: [
+      profile.brotliModule ? `load_module ${profile.brotliModule};` : '# (no brotli filter module installed: gzip only)',
+      profile.brotliStaticModule ? `load_module ${profile.brotliStaticModule};` : '# (no brotli static module installed: prebuilt .gz only)',
+    ].join('\n'),
     WORKER_PROCESSES: profile.workerProcesses,
     PID_FILE: profile.pidFile,
     LOG_DIR: profile.logDir,
@@ -49,6 +55,7 @@ export function renderNginxConfig(profile: NginxProfile, template = readFileSync
     MIME_TYPES: profile.mimeTypes,
     TEMP_DIR: profile.tempDir,
     BROTLI: profile.brotliModule ? BROTLI_DIRECTIVES : '',
+    BROTLI_STATIC: profile.brotliStaticModule ? '      brotli_static on;' : '',
     RATE_LIMIT: profile.rateLimit,
     RATE_BURST: String(profile.rateBurst),
     CONN_LIMIT: String(profile.connLimit),
@@ -88,6 +95,8 @@ export interface LocalNginxOptions {
   rateLimit?: string;
   rateBurst?: number;
   connLimit?: number;
+  /** What `location /` serves. Default: staticRoot(). */
+  staticRoot?: string;
 }
 
 /** The profile `npm start` and the end-to-end tests run: everything under `dir`, services on loopback. */
@@ -97,7 +106,7 @@ export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
   return {
     listen: options.listen ?? process.env.NGINX_LISTEN ?? '8080',
     upstreams: { catalog: `127.0.0.1:${ports.catalog}`, order: `127.0.0.1:${ports.order}`, search: `127.0.0.1:${ports.search}` },
-    staticRoot: staticRoot(),
+    staticRoot: options.staticRoot ?? staticRoot(),
     confDir: path.join(repoRoot, 'nginx'),
     logDir: dir,
     pidFile: path.join(dir, 'nginx.pid'),
@@ -110,6 +119,7 @@ export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
     connLimit: options.connLimit ?? Number(process.env.NGINX_CONN_LIMIT ?? 200),
     allowMetrics: [],
     brotliModule: existsSync(BROTLI_MODULE) ? BROTLI_MODULE : null,
+    brotliStaticModule: existsSync(BROTLI_STATIC_MODULE) ? BROTLI_STATIC_MODULE : null,
   };
 }
 
@@ -133,6 +143,7 @@ export function dockerProfile(): NginxProfile {
     // bridge's gateway, which published-port clients can appear as, is not in it.
     allowMetrics: ['172.28.0.10'],
     brotliModule: BROTLI_MODULE,
+    brotliStaticModule: BROTLI_STATIC_MODULE,
   };
 }
 

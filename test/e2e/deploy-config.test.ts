@@ -51,6 +51,17 @@ describe('nginx configuration', () => {
   });
 });
 
+describe('nginx/Dockerfile', () => {
+  it('when it builds the storefront, then it installs the esbuild version package.json pins and the brotli_static module docker.conf loads', () => {
+    const dockerfile = readFileSync(path.join(repoRoot, 'nginx', 'Dockerfile'), 'utf8');
+    const pinned = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.esbuild;
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(dockerfile).toContain(`esbuild@${pinned}`);
+    expect(dockerfile).toContain('libnginx-mod-http-brotli-static');
+    expect(readFileSync(dockerConfigPath, 'utf8')).toContain('load_module /usr/lib/nginx/modules/ngx_http_brotli_static_module.so;');
+  });
+});
+
 describe('docker-compose.yml', () => {
   // An empty env file: a developer's .env next to the compose file must not decide these outcomes.
   const emptyEnv = path.join(dir, 'empty.env');

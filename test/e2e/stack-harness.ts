@@ -87,7 +87,7 @@ export function status(url: string): Promise<number> {
  * nginx/nginx.conf.template, listening on every interface. The database and Redis are the test
  * run's (the jest global setup resolves them).
  */
-export async function startStack(options: { instances: number; env: NodeJS.ProcessEnv }): Promise<Stack> {
+export async function startStack(options: { instances: number; env: NodeJS.ProcessEnv; staticRoot?: string }): Promise<Stack> {
   const nginxBin = findNginx();
   if (!nginxBin) throw new Error('nginx is not installed (Debian: apt-get install nginx): the edge tests need the real server');
   const home = mkdtempSync(path.join(os.tmpdir(), 'shop-e2e-'));
@@ -115,6 +115,7 @@ export async function startStack(options: { instances: number; env: NodeJS.Proce
       rateLimit: '100000r/s',
       rateBurst: 100_000,
       connLimit: 10_000,
+      ...(options.staticRoot ? { staticRoot: options.staticRoot } : {}),
     }),
     edge: `http://127.0.0.1:${edgePort}`,
     env,

@@ -12,6 +12,15 @@ export const orderConfigSchema = z
     RESERVATION_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
     /** How often each worker runs reconciliation. */
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+    /**
+     * `POST /api/orders/demo-session` hands out customer tokens to anyone (the storefront's "sign in
+     * as a demo customer", decision 0012). Off by default; `npm start` turns it on for its demo
+     * stack. The service logs a warning at start while it is on.
+     */
+    DEMO_SIGN_IN: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
   })
   .transform(withSecrets);
 

@@ -17,6 +17,7 @@ import { loadOrderConfig, type OrderConfig } from './config.ts';
 import { mongoIdempotencyStore } from './data-access/idempotency-store.ts';
 import { mongoHoldStore, mongoOrderStore } from './data-access/order-store.ts';
 import type { OrderStore } from './domain/ports.ts';
+import { startDemoSession } from './domain/demo-session.ts';
 import { reconcileCancellations } from './domain/order-lifecycle.ts';
 import { reconcileHolds, type ReconcileResult } from './domain/reconcile.ts';
 import { ORDER_PREFIX, orderRouter } from './entry-points/http/router.ts';
@@ -46,6 +47,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
   const config = loadOrderConfig({ ...process.env, ...env });
   const logger = createLogger('order', config.LOG_LEVEL);
   const metrics = createServiceMetrics('order');
+  const auth = createAuth(config.JWT_SECRET);
+  if (config.DEMO_SIGN_IN) logger.warn('DEMO_SIGN_IN is on: POST /api/orders/demo-session gives anyone a customer token (demo stacks only)');
   const connection = await connectMongoFromConfig(config, 'order', (client) => instrumentMongo(client, metrics));
   const redis = await connectRedisFromConfig(config, logger, 'order');
   // Cluster-wide /metrics (every worker pushes its increments; decision 0011) and pm2 monit figures.
@@ -83,8 +86,9 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
         idempotency: mongoIdempotencyStore(models),
         policy: { retentionMs: config.IDEMPOTENCY_RETENTION_HOURS * 3_600_000, lockMs: 30_000 },
         invalidate,
+        ...(config.DEMO_SIGN_IN ? { demoSession: () => startDemoSession(auth.sign) } : {}),
       },
-      createAuth(config.JWT_SECRET),
+      auth,
     ),
     requestDeadlineMs: config.REQUEST_DEADLINE_MS,
     onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),

@@ -1,23 +1,27 @@
 import { AppError, apiRoute, currentUser, type AnyApiRoute } from '@shop/service-kit';
+import type { DemoSession } from '../../domain/demo-session.ts';
 import { claimKey, requestHash, type IdempotencyPolicy, type IdempotencyStore } from '../../domain/idempotency.ts';
 import { advanceOrder, cancelOrder, listByStatus } from '../../domain/order-lifecycle.ts';
 import { getOrder, listMyOrders } from '../../domain/order-queries.ts';
 import { placeOrder } from '../../domain/place-order.ts';
 import type { InvalidateTags, OrderStore } from '../../domain/ports.ts';
-import { advanceBody, idempotencyKey, listOrdersQuery, orderIdParams, placeOrderBody, statusParams } from './schemas.ts';
+import { advanceBody, demoSessionBody, idempotencyKey, listOrdersQuery, orderIdParams, placeOrderBody, statusParams } from './schemas.ts';
 
 export interface OrderRouteDeps {
   store: OrderStore;
   idempotency: IdempotencyStore;
   policy: IdempotencyPolicy;
   invalidate: InvalidateTags;
+  /** Present when DEMO_SIGN_IN is on: `POST /demo-session` signs in a new demo customer. */
+  demoSession?: () => Promise<DemoSession>;
 }
 
 const SIGNED_IN = { 401: 'No or invalid bearer token' };
 
 /** Every order operation. Handlers only translate HTTP to a use case call and back. */
-export function orderRoutes({ store, idempotency, policy, invalidate }: OrderRouteDeps): AnyApiRoute[] {
+export function orderRoutes({ store, idempotency, policy, invalidate, demoSession }: OrderRouteDeps): AnyApiRoute[] {
   return [
+    ...(demoSession ? [demoSessionRoute(demoSession)] : []),
     apiRoute({
       method: 'post',
       path: '/',
@@ -132,4 +136,21 @@ export function orderRoutes({ store, idempotency, policy, invalidate }: OrderRou
       },
     }),
   ];
+}
+
+/** The storefront's "sign in as a demo customer" (decision 0012); only mounted when DEMO_SIGN_IN is on. */
+function demoSessionRoute(demoSession: () => Promise<DemoSession>): AnyApiRoute {
+  return apiRoute({
+    method: 'post',
+    path: '/demo-session',
+    operationId: 'startDemoSession',
+    summary: 'Sign in as a new demo customer: a customer token for a fresh customer id, valid 12 h (demo stacks only)',
+    tags: ['demo'],
+    schemas: { body: demoSessionBody },
+    responses: { 201: 'The token, the customer id and when the token expires', 400: 'A body other than {}' },
+    handler: async (_input, _req, res) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(201).json(await demoSession());
+    },
+  });
 }

@@ -47,3 +47,6 @@ export const listOrdersQuery = z.strictObject({
 export const statusParams = z.strictObject({ status: z.enum(STATUSES) });
 
 export const advanceBody = z.strictObject({ status: z.enum(['paid', 'shipped', 'delivered']) });
+
+/** The demo sign-in takes nothing: `{}` (or no body at all). */
+export const demoSessionBody = z.strictObject({});
