@@ -36,17 +36,33 @@ export interface StorefrontBuild {
 
 const contentHash = (content: Uint8Array): string => createHash('sha256').update(content).digest('hex').slice(0, 12);
 
+/**
+ * Writes next to the final name and renames: nginx may be serving this directory, and a file it
+ * caches for a year must never be seen half written. A hashed name that exists already has this
+ * very content and is left alone.
+ */
+function writeOnce(full: string, content: Uint8Array): void {
+  if (existsSync(full)) return;
+  const tmp = `${full}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, full);
+}
+
 function writeCompressed(outDir: string, file: string, content: Uint8Array): BuiltAsset {
   const full = path.join(outDir, file);
   mkdirSync(path.dirname(full), { recursive: true });
-  writeFileSync(full, content);
-  if (!COMPRESSIBLE.test(file)) return { file, bytes: content.byteLength, gzipBytes: content.byteLength, brotliBytes: content.byteLength };
+  if (!COMPRESSIBLE.test(file)) {
+    writeOnce(full, content);
+    return { file, bytes: content.byteLength, gzipBytes: content.byteLength, brotliBytes: content.byteLength };
+  }
   const gzip = gzipSync(content, { level: 9 });
   const brotli = brotliCompressSync(content, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: content.byteLength, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT },
   });
-  writeFileSync(`${full}.gz`, gzip);
-  writeFileSync(`${full}.br`, brotli);
+  // Compressed files first: nginx's *_static looks for them only once the plain file exists.
+  writeOnce(`${full}.gz`, gzip);
+  writeOnce(`${full}.br`, brotli);
+  writeOnce(full, content);
   return { file, bytes: content.byteLength, gzipBytes: gzip.byteLength, brotliBytes: brotli.byteLength };
 }
 
@@ -59,7 +75,7 @@ function prune(outDir: string, keep: Set<string>): void {
   const assetsDir = path.join(outDir, 'assets');
   if (!existsSync(assetsDir)) return;
   for (const entry of readdirSync(assetsDir)) {
-    const file = `assets/${entry.replace(/\.(br|gz)$/, '')}`;
+    const file = `assets/${entry.replace(/\.(br|gz)$/, '').replace(/\.\d+\.tmp$/, '')}`;
     if (!keep.has(file)) rmSync(path.join(assetsDir, entry), { force: true });
   }
 }
@@ -75,7 +91,7 @@ export async function buildStorefront(outDir = storefrontDist): Promise<Storefro
     write: false,
     outdir: '/out',
     legalComments: 'none',
-    logLevel: 'silent',
+    logLevel: 'warning',
   });
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
   const css = result.outputFiles.find((f) => f.path.endsWith('.css'));
@@ -103,13 +119,16 @@ export async function buildStorefront(outDir = storefrontDist): Promise<Storefro
 
   // The manifest remembers the previous build, whose assets stay for pages loaded before this one.
   const manifestPath = path.join(outDir, '.manifest.json');
-  let previous: string[] = [];
+  let before: { current?: string[]; previous?: string[] } = {};
   try {
-    previous = (JSON.parse(readFileSync(manifestPath, 'utf8')) as { current?: string[] }).current ?? [];
+    before = JSON.parse(readFileSync(manifestPath, 'utf8')) as typeof before;
   } catch {
     // First build here.
   }
   const current = assets.map((a) => a.file);
+  // Rebuilding the same sources changes nothing: the generation before stays the previous one.
+  const unchanged = JSON.stringify(before.current ?? []) === JSON.stringify(current);
+  const previous = unchanged ? (before.previous ?? []) : (before.current ?? []);
   const tmp = path.join(outDir, `.index.html.${process.pid}`);
   writeFileSync(tmp, html);
   renameSync(tmp, path.join(outDir, 'index.html'));

@@ -29,9 +29,11 @@ export interface App {
   signIn(): Promise<DemoSession>;
   signOut(): void;
   navigate(href: string, options?: { replace?: boolean }): void;
+  /** A message for the shopper outside the current page (the notice under the header). */
+  announce(message: string): void;
 }
 
-export function createApp(navigate: App['navigate']): App {
+export function createApp(navigate: App['navigate'], announce: App['announce']): App {
   const store = browserStore();
   const listeners = new Set<(cart: Cart) => void>();
   let cart = parseCart(store.getItem(CART_KEY));
@@ -69,5 +71,6 @@ export function createApp(navigate: App['navigate']): App {
     },
     signOut: () => clearSession(store),
     navigate,
+    announce,
   };
 }

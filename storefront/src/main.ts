@@ -61,7 +61,11 @@ function start(): void {
 
   const landing = parseRoute(location.pathname, location.search);
   const vitals = startVitals(vitalsPage(landing));
-  const app = createApp(navigate);
+  const app = createApp(navigate, (message) => {
+    notice.textContent = message;
+    notice.classList.add('success');
+    notice.hidden = false;
+  });
 
   const markNavigation = (route: Route): void => {
     for (const link of document.querySelectorAll<HTMLAnchorElement>('.site-header nav a')) {
@@ -70,7 +74,7 @@ function start(): void {
       else link.removeAttribute('aria-current');
     }
     // The box shows the current search, and is empty elsewhere.
-    if (document.activeElement !== searchInput) searchInput.value = route.name === 'search' ? route.params.q : '';
+    searchInput.value = route.name === 'search' ? route.params.q : '';
   };
 
   const show = async (focus: boolean): Promise<void> => {
@@ -80,6 +84,9 @@ function start(): void {
     const route = parseRoute(location.pathname, location.search);
     markNavigation(route);
     notice.hidden = true;
+    notice.classList.remove('success');
+    // A control that caused this page (the sort menu) keeps the keyboard if the new page has it too.
+    const focusedId = document.activeElement instanceof HTMLElement && main.contains(document.activeElement) ? document.activeElement.id : '';
     const loading = setTimeout(() => {
       main.setAttribute('aria-busy', 'true');
       main.replaceChildren(h('p', { class: 'loading' }, 'Loading…'));
@@ -100,9 +107,14 @@ function start(): void {
     main.replaceChildren(content);
     document.title = `${title} · ${SHOP}`;
     if (focus) {
-      // Screen readers hear the new page; keyboard users continue from its top.
-      (main.querySelector<HTMLElement>('h1') ?? main).focus({ preventScroll: true });
-      scrollTo(0, 0);
+      const same = focusedId ? document.getElementById(focusedId) : null;
+      if (same && main.contains(same)) {
+        same.focus();
+      } else {
+        // Screen readers hear the new page; keyboard users continue from its top.
+        (main.querySelector<HTMLElement>('h1') ?? main).focus({ preventScroll: true });
+        scrollTo(0, 0);
+      }
     }
   };
 
@@ -129,6 +141,8 @@ function start(): void {
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     const link = (event.target as Element | null)?.closest?.('a');
     if (!link || link.target || link.hasAttribute('download') || link.origin !== location.origin || link.pathname.startsWith('/api/')) return;
+    // An anchor in this page (the skip link): the browser scrolls and moves focus; no new page.
+    if (link.hash && link.pathname === location.pathname && link.search === location.search) return;
     event.preventDefault();
     navigate(link.href);
   });
@@ -140,6 +154,7 @@ function start(): void {
   const oops = (error: unknown): void => {
     if (isAbort(error)) return;
     notice.textContent = describeError(error, 'load').message;
+    notice.classList.remove('success');
     notice.hidden = false;
   };
   addEventListener('error', (event) => oops(event.error));

@@ -1,9 +1,10 @@
 /**
  * Measures this page load's web vitals in the browser and reports them to
- * POST /api/performance/vitals (seed 001). LCP and FID are final at the first interaction or the
- * first in-app navigation (what is painted afterwards is not the landing page); CLS and INP cover
- * the whole visit and are sent when the page is hidden. Each reading is sent once, labelled with
- * the page the visit landed on.
+ * POST /api/performance/vitals (seed 001). LCP stops at the first interaction (what is painted
+ * afterwards answers the shopper, it is not the landing page); LCP and FID are sent at the first
+ * in-app navigation or when the page is hidden. CLS and INP cover the whole visit, in-app pages
+ * included, and are sent when the page is hidden. Each reading is sent once, labelled with the
+ * page the visit landed on.
  */
 import { cumulativeLayoutShift, vitalsBeacon, type LayoutShift, type VitalName } from './lib/vitals.ts';
 import type { VitalsPage } from './lib/routes.ts';
@@ -38,22 +39,33 @@ export function startVitals(page: VitalsPage): VitalsReporter {
   const interactions = new Map<number, number>();
   let lcpFinal = document.visibilityState !== 'visible';
 
-  const observe = (type: string, handle: (entries: PerformanceEntryList) => void, options: Record<string, unknown> = {}): void => {
-    if (!supported.includes(type)) return;
+  const observe = (type: string, handle: (entries: PerformanceEntryList) => void, options: Record<string, unknown> = {}): PerformanceObserver | null => {
+    if (!supported.includes(type)) return null;
     try {
-      new PerformanceObserver((list) => handle(list.getEntries())).observe({ type, buffered: true, ...options });
+      const observer = new PerformanceObserver((list) => handle(list.getEntries()));
+      observer.observe({ type, buffered: true, ...options });
+      return observer;
     } catch {
       // An entry type this browser lists but will not observe: that reading is just missing.
+      return null;
     }
   };
 
-  observe('largest-contentful-paint', (entries) => {
+  const takeLcp = (entries: PerformanceEntryList): void => {
     const last = entries.at(-1);
     if (last && !lcpFinal) readings.LCP = last.startTime;
-  });
+  };
+  const lcpObserver = observe('largest-contentful-paint', takeLcp);
+  const addInteraction = (entry: EventTiming, id: number): void => {
+    interactions.set(id, Math.max(interactions.get(id) ?? 0, entry.duration));
+    readings.INP = Math.max(...interactions.values());
+  };
   observe('first-input', (entries) => {
     const first = entries[0] as EventTiming | undefined;
-    if (first && readings.FID === undefined) readings.FID = first.processingStart - first.startTime;
+    if (!first || readings.FID !== undefined) return;
+    readings.FID = first.processingStart - first.startTime;
+    // A visit whose interactions were all quicker than the event threshold still has an INP.
+    addInteraction(first, first.interactionId || -1);
   });
   observe('layout-shift', (entries) => {
     for (const entry of entries as unknown as LayoutShift[]) shifts.push({ value: entry.value, startTime: entry.startTime, hadRecentInput: entry.hadRecentInput });
@@ -63,11 +75,7 @@ export function startVitals(page: VitalsPage): VitalsReporter {
   observe(
     'event',
     (entries) => {
-      for (const entry of entries as EventTiming[]) {
-        if (!entry.interactionId) continue;
-        interactions.set(entry.interactionId, Math.max(interactions.get(entry.interactionId) ?? 0, entry.duration));
-      }
-      if (interactions.size > 0) readings.INP = Math.max(...interactions.values());
+      for (const entry of entries as EventTiming[]) if (entry.interactionId) addInteraction(entry, entry.interactionId);
     },
     { durationThreshold: 40 },
   );
@@ -85,6 +93,8 @@ export function startVitals(page: VitalsPage): VitalsReporter {
   };
 
   const endLcp = (): void => {
+    // Entries painted before this moment but not yet delivered still count.
+    if (lcpObserver && !lcpFinal) takeLcp(lcpObserver.takeRecords());
     lcpFinal = true;
   };
   for (const type of ['keydown', 'pointerdown'] as const) addEventListener(type, endLcp, { once: true, capture: true });

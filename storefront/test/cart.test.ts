@@ -236,6 +236,13 @@ describe('removeLine, cartCount, cartTotals, orderItems', () => {
       { productId: pid(2), quantity: 5 },
     ]);
   });
+
+  it('when two carts hold the same lines in a different order, then their order bodies are identical (a retry under one key is a replay)', () => {
+    const a = orderItems(cartOf(line(3, 1), line(1, 2), line(2, 5)));
+    const b = orderItems(cartOf(line(2, 5), line(3, 1), line(1, 2)));
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(a.map((i) => i.productId)).toEqual([pid(1), pid(2), pid(3)]);
+  });
 });
 
 describe('cartFingerprint', () => {

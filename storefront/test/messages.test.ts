@@ -97,10 +97,17 @@ describe('describeError: order refusals', () => {
     expect(asked).toEqual(['SKU-42']);
   });
 
-  it('when the order is still being placed, then the shopper is told it will be checked again', () => {
+  it('when the order is still being placed, then the shopper is told to look at their orders before trying again', () => {
     expect(describeError(new ApiError(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed'), 'checkout')).toEqual({
-      message: 'Your order is still being placed. We will check again in a moment.',
+      message: 'Your order is still being placed. Check your orders in a minute before you try again.',
       retryable: true,
+    });
+  });
+
+  it('when the demo sign-in answers 404 (DEMO_SIGN_IN off), then the shopper is told checkout is off here, not that a product is missing', () => {
+    expect(describeError(new ApiError(404, 'ROUTE_NOT_FOUND', 'No route for POST /api/orders/demo-session'), 'sign-in')).toEqual({
+      message: 'Demo sign-in is turned off on this shop, so orders cannot be placed here.',
+      retryable: false,
     });
   });
 

@@ -122,9 +122,9 @@ describe('parseRoute: search', () => {
     expect(parseRoute('/search', '?brand=%20Acme%20')).toEqual(search({ brand: 'Acme' }));
   });
 
-  it('when the page is past the search window, then it is clamped to 416 (10 000 results at 24 a page)', () => {
-    expect(parseRoute('/search', '?page=417')).toEqual(search({ page: 416 }));
-    expect(parseRoute('/search', '?page=416')).toEqual(search({ page: 416 }));
+  it('when the page is past the search window, then it is clamped to 41 (1 000 results at 24 a page)', () => {
+    expect(parseRoute('/search', '?page=42')).toEqual(search({ page: 41 }));
+    expect(parseRoute('/search', '?page=41')).toEqual(search({ page: 41 }));
     expect(parseRoute('/search', '?page=0')).toEqual(search({ page: 1 }));
   });
 });
@@ -186,7 +186,7 @@ describe('routeHref', () => {
       { name: 'listing', category: 'home-garden', sort: '-price', page: 500 },
       ...LISTING_SORTS.map((sort): Route => ({ name: 'listing', sort, page: 3 })),
       search({}),
-      search({ q: 'café & crème ✓ 100%', category: 'kitchen', brand: 'Müller + Sons', minPrice: 0, maxPrice: 999_999, inStock: true, sort: '-price', page: 416 }),
+      search({ q: 'café & crème ✓ 100%', category: 'kitchen', brand: 'Müller + Sons', minPrice: 0, maxPrice: 999_999, inStock: true, sort: '-price', page: 41 }),
       ...SEARCH_SORTS.map((sort) => search({ q: 'x', sort })),
       search({ minPrice: 100 }),
       search({ maxPrice: 100 }),

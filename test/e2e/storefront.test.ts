@@ -73,6 +73,7 @@ const PAGE_VITALS = `new Promise((resolve) => {
     const last = list.getEntries().at(-1);
     setTimeout(() => resolve({ lcp: last ? last.startTime : NaN, cls, element: last && last.element ? last.element.outerHTML.slice(0, 120) : '' }), 0);
   }).observe({ type: 'largest-contentful-paint', buffered: true });
+  setTimeout(() => resolve({ lcp: NaN, cls, element: 'no largest-contentful-paint entry within 5 s' }), 5000);
 })`;
 
 const pageVitals = (page: Page): Promise<{ lcp: number; cls: number; element: string }> => page.evaluate(PAGE_VITALS);
@@ -218,7 +219,7 @@ describe('the storefront in a real browser', () => {
     }
   }, 120_000);
 
-  it('when checkout meets 409 out of stock, a stopped order service (503) and a rate limit (429), then each is explained in words and the order is placed once when it can be', async () => {
+  it('when checkout meets 409 out of stock, a stopped order service (503), a rate limit (429) and a lost answer, then each is explained in words and the order is placed exactly once', async () => {
     const product = await db.models.Product.findOne({ stockTotal: { $gte: 5 } }).lean();
     const productId = product!._id.toHexString();
     const { context, page, errors } = await newPage();
@@ -230,6 +231,10 @@ describe('the storefront in a real browser', () => {
       await page.goto('/checkout');
       await page.getByRole('button', { name: 'Sign in as a demo customer' }).click();
       const placeOrder = page.getByRole('button', { name: 'Place order' });
+      const keys: string[] = [];
+      page.on('request', (req) => {
+        if (req.method() === 'POST' && req.url().endsWith('/api/orders')) keys.push(req.headers()['idempotency-key'] ?? '');
+      });
       const problem = page.locator('.place-order .form-error');
 
       // 409: someone bought the last units between "add to cart" and "place order".
@@ -267,15 +272,39 @@ describe('the storefront in a real browser', () => {
       console.log(`429 (after ${spent} requests) shown as: ${await problem.textContent()}`);
       await shot(page, '09-rate-limited');
 
-      // When the window has passed, the same button places the order, once.
+      // When the window has passed, the order is placed, but its answer is lost on the way back
+      // (the connection resets after the order service replied): the shopper cannot know.
       await new Promise((r) => setTimeout(r, RATE_WINDOW_MS + 500));
-      await placeOrder.click();
-      await page.waitForURL(/\/orders\?placed=[0-9a-f]{24}$/);
       const customerId = (await page.evaluate(() => JSON.parse(localStorage.getItem('shop.session.v1') ?? '{}').customerId)) as string;
+      let lost = false;
+      await page.route('**/api/orders', async (route) => {
+        if (route.request().method() !== 'POST' || lost) return route.fallback();
+        lost = true;
+        const reply = await route.fetch();
+        console.log(`the order service answered ${reply.status()}; the browser gets a connection reset instead`);
+        await route.abort('connectionreset');
+      });
+      await placeOrder.click();
+      await problem.filter({ hasText: /We could not reach the shop.*trying again will not order twice/ }).waitFor();
+      expect(await db.models.Order.countDocuments({ customerId })).toBe(1);
+      await shot(page, '10-answer-lost');
+      await page.unroute('**/api/orders');
+
+      // Trying again sends the same Idempotency-Key: the service replays the order it placed.
+      const replay = page.waitForResponse((res) => res.url().endsWith('/api/orders') && res.request().method() === 'POST');
+      await placeOrder.click();
+      expect((await replay).status()).toBe(201);
+      expect((await replay).headers()['idempotent-replayed']).toBe('true');
+      await page.waitForURL(/\/orders\?placed=[0-9a-f]{24}$/);
       const orders = await db.models.Order.find({ customerId }).lean<{ lines: { quantity: number }[] }[]>();
       expect(orders).toHaveLength(1);
       expect(orders[0]!.lines[0]!.quantity).toBe(3);
-      await shot(page, '10-placed-after-errors');
+      // Every attempt after the 409 (which dropped its key) carried one key.
+      console.log(`Idempotency-Keys sent: ${keys.map((k) => k.slice(0, 11)).join(', ')}`);
+      expect(keys).toHaveLength(5);
+      expect(new Set(keys.slice(1)).size).toBe(1);
+      expect(keys[0]).not.toBe(keys[1]);
+      await shot(page, '11-placed-once');
       expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
     } finally {
       await context.close();
@@ -308,8 +337,11 @@ describe('the storefront in a real browser', () => {
     }
     expect(readFileSync(path.join(build.outDir, 'index.html'), 'utf8')).toBe(html.body.toString());
 
-    // A hashed name that does not exist is a 404, never the page; a missing product photo is the placeholder.
+    // A hashed name that does not exist is a 404, never the page; so is the build's manifest; a
+    // missing product photo is the placeholder.
     expect((await rawGet(`${stack.edge}/assets/main.0123456789ab.js`)).status).toBe(404);
+    expect((await rawGet(`${stack.edge}/.manifest.json`)).status).toBe(404);
+    expect(existsSync(path.join(build.outDir, '.manifest.json'))).toBe(true);
     const photo = await rawGet(`${stack.edge}/img/products/no-such-photo-1.webp`);
     expect(photo.status).toBe(200);
     expect(photo.headers['content-type']).toBe('image/svg+xml');

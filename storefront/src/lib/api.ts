@@ -34,6 +34,23 @@ export interface ApiRequest {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/**
+ * Aborts when any of `signals` does (AbortSignal.any, which Safari < 17.4 and Firefox < 124 lack;
+ * the bundle targets older browsers and esbuild adds no polyfills).
+ */
+export function anySignal(signals: AbortSignal[]): AbortSignal {
+  const controller = new AbortController();
+  const abort = (signal: AbortSignal): void => controller.abort(signal.reason);
+  for (const signal of signals) {
+    if (signal.aborted) {
+      abort(signal);
+      break;
+    }
+    signal.addEventListener('abort', () => abort(signal), { once: true, signal: controller.signal });
+  }
+  return controller.signal;
+}
+
 export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }
@@ -68,7 +85,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
 
 export async function api<T>(path: string, request: ApiRequest = {}): Promise<T> {
   const timeout = AbortSignal.timeout(request.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  const signal = request.signal ? anySignal([request.signal, timeout]) : timeout;
   const headers: Record<string, string> = { Accept: 'application/json', ...request.headers };
   if (request.body !== undefined) headers['Content-Type'] = 'application/json';
   if (request.token) headers.Authorization = `Bearer ${request.token}`;

@@ -1,4 +1,5 @@
-/** The cart: plain data and pure functions; the view keeps it in localStorage (storage.ts). */
+/** The cart: plain data and pure functions; app.ts keeps it in localStorage. */
+import { OBJECT_ID } from './ids.ts';
 
 /** The order API's limits (services/order schemas): more is refused there, so never sent. */
 export const MAX_QUANTITY = 1_000;
@@ -65,9 +66,15 @@ export function cartTotals(cart: Cart): { currency: string; cents: number }[] {
   return [...totals].map(([currency, cents]) => ({ currency, cents }));
 }
 
-/** The body of POST /api/orders. Prices are never sent: the order service takes them from the catalog. */
+/**
+ * The body of POST /api/orders, in product-id order: equal carts (equal fingerprints) give equal
+ * bodies, so a retry under the same Idempotency-Key is a replay, never IDEMPOTENCY_KEY_REUSED.
+ * Prices are never sent: the order service takes them from the catalog.
+ */
 export const orderItems = (cart: Cart): { productId: string; quantity: number }[] =>
-  cart.lines.map((line) => ({ productId: line.productId, quantity: line.quantity }));
+  cart.lines
+    .map((line) => ({ productId: line.productId, quantity: line.quantity }))
+    .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
 
 /** Identifies the cart's content: one checkout attempt per content keeps one Idempotency-Key. */
 export const cartFingerprint = (cart: Cart): string =>
@@ -76,7 +83,6 @@ export const cartFingerprint = (cart: Cart): string =>
     .sort()
     .join(',');
 
-const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 function parseLine(value: unknown): CartLine | null {
   if (typeof value !== 'object' || value === null) return null;

@@ -40,10 +40,13 @@ export function describeError(error: unknown, action: Action, productName: (sku:
     };
   }
   if (error.code === 'IDEMPOTENCY_IN_PROGRESS') {
-    return { message: 'Your order is still being placed. We will check again in a moment.', retryable: true };
+    return { message: 'Your order is still being placed. Check your orders in a minute before you try again.', retryable: true };
   }
   if (error.code === 'UNKNOWN_PRODUCT') {
     return { message: 'A product in your cart is no longer sold. Remove it from your cart and place the order again.', retryable: false };
+  }
+  if (action === 'sign-in' && error.status === 404) {
+    return { message: 'Demo sign-in is turned off on this shop, so orders cannot be placed here.', retryable: false };
   }
   if (error.status === 401) {
     return { message: 'Your demo sign-in has expired. Sign in again to continue.', retryable: false };

@@ -1,14 +1,15 @@
 /** The storefront's pages as URLs: parsed from and written to the address bar (history API). */
+import { OBJECT_ID } from './ids.ts';
 
 export const LISTING_SORTS = ['popularity', 'price', '-price', 'newest'] as const;
 export type ListingSort = (typeof LISTING_SORTS)[number];
 export const SEARCH_SORTS = ['relevance', 'popularity', 'price', '-price', 'newest', 'rating'] as const;
 export type SearchSort = (typeof SEARCH_SORTS)[number];
 
-/** The APIs' own bounds (catalog MAX_PAGE, search result window 10 000 at 24 a page). */
+/** The APIs' own bounds: catalog MAX_PAGE 500; search page × limit ≤ 1 000 (its MAX_RESULT_WINDOW). */
 export const PAGE_SIZE = 24;
 const MAX_LISTING_PAGE = 500;
-const MAX_SEARCH_PAGE = Math.floor(10_000 / PAGE_SIZE);
+export const MAX_SEARCH_PAGE = Math.floor(1_000 / PAGE_SIZE);
 
 export interface SearchParams {
   q: string;
@@ -30,11 +31,10 @@ export type Route =
   | { name: 'orders'; placed?: string }
   | { name: 'not-found' };
 
-/** The page names the web-vitals API accepts (@shop/metrics VITALS_PAGES). */
+/** The page names the web-vitals API accepts (a copy of @shop/metrics VITALS_PAGES; the e2e test posts them). */
 export type VitalsPage = 'listing' | 'search' | 'product' | 'cart' | 'checkout' | 'orders' | 'other';
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 function pageNumber(value: string | null, max: number): number {
   if (!value || !/^\d{1,6}$/.test(value)) return 1;

@@ -1,6 +1,6 @@
 import type { App } from '../app.ts';
 import { h } from '../dom.ts';
-import { cartCount, cartTotals, removeLine, setQuantity, type Cart } from '../lib/cart.ts';
+import { cartCount, cartTotals, MAX_QUANTITY, removeLine, setQuantity, type Cart } from '../lib/cart.ts';
 import { formatCount, formatMoney } from '../lib/format.ts';
 import type { Route } from '../lib/routes.ts';
 import { emptyState } from './parts.ts';
@@ -15,7 +15,7 @@ export function totalsText(cart: Cart): string {
 function cartTable(app: App, cart: Cart): HTMLElement {
   const rows = cart.lines.map((line) => {
     const id = `qty-${line.productId}`;
-    const quantity = h('input', { id, type: 'number', inputmode: 'numeric', min: 0, max: Math.min(line.available, 1000), value: line.quantity });
+    const quantity = h('input', { id, type: 'number', inputmode: 'numeric', min: 0, max: Math.min(line.available, MAX_QUANTITY), value: line.quantity });
     quantity.addEventListener('change', () => {
       const value = Number(quantity.value);
       if (Number.isInteger(value) && value >= 0) app.setCart(setQuantity(app.cart(), line.productId, value));
@@ -56,10 +56,15 @@ function cartContent(app: App, cart: Cart): HTMLElement {
 export const cartView: View<Extract<Route, { name: 'cart' }>> = async (_route, { app, signal }) => {
   const holder = h('div', null, cartContent(app, app.cart()));
   const unsubscribe = app.onCartChange((cart) => {
+    const hadFocus = holder.contains(document.activeElement);
     const focused = document.activeElement?.id;
     holder.replaceChildren(cartContent(app, cart));
-    // Keep the keyboard where it was (the quantity field that changed).
-    if (focused) document.getElementById(focused)?.focus();
+    if (!hadFocus) return;
+    // Keep the keyboard where it was (the quantity field that changed); if that line is gone
+    // (removed, or set to 0), continue from the page's heading.
+    const again = focused ? document.getElementById(focused) : null;
+    if (again && holder.contains(again)) again.focus();
+    else holder.querySelector<HTMLElement>('h1')?.focus();
   });
   signal.addEventListener('abort', unsubscribe, { once: true });
   return { title: 'Your cart', content: holder };

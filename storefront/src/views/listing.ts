@@ -33,7 +33,12 @@ export const listingView: View<ListingRoute> = async (route, { app, signal }) =>
   const category = categories.items.find((c) => c.slug === route.category);
   const title = category ? category.name : 'All products';
   const first = (page.page - 1) * page.limit + 1;
-  const summary = page.total === 0 ? 'No products here yet.' : `Showing ${formatCount(first)}–${formatCount(first + page.items.length - 1)} of ${formatCount(page.total)} products`;
+  const summary =
+    page.total === 0
+      ? 'No products here yet.'
+      : page.items.length === 0
+        ? `This page is past the last of ${formatCount(page.total)} products.`
+        : `Showing ${formatCount(first)}–${formatCount(first + page.items.length - 1)} of ${formatCount(page.total)} products`;
   const content = h(
     'div',
     { class: 'listing' },

@@ -20,7 +20,7 @@ function orderCard(order: Order, placed: boolean): HTMLElement {
     h(
       'article',
       { 'aria-labelledby': `order-${order.id}` },
-      h('h2', { id: `order-${order.id}` }, `Order ${shortId(order.id)}`),
+      h('h2', { id: `order-${order.id}`, tabindex: -1 }, `Order ${shortId(order.id)}`),
       h('p', { class: 'order-meta' }, h('time', { datetime: order.createdAt }, formatDate(order.createdAt)), ' · ', STATUS_LABELS[order.status] ?? order.status),
       h('ul', { class: 'order-lines' }, order.lines.map((line) => h('li', null, `${line.quantity} × ${line.name}`, h('span', null, formatMoney(line.lineTotalCents, order.currency))))),
       h('p', { class: 'order-total' }, 'Total ', h('strong', null, formatMoney(order.totalCents, order.currency))),
@@ -44,8 +44,11 @@ async function historyFor(app: App, session: DemoSession, route: OrdersRoute, si
       problem.hidden = true;
       try {
         const page = await api<OrderPage>(`/api/orders?limit=${PAGE}&cursor=${encodeURIComponent(cursor)}`, { token: session.token });
-        list.append(...page.items.map((o) => orderCard(o, false)));
+        const cards = page.items.map((o) => orderCard(o, false));
+        list.append(...cards);
         loadMore(page.nextCursor);
+        // The keyboard continues at the first order just shown (the button may be gone).
+        cards[0]?.querySelector<HTMLElement>('h2')?.focus();
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) {
           app.signOut();
@@ -83,7 +86,13 @@ export const ordersView: View<OrdersRoute> = async (route, { app, signal }) => {
     const session = app.session();
     if (!session) {
       const reason = expired ? 'Your demo sign-in has expired. Sign in again to see your orders.' : 'Sign in to see your orders.';
-      holder.replaceChildren(signInBlock(app, reason, () => reshow(false)));
+      holder.replaceChildren(
+        signInBlock(app, reason, expired, () => {
+          reshow(false);
+          holder.closest('section')?.querySelector<HTMLElement>('h1')?.focus();
+        }),
+      );
+      if (expired) holder.querySelector('button')?.focus();
       return;
     }
     try {

@@ -73,17 +73,21 @@ export function pagination(page: number, hasMore: boolean, href: (page: number) 
 /** A failed page: what happened in words, and a way to try again. Never a blank page. */
 export function errorPanel(error: unknown, action: Action, retry: (() => void) | null): HTMLElement {
   const { message, retryable } = describeError(error, action);
+  // Not role=alert: the panel is the page, and its heading receives focus like any page's.
   return h(
     'section',
-    { class: 'error-panel', role: 'alert' },
+    { class: 'error-panel' },
     h('h1', { tabindex: -1 }, 'Sorry, that did not work'),
     h('p', null, message),
     retryable && retry ? h('button', { type: 'button', onclick: retry }, 'Try again') : h('a', { href: '/' }, 'Back to all products'),
   );
 }
 
-/** The demo sign-in: one button, no password (decision 0012). Calls `onSignedIn` when done. */
-export function signInBlock(app: App, reason: string, onSignedIn: (session: DemoSession) => void): HTMLElement {
+/**
+ * The demo sign-in: one button, no password (decision 0012). Calls `onSignedIn` when done.
+ * `announce`: the reason is news (a sign-in just expired), read out by screen readers.
+ */
+export function signInBlock(app: App, reason: string, announce: boolean, onSignedIn: (session: DemoSession) => void): HTMLElement {
   const status = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const button = h('button', { type: 'button', class: 'primary' }, 'Sign in as a demo customer');
   button.addEventListener('click', async () => {
@@ -97,7 +101,13 @@ export function signInBlock(app: App, reason: string, onSignedIn: (session: Demo
       button.disabled = false;
     }
   });
-  return h('section', { class: 'sign-in', 'aria-label': 'Sign in' }, h('p', null, reason, ' This demo signs you in as a new demo customer; no password needed.'), button, status);
+  return h(
+    'section',
+    { class: 'sign-in', 'aria-label': 'Sign in' },
+    h('p', { role: announce ? 'alert' : null }, reason, ' This demo signs you in as a new demo customer; no password needed.'),
+    button,
+    status,
+  );
 }
 
 export function emptyState(title: string, text: string, link: { href: string; label: string }): HTMLElement {

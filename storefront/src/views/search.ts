@@ -76,8 +76,10 @@ function facets(result: SearchResult, params: SearchParams): HTMLElement {
       result.facets.price
         .filter((b) => b.count > 0)
         .map((b) => {
-          const active = params.minPrice === b.min && params.maxPrice === (b.max ?? undefined);
-          const change: Partial<SearchParams> = { minPrice: b.min, ...(b.max === null ? {} : { maxPrice: b.max }) };
+          // Buckets are [min, max); the API's maxPrice is inclusive.
+          const maxPrice = b.max === null ? undefined : b.max - 1;
+          const active = params.minPrice === b.min && params.maxPrice === maxPrice;
+          const change: Partial<SearchParams> = { minPrice: b.min, ...(maxPrice === undefined ? {} : { maxPrice }) };
           return {
             label: formatPriceRange(b.min, b.max),
             count: b.count,

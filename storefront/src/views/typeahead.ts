@@ -16,6 +16,8 @@ interface Option {
   href: string;
   content: (Node | string)[];
   kind: string;
+  /** What the search box shows once the option is chosen. */
+  text: string;
 }
 
 const searchHref = (q: string): string => routeHref({ name: 'search', params: { q, sort: 'relevance', page: 1 } });
@@ -27,11 +29,11 @@ function optionsFrom(s: Suggestions): Option[] {
     const key = term.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    options.push({ href: searchHref(term), content: [term], kind: 'Search' });
+    options.push({ href: searchHref(term), content: [term], kind: 'Search', text: term });
   }
   for (const product of s.products) {
     const hl = product.highlights.find((x) => x.field === 'name');
-    options.push({ href: `/product/${product.id}`, content: hl ? marked(highlightSegments(product.name, hl.ranges)) : [product.name], kind: 'Product' });
+    options.push({ href: `/product/${product.id}`, content: hl ? marked(highlightSegments(product.name, hl.ranges)) : [product.name], kind: 'Product', text: '' });
   }
   return options;
 }
@@ -41,6 +43,13 @@ export function setUpTypeahead(form: HTMLFormElement, input: HTMLInputElement, l
   let active = -1;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inflight: AbortController | null = null;
+
+  /** Nothing pending may reopen the list after this. */
+  const cancel = (): void => {
+    clearTimeout(timer);
+    inflight?.abort();
+    inflight = null;
+  };
 
   const close = (): void => {
     listbox.hidden = true;
@@ -59,7 +68,9 @@ export function setUpTypeahead(form: HTMLFormElement, input: HTMLInputElement, l
   };
 
   const choose = (option: Option): void => {
+    cancel();
     close();
+    input.value = option.text;
     navigate(option.href);
   };
 
@@ -78,7 +89,7 @@ export function setUpTypeahead(form: HTMLFormElement, input: HTMLInputElement, l
     );
     listbox.hidden = false;
     input.setAttribute('aria-expanded', 'true');
-    active = -1;
+    setActive(-1);
   };
 
   const fetchSuggestions = async (q: string): Promise<void> => {
@@ -87,7 +98,7 @@ export function setUpTypeahead(form: HTMLFormElement, input: HTMLInputElement, l
     inflight = controller;
     try {
       const result = await api<Suggestions>(`/api/search/suggest?${new URLSearchParams({ q, limit: '5' })}`, { signal: controller.signal, timeoutMs: 3_000 });
-      if (controller.signal.aborted || input.value.trim() !== q) return;
+      if (controller.signal.aborted || input.value.trim() !== q || document.activeElement !== input) return;
       options = optionsFrom(result);
       render();
     } catch (error) {
@@ -98,9 +109,11 @@ export function setUpTypeahead(form: HTMLFormElement, input: HTMLInputElement, l
 
   input.addEventListener('input', () => {
     clearTimeout(timer);
+    // The highlighted option was for the old text: Enter now searches for what is typed.
+    setActive(-1);
     const q = input.value.trim();
     if (q.length < MIN_CHARS) {
-      inflight?.abort();
+      cancel();
       close();
       return;
     }
@@ -122,19 +135,19 @@ export function setUpTypeahead(form: HTMLFormElement, input: HTMLInputElement, l
         choose(option);
       }
     } else if (event.key === 'Escape') {
+      cancel();
       close();
     }
   });
 
   input.addEventListener('blur', () => {
-    clearTimeout(timer);
+    cancel();
     close();
   });
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    clearTimeout(timer);
-    inflight?.abort();
+    cancel();
     close();
     navigate(searchHref(input.value.trim().slice(0, 200)));
   });

@@ -48,5 +48,5 @@ export const statusParams = z.strictObject({ status: z.enum(STATUSES) });
 
 export const advanceBody = z.strictObject({ status: z.enum(['paid', 'shipped', 'delivered']) });
 
-/** The demo sign-in takes nothing: `{}` (or no body at all). */
+/** The demo sign-in takes nothing: a JSON `{}`. */
 export const demoSessionBody = z.strictObject({});
