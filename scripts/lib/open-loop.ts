@@ -1,41 +1,65 @@
 import net from 'node:net';
 
 /**
- * An open-loop HTTP/1.1 load generator for latency at a fixed offered rate: request i is due at
- * start + i/rate and is sent then whether or not earlier ones have answered, so a slow server is
- * charged for the queue it causes (no coordinated omission). It keeps `connections` keep-alive
- * sockets and parses responses by hand (status, Content-Length or chunked), so the generator's
- * own CPU and garbage stay small next to the server's on a shared machine.
+ * A small HTTP/1.1 load generator with two modes, on keep-alive sockets that parse responses by
+ * hand (status, Content-Length or chunked), so its own CPU and garbage stay small next to the
+ * server's on a shared machine:
+ * - openLoop: latency at a fixed offered rate. Request i is due at start + i/rate and is sent then
+ *   whether or not earlier ones have answered, so a slow server is charged for the queue it causes
+ *   (no coordinated omission).
+ * - closedLoop: maximum throughput. Every connection sends its next request as soon as the last
+ *   one is answered.
  */
 
-export interface OpenLoopOptions {
+/** One request: a GET of a path, or any method with headers and a body. */
+export type RequestSpec = string | { method: string; path: string; headers?: Record<string, string>; body?: string };
+
+export interface LoadTarget {
   port: number;
   host?: string;
-  /** Requests per second offered. */
-  rate: number;
-  /** Measured seconds (after the warm-up). */
-  durationS: number;
+  /** Keep-alive sockets; in the open loop a request due while all are busy waits for one (and that wait counts). */
+  connections?: number;
+  /** The next request. */
+  next: () => RequestSpec;
+  /** Sent with every request. */
+  headers?: Record<string, string>;
   /** Unmeasured seconds first (JIT, caches, a server settling from an earlier run). */
   warmupS?: number;
-  /** Keep-alive sockets; a request due while all are busy waits for one (and that wait counts). */
-  connections?: number;
-  /** Path of the next request. */
-  next: () => string;
-  headers?: Record<string, string>;
+  /** Measured seconds (after the warm-up). */
+  durationS: number;
 }
 
-export interface OpenLoopResult {
-  /** Latency of each measured 2xx, ms: from when it was due (or, if the timer fired late, from when it fired) to its last byte. */
+export interface OpenLoopOptions extends LoadTarget {
+  /** Requests per second offered. */
+  rate: number;
+}
+
+export interface LoadResult {
+  /** Latency of each measured 2xx, ms: from when it was due (open loop; or, if the timer fired late, from when it fired) or sent (closed loop) to its last byte. */
   latencies: number[];
+  /** Measured answers that were not 2xx, and measured requests whose connection failed. */
   errors: number;
-  /** How late the generator's timer fired, p99 ms (its own share of the machine). */
+  /** Status codes of the measured answers. */
+  statuses: Record<string, number>;
+  /** Measured answers (any status). */
+  answered: number;
+  /** Body bytes of the measured answers, as sent on the wire (compressed when the server compressed). */
+  bodyBytes: number;
+  /** Seconds the measured part took. */
+  elapsedS: number;
+  /** How late the generator's timer fired, p99 ms (its own share of the machine); 0 in the closed loop. */
   timerLagP99: number;
 }
 
 interface Pending {
-  path: string;
+  request: string;
   startedAt: number;
   measured: boolean;
+}
+
+interface Answer {
+  status: number;
+  bodyBytes: number;
 }
 
 class Connection {
@@ -47,23 +71,23 @@ class Connection {
   private contentLength = -1;
   private chunked = false;
   private chunkCursor = 0;
+  private chunkBytes = 0;
+  /** The answer being read said `Connection: close` (nginx after keepalive_requests, a draining worker). */
+  private closing = false;
   private closed = false;
-  private readonly request: (path: string) => string;
-  private readonly onDone: (connection: Connection, pending: Pending, status: number) => void;
+  private readonly options: { port: number; host: string };
+  private readonly onDone: (connection: Connection, pending: Pending, answer: Answer) => void;
   private readonly onError: (connection: Connection, pending: Pending | undefined) => void;
 
   constructor(
-    options: { port: number; host: string; headers: Record<string, string> },
-    onDone: (connection: Connection, pending: Pending, status: number) => void,
+    options: { port: number; host: string },
+    onDone: (connection: Connection, pending: Pending, answer: Answer) => void,
     onError: (connection: Connection, pending: Pending | undefined) => void,
   ) {
-    const extra = Object.entries(options.headers)
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join('');
-    this.request = (path) => `GET ${path} HTTP/1.1\r\nHost: ${options.host}:${options.port}\r\n${extra}\r\n`;
+    this.options = options;
     this.onDone = onDone;
     this.onError = onError;
-    this.socket = this.connect(options);
+    this.socket = this.connect();
   }
 
   get busy(): boolean {
@@ -72,7 +96,7 @@ class Connection {
 
   send(pending: Pending): void {
     this.current = pending;
-    this.socket.write(this.request(pending.path));
+    this.socket.write(pending.request);
   }
 
   close(): void {
@@ -80,17 +104,18 @@ class Connection {
     this.socket.destroy();
   }
 
-  private connect(options: { port: number; host: string }): net.Socket {
-    const socket = net.connect({ port: options.port, host: options.host, noDelay: true });
+  private connect(): net.Socket {
+    const socket = net.connect({ port: this.options.port, host: this.options.host, noDelay: true });
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => {});
     socket.on('close', () => {
-      if (this.closed) return;
+      // A socket this connection already replaced (after `Connection: close`) ends quietly.
+      if (this.closed || socket !== this.socket) return;
       const lost = this.current;
       this.reset();
       this.current = undefined;
       this.onError(this, lost);
-      this.socket = this.connect(options);
+      this.socket = this.connect();
     });
     return socket;
   }
@@ -101,6 +126,8 @@ class Connection {
     this.contentLength = -1;
     this.chunked = false;
     this.chunkCursor = 0;
+    this.chunkBytes = 0;
+    this.closing = false;
   }
 
   private receive(chunk: Buffer): void {
@@ -114,13 +141,22 @@ class Connection {
       const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
       this.contentLength = length ? Number(length[1]) : -1;
       this.chunked = /\r\ntransfer-encoding:\s*chunked/i.test(head);
+      this.closing = /\r\nconnection:\s*close/i.test(head);
       this.chunkCursor = this.headerEnd;
     }
     if (!this.complete()) return;
     const pending = this.current;
+    const answer = { status: this.status, bodyBytes: this.contentLength >= 0 ? this.contentLength : this.chunkBytes };
+    const reconnect = this.closing;
     this.reset();
     this.current = undefined;
-    if (pending) this.onDone(this, pending, this.status);
+    // The server closes this socket after this answer: the next request goes on a new one.
+    if (reconnect) {
+      const old = this.socket;
+      this.socket = this.connect();
+      old.destroy();
+    }
+    if (pending) this.onDone(this, pending, answer);
   }
 
   /** True once the whole body is in the buffer. */
@@ -134,20 +170,63 @@ class Connection {
       if (size === 0) return this.buffer.length >= lineEnd + 4;
       const next = lineEnd + 2 + size + 2;
       if (this.buffer.length < next) return false;
+      this.chunkBytes += size;
       this.chunkCursor = next;
     }
   }
 }
 
-export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
+/** The bytes of one request: the target's headers, then the request's own, then its body. */
+function requestWriter(target: Pick<LoadTarget, 'headers' | 'port'>, host: string): (spec: RequestSpec) => string {
+  const common = Object.entries(target.headers ?? {})
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  const hostLine = `Host: ${host}:${target.port}\r\n`;
+  return (spec) => {
+    if (typeof spec === 'string') return `GET ${spec} HTTP/1.1\r\n${hostLine}${common}\r\n`;
+    const own = Object.entries(spec.headers ?? {})
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    const body = spec.body ?? '';
+    const length = body || spec.method !== 'GET' ? `Content-Length: ${Buffer.byteLength(body)}\r\n` : '';
+    return `${spec.method} ${spec.path} HTTP/1.1\r\n${hostLine}${common}${own}${length}\r\n${body}`;
+  };
+}
+
+/** Counts what the measured answers were; shared by both loops. */
+function tally() {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let answered = 0;
+  let bodyBytes = 0;
+  return {
+    answer(pending: Pending, answer: Answer, latency: number): void {
+      if (!pending.measured) return;
+      answered++;
+      bodyBytes += answer.bodyBytes;
+      statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+      if (answer.status < 200 || answer.status >= 300) errors++;
+      else latencies.push(latency);
+    },
+    failed(pending: Pending | undefined): void {
+      if (pending?.measured) errors++;
+    },
+    result(elapsedS: number, timerLagP99: number): LoadResult {
+      return { latencies, errors, statuses, answered, bodyBytes, elapsedS, timerLagP99 };
+    },
+  };
+}
+
+export async function openLoop(options: OpenLoopOptions): Promise<LoadResult> {
   const host = options.host ?? '127.0.0.1';
+  const write = requestWriter(options, host);
   const warmupMs = (options.warmupS ?? 0) * 1_000;
   const total = Math.round(options.rate * ((options.warmupS ?? 0) + options.durationS));
   const interval = 1_000 / options.rate;
-  const latencies: number[] = [];
+  const counts = tally();
   const lags: number[] = [];
   const queue: Pending[] = [];
-  let errors = 0;
   let finished = 0;
   let sent = 0;
   let start = 0;
@@ -162,23 +241,19 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
     const pending = queue.shift();
     if (pending) connection.send(pending);
   };
-  const onDone = (connection: Connection, pending: Pending, status: number): void => {
-    if (status < 200 || status >= 300) errors++;
-    else if (pending.measured) latencies.push(performance.now() - pending.startedAt);
+  const onDone = (connection: Connection, pending: Pending, answer: Answer): void => {
+    counts.answer(pending, answer, performance.now() - pending.startedAt);
     settle();
     dispatch(connection);
   };
   const onError = (connection: Connection, pending: Pending | undefined): void => {
     if (pending) {
-      errors++;
+      counts.failed(pending);
       settle();
     }
     dispatch(connection);
   };
-  const pool = Array.from(
-    { length: options.connections ?? 32 },
-    () => new Connection({ port: options.port, host, headers: options.headers ?? {} }, onDone, onError),
-  );
+  const pool = Array.from({ length: options.connections ?? 32 }, () => new Connection({ port: options.port, host }, onDone, onError));
   await new Promise((resolve) => setTimeout(resolve, 50));
 
   start = performance.now();
@@ -189,15 +264,61 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
       sent++;
       const measured = due - start >= warmupMs;
       if (measured) lags.push(now - due);
-      queue.push({ path: options.next(), startedAt: now, measured });
+      queue.push({ request: write(options.next()), startedAt: now, measured });
       const idle = pool.find((c) => !c.busy);
       if (idle) dispatch(idle);
     }
     if (sent < total) setTimeout(tick, 1);
   };
   tick();
-  await allDone;
+  if (total > 0) await allDone;
   for (const connection of pool) connection.close();
   lags.sort((a, b) => a - b);
-  return { latencies, errors, timerLagP99: lags[Math.floor(lags.length * 0.99)] ?? 0 };
+  return counts.result(options.durationS, lags[Math.floor(lags.length * 0.99)] ?? 0);
+}
+
+/** `next` may return null: the list of requests is done (a sweep), and the run ends when all are answered. */
+export async function closedLoop(options: Omit<LoadTarget, 'next'> & { next: () => RequestSpec | null }): Promise<LoadResult> {
+  const host = options.host ?? '127.0.0.1';
+  const write = requestWriter(options, host);
+  const counts = tally();
+  const warmupMs = (options.warmupS ?? 0) * 1_000;
+  let measuredFrom = Number.POSITIVE_INFINITY;
+  let stopAt = Number.POSITIVE_INFINITY;
+  let open = 0;
+  const finished = new Set<Connection>();
+  let resolveAll: () => void = () => {};
+  const allDone = new Promise<void>((resolve) => (resolveAll = resolve));
+
+  const next = (connection: Connection): void => {
+    if (finished.has(connection)) return;
+    const now = performance.now();
+    const spec = now >= stopAt ? null : options.next();
+    if (spec === null) {
+      finished.add(connection);
+      if (--open === 0) resolveAll();
+      return;
+    }
+    connection.send({ request: write(spec), startedAt: now, measured: now >= measuredFrom });
+  };
+  const onDone = (connection: Connection, pending: Pending, answer: Answer): void => {
+    counts.answer(pending, answer, performance.now() - pending.startedAt);
+    next(connection);
+  };
+  const onError = (connection: Connection, pending: Pending | undefined): void => {
+    // An idle socket closed by the server (keep-alive timeout) loses nothing.
+    if (!pending) return;
+    counts.failed(pending);
+    // A refused connection is retried by the socket's reconnect; do not spin on it.
+    setTimeout(() => next(connection), 5);
+  };
+  const pool = Array.from({ length: options.connections ?? 32 }, () => new Connection({ port: options.port, host }, onDone, onError));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  measuredFrom = performance.now() + warmupMs;
+  stopAt = measuredFrom + options.durationS * 1_000;
+  open = pool.length;
+  for (const connection of pool) next(connection);
+  await allDone;
+  for (const connection of pool) connection.close();
+  return counts.result((performance.now() - measuredFrom) / 1_000, 0);
 }

@@ -1,0 +1,66 @@
+// The benchmark's load generator, in a process of its own (issue P8: load from a separate
+// process): the orchestrator (scripts/bench.ts) forks it once per run and sends one job; it
+// answers with what it measured and exits. Its CPU is not the servers'.
+import { readFileSync } from 'node:fs';
+import { closedLoop, openLoop, type LoadResult } from '../lib/open-loop.ts';
+import { requestStream, sweepRequests, type Fixture, type Scenario } from './scenarios.ts';
+
+export interface LoadJob {
+  /** closed: flat out; open: at `rate`; sweep: every distinct GET of the scenario once (warm-up). */
+  mode: 'closed' | 'open' | 'sweep';
+  port: number;
+  scenario: Scenario;
+  fixtureFile: string;
+  seed: number;
+  /** Distinguishes this run's Idempotency-Keys from every other run's. */
+  unique: string;
+  connections: number;
+  warmupS: number;
+  durationS: number;
+  /** Open loop only: requests per second offered. */
+  rate?: number;
+}
+
+export interface LoadSummary extends Omit<LoadResult, 'latencies'> {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** What every client of the shop sends: a browser's encodings and an Accept. */
+export const CLIENT_HEADERS = { 'Accept-Encoding': 'br, gzip', Accept: 'application/json' };
+
+export function summarize(result: LoadResult): LoadSummary {
+  const sorted = Float64Array.from(result.latencies).sort();
+  const at = (q: number): number => (sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN));
+  const { latencies: _latencies, ...rest } = result;
+  return { ...rest, rps: result.answered / Math.max(result.elapsedS, 1e-9), p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN };
+}
+
+async function run(job: LoadJob): Promise<LoadSummary> {
+  const fixture = JSON.parse(readFileSync(job.fixtureFile, 'utf8')) as Fixture;
+  const target = {
+    port: job.port,
+    connections: job.connections,
+    warmupS: job.warmupS,
+    durationS: job.durationS,
+    headers: CLIENT_HEADERS,
+    next: requestStream(job.scenario, fixture, job.seed, job.unique),
+  };
+  if (job.mode === 'sweep') {
+    const list = sweepRequests(job.scenario, fixture) ?? [];
+    let i = 0;
+    return summarize(await closedLoop({ ...target, warmupS: 0, durationS: 3_600, next: () => list[i++] ?? null }));
+  }
+  const result = job.mode === 'closed' ? await closedLoop(target) : await openLoop({ ...target, rate: job.rate ?? 1 });
+  return summarize(result);
+}
+
+process.once('message', (job: LoadJob) => {
+  run(job).then(
+    (summary) => process.send?.({ ok: true, summary }, () => process.exit(0)),
+    (error: unknown) => process.send?.({ ok: false, error: (error as Error).stack ?? String(error) }, () => process.exit(1)),
+  );
+});

@@ -1,0 +1,81 @@
+/**
+ * CPU time and memory of the processes behind a reference point, from /proc (Linux): CPU per
+ * request is the CPU those processes used during a run divided by the requests answered; peak
+ * RSS is the largest sum of their resident memory sampled during the runs.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+const TICKS_PER_S = 100;
+const PAGE = 4096;
+
+/** utime + stime of a process, ms; 0 when it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+export function rssBytes(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE;
+  } catch {
+    return 0;
+  }
+}
+
+/** Direct children of a process (an nginx master's workers). */
+export function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return children;
+}
+
+/** Processes of a point, by role: `app` (Node), `edge` (nginx), `cache` (Redis), `db` (the database). */
+export type ProcessGroups = Partial<Record<'app' | 'edge' | 'cache' | 'db', number[]>>;
+
+export function cpuSnapshot(groups: ProcessGroups): Record<string, number> {
+  return Object.fromEntries(Object.entries(groups).map(([role, pids]) => [role, pids.reduce((sum, pid) => sum + cpuMs(pid), 0)]));
+}
+
+/** Samples the summed RSS of the app and edge processes until stopped; returns the peak, bytes. */
+export function rssPeakSampler(groups: ProcessGroups, everyMs = 200): { stop(): { app: number; edge: number } } {
+  const peak = { app: 0, edge: 0 };
+  const sample = (): void => {
+    peak.app = Math.max(peak.app, (groups.app ?? []).reduce((sum, pid) => sum + rssBytes(pid), 0));
+    peak.edge = Math.max(peak.edge, (groups.edge ?? []).reduce((sum, pid) => sum + rssBytes(pid), 0));
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
+
+/** The first process whose command line matches (a server this run did not start: the database, Redis). */
+export function findPid(pattern: RegExp): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (pattern.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) return Number(entry);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return null;
+}

@@ -1,0 +1,230 @@
+/**
+ * What `npm run bench` writes: the figures per scenario and point (medians over rounds), BRIEF §5's
+ * targets side by side with what was measured (every one, met or not), a self-contained HTML page
+ * with charts, and the README's Performance section between its markers.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../lib/paths.ts';
+import { SCENARIO_LABELS, type Scenario } from './scenarios.ts';
+import type { Point } from './targets.ts';
+
+export const benchResultsDir = path.join(repoRoot, 'bench-results');
+const README = path.join(repoRoot, 'README.md');
+const BEGIN = '<!-- bench:begin (written by npm run bench; edit scripts/bench/report.ts instead) -->';
+const END = '<!-- bench:end -->';
+
+export interface BenchCell {
+  scenario: Scenario;
+  point: Point;
+  round: number;
+  max: { rps: number; errors: number; statuses: Record<string, number>; answered: number; p99: number };
+  half: { rate: number; rps: number; p50: number; p95: number; p99: number; max: number; errors: number; timerLagP99: number };
+  bytesPerResponse: number;
+  identityBytesPerResponse: number | null;
+  compression: number | null;
+  cpuMsPerRequest: Record<string, number>;
+  peakRssMB: { app: number; edge: number };
+  cache: { l1: number; l2: number; miss: number; l1Ratio: number | null; l2Ratio: number | null; hitRatio: number | null } | null;
+}
+
+export interface BenchReport {
+  at: string;
+  settings: { quick: boolean; rounds: number; durationS: number; warmupS: number; connections: number; products: number; scenarios: Scenario[]; clientHeaders: Record<string, string> };
+  machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; mongo: string; redis: string };
+  cells: BenchCell[];
+  l1: { addedByL1HitUs: number; l1HitMedianUs: number; rawConstantMedianUs: number } | null;
+  durationS: number;
+}
+
+/** The median over rounds of one figure of one scenario and point; null when not measured. */
+export function median(report: BenchReport, scenario: Scenario, point: Point, figure: (cell: BenchCell) => number | null | undefined): number | null {
+  const values = report.cells
+    .filter((c) => c.scenario === scenario && c.point === point)
+    .map(figure)
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+    .sort((a, b) => a - b);
+  if (values.length === 0) return null;
+  const mid = Math.floor(values.length / 2);
+  return values.length % 2 ? (values[mid] ?? null) : ((values[mid - 1] ?? 0) + (values[mid] ?? 0)) / 2;
+}
+
+export interface TargetRow {
+  figure: string;
+  target: string;
+  measured: string;
+  /** null: reported only (no pass/fail), or not measured in this run. */
+  pass: boolean | null;
+}
+
+const fmt = (n: number | null, digits = 1): string => (n === null || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const pct = (n: number | null): string => (n === null ? '—' : `${(n * 100).toFixed(1)} %`);
+
+/** BRIEF §5's table, filled with this run's figures. */
+export function targets(report: BenchReport): TargetRow[] {
+  const has = (s: Scenario) => report.settings.scenarios.includes(s);
+  const rows: TargetRow[] = [];
+  const rps = (s: Scenario, p: Point) => median(report, s, p, (c) => c.max.rps);
+  if (has('product')) {
+    const after = rps('product', 'after');
+    const before = rps('product', 'before');
+    const ceiling = rps('product', 'ceiling');
+    const vsBefore = after !== null && before ? after / before : null;
+    const vsCeiling = after !== null && ceiling ? after / ceiling : null;
+    rows.push({ figure: 'cached product GET, after vs before, req/s', target: '≥ 15×', measured: vsBefore === null ? '—' : `${fmt(vsBefore)}× (${fmt(after, 0)} vs ${fmt(before, 0)})`, pass: vsBefore === null ? null : vsBefore >= 15 });
+    rows.push({ figure: 'cached product GET, after vs ceiling, req/s', target: '≥ 60 %', measured: vsCeiling === null ? '—' : `${pct(vsCeiling)} (${fmt(after, 0)} vs ${fmt(ceiling, 0)})`, pass: vsCeiling === null ? null : vsCeiling >= 0.6 });
+  }
+  // bench:cache: an L1 hit's server time minus a constant handler's (which compresses per request,
+  // so an L1 hit, whose bytes are compressed once, can come out below it: a negative "added").
+  rows.push({
+    figure: 'server time added by an L1 hit (median)',
+    target: '≤ 50 µs',
+    measured: report.l1
+      ? `${fmt(report.l1.addedByL1HitUs)} µs: L1 hit ${fmt(report.l1.l1HitMedianUs)} µs vs constant handler ${fmt(report.l1.rawConstantMedianUs)} µs (bench:cache --quick)`
+      : 'not measured in this run',
+    pass: report.l1 ? report.l1.addedByL1HitUs <= 50 : null,
+  });
+  for (const [scenario, limit] of [['product', 5], ['search', 15], ['order', 25]] as const) {
+    if (!has(scenario)) continue;
+    const p99 = median(report, scenario, 'after', (c) => c.half.p99);
+    const rate = median(report, scenario, 'after', (c) => c.half.rate);
+    rows.push({ figure: `p99 at half of max throughput: ${SCENARIO_LABELS[scenario]}`, target: `≤ ${limit} ms`, measured: p99 === null ? '—' : `${fmt(p99, 2)} ms at ${fmt(rate, 0)} req/s`, pass: p99 === null ? null : p99 <= limit });
+  }
+  // Per scenario, the median over rounds; the least compressed scenario is the figure.
+  const compressible = report.settings.scenarios
+    .map((scenario) => ({
+      scenario,
+      identity: median(report, scenario, 'after', (c) => c.identityBytesPerResponse),
+      wire: median(report, scenario, 'after', (c) => c.bytesPerResponse),
+      ratio: median(report, scenario, 'after', (c) => c.compression),
+    }))
+    .filter((s) => s.identity !== null && s.identity >= 1024 && s.ratio !== null);
+  if (compressible.length > 0) {
+    const worst = compressible.reduce((a, b) => ((a.ratio ?? 1) <= (b.ratio ?? 1) ? a : b));
+    rows.push({
+      figure: 'compression of JSON responses ≥ 1 KB (least compressed scenario)',
+      target: '≥ 75 % smaller',
+      measured: `${pct(worst.ratio)} (${worst.scenario}: ${fmt(worst.identity, 0)} → ${fmt(worst.wire, 0)} B)`,
+      pass: (worst.ratio ?? 0) >= 0.75,
+    });
+  }
+  if (has('product')) {
+    const hit = median(report, 'product', 'after', (c) => c.cache?.hitRatio);
+    const l1 = median(report, 'product', 'after', (c) => c.cache?.l1Ratio);
+    const l2 = median(report, 'product', 'after', (c) => c.cache?.l2Ratio);
+    rows.push({ figure: 'hit ratio, Zipf(1.0) reads over 10k products, after warm-up', target: '≥ 95 %', measured: hit === null ? '—' : `${pct(hit)} (L1 ${pct(l1)}, L2 ${pct(l2)})`, pass: hit === null ? null : hit >= 0.95 });
+    const cpu = median(report, 'product', 'after', (c) => c.cpuMsPerRequest.total);
+    const app = median(report, 'product', 'after', (c) => c.cpuMsPerRequest.app);
+    rows.push({ figure: 'CPU time per cached request (process CPU ÷ requests)', target: 'reported, lower every release', measured: cpu === null ? '—' : `${fmt(cpu * 1000, 0)} µs (Node ${fmt((app ?? 0) * 1000, 0)} µs, rest nginx + Redis)`, pass: null });
+  }
+  return rows;
+}
+
+const verdict = (pass: boolean | null): string => (pass === null ? '' : pass ? 'met' : '**missed**');
+
+export function targetsText(report: BenchReport): string {
+  return targets(report)
+    .map((r) => `${r.pass === null ? '  ' : r.pass ? '✓ ' : '✗ '}${r.figure}: ${r.measured} (target ${r.target})`)
+    .join('\n');
+}
+
+function scenarioRows(report: BenchReport): string[] {
+  const rows: string[] = [];
+  for (const scenario of report.settings.scenarios) {
+    for (const point of ['ceiling', 'before', 'after'] as const) {
+      const m = (figure: (c: BenchCell) => number | null | undefined) => median(report, scenario, point, figure);
+      const hit = m((c) => c.cache?.hitRatio);
+      rows.push(
+        `| ${SCENARIO_LABELS[scenario]} | ${point} | ${fmt(m((c) => c.max.rps), 0)} | ${fmt(m((c) => c.half.p50), 2)} / ${fmt(m((c) => c.half.p95), 2)} / ${fmt(m((c) => c.half.p99), 2)} | ${fmt(m((c) => c.max.errors + c.half.errors), 0)} | ${fmt(m((c) => c.bytesPerResponse), 0)} | ${pct(m((c) => c.compression))} | ${hit === null ? '—' : `${pct(hit)} (L1 ${pct(m((c) => c.cache?.l1Ratio))})`} | ${fmt((m((c) => c.cpuMsPerRequest.total) ?? Number.NaN) * 1000, 0)} | ${fmt(m((c) => c.peakRssMB.app), 0)} |`,
+      );
+    }
+  }
+  return rows;
+}
+
+export function markdown(report: BenchReport, jsonFile: string, htmlFile: string): string {
+  const s = report.settings;
+  return [
+    `Latest run: ${report.at.slice(0, 16).replace('T', ' ')} UTC, ${s.quick ? '`npm run bench -- --quick`' : '`npm run bench`'} on ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGB} GiB; Node ${report.machine.node}; ${report.machine.mongo}; ${s.products.toLocaleString('en-US')} products; ${s.connections} connections, ${s.warmupS} s warm-up, ${s.durationS} s per run, ${s.rounds} round(s) with the point order rotating. Load, servers, Redis and the database share the machine. Figures: [${path.basename(jsonFile)}](${jsonFile}); charts: [${path.basename(htmlFile)}](${htmlFile}).`,
+    '',
+    '| figure (BRIEF §5) | target | measured | |',
+    '| --- | --- | --- | --- |',
+    ...targets(report).map((r) => `| ${r.figure} | ${r.target} | ${r.measured} | ${verdict(r.pass)} |`),
+    '',
+    'Per scenario and point (medians over rounds). req/s: closed loop, flat out. Latency: open loop at half of that rate.',
+    '',
+    '| scenario | point | max req/s | p50 / p95 / p99 ms at half max | errors | bytes/response | compression | cache hits | CPU µs/request (Node + nginx + Redis) | peak RSS MB (Node) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...scenarioRows(report),
+  ].join('\n');
+}
+
+/** Rewrites the README between its bench markers; returns what it did. */
+export function updateReadme(report: BenchReport, jsonFile: string, htmlFile: string): string {
+  const text = readFileSync(README, 'utf8');
+  const begin = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (begin === -1 || end < begin) return 'no bench markers in README.md; left alone';
+  writeFileSync(README, `${text.slice(0, begin + BEGIN.length)}\n${markdown(report, jsonFile, htmlFile)}\n${text.slice(end)}`);
+  return 'updated';
+}
+
+const COLORS: Record<Point, string> = { ceiling: '#8a94a6', before: '#d9822b', after: '#0b5fff' };
+const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+
+/** Grouped horizontal bars, one group per scenario; log scale when values span more than 20×. */
+function barChart(report: BenchReport, title: string, unit: string, figure: (c: BenchCell) => number | null | undefined, limits: Partial<Record<Scenario, number>> = {}): string {
+  const scenarios = report.settings.scenarios;
+  const points = ['ceiling', 'before', 'after'] as const;
+  const values = scenarios.flatMap((s) => points.map((p) => median(report, s, p, figure) ?? 0)).filter((v) => v > 0);
+  const top = Math.max(...values, ...Object.values(limits)) * 1.1;
+  const bottom = Math.min(...values);
+  const log = top / Math.max(bottom, 1e-9) > 20;
+  const lo = log ? Math.log10(Math.max(bottom / 2, 1e-3)) : 0;
+  const x = (v: number): number => (log ? ((Math.log10(Math.max(v, 1e-3)) - lo) / (Math.log10(top) - lo)) * 520 : (v / top) * 520);
+  const barH = 16;
+  const groupH = points.length * barH + 22;
+  const parts: string[] = [];
+  scenarios.forEach((s, gi) => {
+    const y0 = 30 + gi * groupH;
+    parts.push(`<text x="0" y="${y0 + 10}" class="g">${escapeHtml(SCENARIO_LABELS[s])}</text>`);
+    points.forEach((p, pi) => {
+      const v = median(report, s, p, figure);
+      const y = y0 + 14 + pi * barH;
+      const w = v === null ? 0 : Math.max(1, x(v));
+      parts.push(`<rect x="230" y="${y}" width="${w.toFixed(1)}" height="${barH - 3}" fill="${COLORS[p]}"><title>${p}: ${v === null ? 'not measured' : v.toFixed(2)} ${unit}</title></rect>`);
+      parts.push(`<text x="225" y="${y + 11}" class="p">${p}</text><text x="${(235 + w).toFixed(1)}" y="${y + 11}" class="v">${v === null ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(2)}</text>`);
+    });
+    const limit = limits[s];
+    if (limit !== undefined) parts.push(`<line x1="${(230 + x(limit)).toFixed(1)}" x2="${(230 + x(limit)).toFixed(1)}" y1="${y0 + 12}" y2="${y0 + 14 + points.length * barH}" class="t"><title>target ${limit} ${unit}</title></line>`);
+  });
+  const height = 40 + scenarios.length * groupH;
+  return `<figure><figcaption>${escapeHtml(title)} (${unit}${log ? ', log scale' : ''})</figcaption><svg viewBox="0 0 820 ${height}" width="820" height="${height}" role="img" aria-label="${escapeHtml(title)}">${parts.join('')}</svg></figure>`;
+}
+
+export function renderHtml(report: BenchReport): string {
+  const rows = targets(report)
+    .map((r) => `<tr class="${r.pass === null ? '' : r.pass ? 'ok' : 'bad'}"><td>${escapeHtml(r.figure)}</td><td>${escapeHtml(r.target)}</td><td>${escapeHtml(r.measured)}</td><td>${r.pass === null ? '' : r.pass ? 'met' : 'missed'}</td></tr>`)
+    .join('');
+  const legend = (['ceiling', 'before', 'after'] as const).map((p) => `<span><i style="background:${COLORS[p]}"></i>${p}</span>`).join(' ');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>perf-shop bench ${escapeHtml(report.at)}</title>
+<style>
+body{font:15px/1.45 system-ui,sans-serif;color:#1b2330;margin:2rem auto;max-width:900px;padding:0 1rem}
+h1{font-size:1.4rem}table{border-collapse:collapse;width:100%;margin:1rem 0}td,th{border-bottom:1px solid #d5dbe5;padding:.35rem .5rem;text-align:left;vertical-align:top}
+tr.ok td:last-child{color:#11703a;font-weight:600}tr.bad td:last-child{color:#b3261e;font-weight:600}
+figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.25rem}svg text{font:12px system-ui,sans-serif;fill:#1b2330}svg text.p{text-anchor:end;fill:#4f5b6d}svg text.g{font-weight:600}
+svg line.t{stroke:#b3261e;stroke-width:2;stroke-dasharray:4 3}.legend span{margin-right:1rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}
+small{color:#4f5b6d}
+</style></head><body>
+<h1>perf-shop — before / after / ceiling</h1>
+<p><small>${escapeHtml(report.at)} · ${report.machine.cpus} × ${escapeHtml(report.machine.cpuModel)} · ${report.machine.memoryGB} GiB · Node ${escapeHtml(report.machine.node)} · ${escapeHtml(report.machine.mongo)} · ${report.settings.connections} connections · ${report.settings.durationS} s per run · ${report.settings.rounds} round(s)${report.settings.quick ? ' · quick' : ''}</small></p>
+<table><thead><tr><th>figure (BRIEF §5)</th><th>target</th><th>measured</th><th></th></tr></thead><tbody>${rows}</tbody></table>
+<p class="legend">${legend}</p>
+${barChart(report, 'Maximum throughput', 'req/s', (c) => c.max.rps)}
+${barChart(report, 'p99 latency at half of maximum throughput', 'ms', (c) => c.half.p99, { product: 5, search: 15, order: 25 })}
+${barChart(report, 'CPU time per request (Node + nginx + Redis)', 'µs', (c) => (c.cpuMsPerRequest.total ?? 0) * 1000)}
+${barChart(report, 'Bytes per response on the wire', 'B', (c) => c.bytesPerResponse)}
+</body></html>
+`;
+}

@@ -1,0 +1,166 @@
+/**
+ * The three reference points of BRIEF §5, each started on this machine for one bench run and
+ * stopped after it:
+ *   ceiling  bare node:http constant JSON (ceiling-server.ts) behind nginx rendered from the same
+ *            template as the stack's, every upstream pointing at it;
+ *   before   before-server.ts: one process, no cache, no compression, no indexes, direct port;
+ *   after    the real stack: catalog, order and search as PM2 clusters (ecosystem.config.js)
+ *            behind nginx, on Redis, with the database's indexes.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findNginx, startNginx, stopNginx, testConfig, writeLocalConfig } from '../lib/nginx.ts';
+import { ecosystemFile, pm2, pm2List, pm2OrThrow } from '../lib/pm2.ts';
+import { freePort } from '../lib/redis-server.ts';
+import { childrenOf, type ProcessGroups } from './process-stats.ts';
+
+export const POINTS = ['ceiling', 'before', 'after'] as const;
+export type Point = (typeof POINTS)[number];
+
+export interface Target {
+  point: Point;
+  /** Where the load goes (127.0.0.1). */
+  port: number;
+  /** The processes whose CPU and memory count for this point. */
+  groups(): ProcessGroups;
+  /** Base URL of each service's own port, for /metrics (the after point only). */
+  metricsUrls?: Record<'catalog' | 'search' | 'order', string>;
+  stop(): Promise<void>;
+}
+
+const here = import.meta.dirname;
+
+function forkServer(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(path.join(here, file), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not start within 30 s`)), 30_000);
+    child.once('message', (message: { port: number }) => {
+      clearTimeout(timer);
+      resolve({ child, port: message.port });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${file} exited (${code}) before it listened`));
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** nginx from the stack's template in its own directory, without the per-client limits (one client is the load). */
+async function startEdge(dir: string, upstreams: { catalog: number; order: number; search: number }): Promise<{ port: number; masterPid: () => number; stop(): Promise<void> }> {
+  const nginx = findNginx();
+  if (!nginx) throw new Error('nginx is not installed (Debian: apt-get install nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static)');
+  const port = await freePort();
+  const local = writeLocalConfig({ dir, listen: `127.0.0.1:${port}`, ports: upstreams, rateLimit: '1000000r/s', rateBurst: 1_000_000, connLimit: 10_000 });
+  const checked = testConfig(nginx, local.conf, local.prefix);
+  if (!checked.ok) throw new Error(`nginx -t: ${checked.output}`);
+  startNginx(nginx, local);
+  return {
+    port,
+    masterPid: () => Number(readFileSync(local.pidFile, 'utf8').trim()),
+    stop: async () => void (await stopNginx(local.pidFile)),
+  };
+}
+
+async function waitFor(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // Not up yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function startCeiling(): Promise<Target> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-bench-ceiling-'));
+  const { child, port: appPort } = await forkServer('ceiling-server.ts', ['0'], {});
+  const edge = await startEdge(dir, { catalog: appPort, order: appPort, search: appPort }).catch(async (error: unknown) => {
+    await stopChild(child);
+    throw error;
+  });
+  await waitFor(`http://127.0.0.1:${edge.port}/api/catalog/anything`, 10_000);
+  return {
+    point: 'ceiling',
+    port: edge.port,
+    groups: () => ({ app: [child.pid ?? 0], edge: [edge.masterPid(), ...childrenOf(edge.masterPid())] }),
+    stop: async () => {
+      await edge.stop();
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startBefore(options: { mongoUri: string; dbName: string; jwtSecret: string; dbPid?: number }): Promise<Target> {
+  const { child, port } = await forkServer('before-server.ts', [], { BENCH_MONGODB_URI: options.mongoUri, BENCH_DB: options.dbName, JWT_SECRET: options.jwtSecret });
+  return {
+    point: 'before',
+    port,
+    groups: () => ({ app: [child.pid ?? 0], ...(options.dbPid ? { db: [options.dbPid] } : {}) }),
+    stop: () => stopChild(child),
+  };
+}
+
+export async function startAfter(options: { env: NodeJS.ProcessEnv; redisPid?: number; dbPid?: number }): Promise<Target> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-bench-after-'));
+  const home = path.join(dir, 'pm2');
+  const ports = { catalog: await freePort(), order: await freePort(), search: await freePort() };
+  const env: NodeJS.ProcessEnv = {
+    ...options.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    CATALOG_PORT: String(ports.catalog),
+    ORDER_PORT: String(ports.order),
+    SEARCH_PORT: String(ports.search),
+    SHOP_LOG_DIR: path.join(dir, 'logs'),
+    // The load is one client: the shared rate limit must not be what is measured.
+    RATE_LIMIT_MAX: '1000000000',
+  };
+  const stopPm2 = (): void => {
+    pm2(['kill'], { home, env });
+  };
+  try {
+    pm2OrThrow(['start', ecosystemFile], { home, env });
+    for (const [name, port] of Object.entries(ports)) await waitFor(`http://127.0.0.1:${port}/health/ready`, 90_000).catch((error: Error) => {
+      throw new Error(`${name}: ${error.message}\n${pm2(['logs', '--nostream', '--lines', '30'], { home }).stdout}`);
+    });
+  } catch (error) {
+    stopPm2();
+    throw error;
+  }
+  const edge = await startEdge(path.join(dir, 'nginx'), ports).catch((error: unknown) => {
+    stopPm2();
+    throw error;
+  });
+  const workers = pm2List({ home }).filter((p) => ['catalog', 'order', 'search'].includes(p.name));
+  return {
+    point: 'after',
+    port: edge.port,
+    metricsUrls: { catalog: `http://127.0.0.1:${ports.catalog}`, search: `http://127.0.0.1:${ports.search}`, order: `http://127.0.0.1:${ports.order}` },
+    groups: () => ({
+      app: workers.map((w) => w.pid),
+      edge: [edge.masterPid(), ...childrenOf(edge.masterPid())],
+      ...(options.redisPid ? { cache: [options.redisPid] } : {}),
+      ...(options.dbPid ? { db: [options.dbPid] } : {}),
+    }),
+    stop: async () => {
+      await edge.stop();
+      stopPm2();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
