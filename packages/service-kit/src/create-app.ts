@@ -4,7 +4,7 @@ import { compressResponses } from './compress-responses.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { healthRouter, type HealthCheck } from './health.ts';
 import { rejectHostileKeys } from './hostile-keys.ts';
-import { httpLogger } from './http-logger.ts';
+import { accessLog, attachRequestLog } from './http-logger.ts';
 import type { Logger } from './logger.ts';
 import { limitQueryParts, parseQueryString } from './query-string.ts';
 import { requestDeadline } from './request-deadline.ts';
@@ -50,7 +50,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
 
   if (options.metrics) app.use(options.metrics.http);
   app.use(requestId());
-  app.use(httpLogger(options.logger));
+  attachRequestLog(app, options.logger);
+  app.use(accessLog(options.logger));
   app.use(limitQueryParts());
   app.use(helmet());
   app.use(compressResponses({ threshold: 1024 }));

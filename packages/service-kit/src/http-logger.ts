@@ -1,22 +1,59 @@
-import type { RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
+import type { Express, Request, RequestHandler } from 'express';
 import type { Logger } from './logger.ts';
 
 /** Health probes and scrapes, polled every few seconds, are not logged; every other path is. */
 const QUIET_PATHS = /^(\/api\/[a-z]+)?\/(health|health\/ready|metrics)$/;
 
-/** One JSON line per request with `reqId`; `req.log` carries the id into every line a handler writes. */
-export function httpLogger(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
-    customAttributeKeys: { reqId: 'reqId' },
-    quietReqLogger: true,
-    autoLogging: { ignore: (req) => QUIET_PATHS.test((req.url ?? '').split('?')[0] ?? '') },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-    serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+const CHILD = Symbol('request logger');
+type WithChild = Request & { [CHILD]?: Logger };
+
+/**
+ * `req.log`: a child of `logger` bound to `reqId`, so every line a handler writes carries the
+ * request id. It is built the first time something asks for it, which on a healthy request at
+ * `warn` is never: building one per request (what pino-http does) serialized its bindings on
+ * every cache hit (decision 0013, profile). Defined once on the app's request prototype, which
+ * Express gives every request before the first middleware runs.
+ */
+export function attachRequestLog(app: Express, logger: Logger): void {
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: WithChild): Logger {
+      return (this[CHILD] ??= logger.child({ reqId: this.id }));
     },
-  }) as unknown as RequestHandler;
+    set(this: WithChild, value: Logger) {
+      this[CHILD] = value;
+    },
+  });
+}
+
+/**
+ * One JSON line per request when it ends: `request completed` (info), `request errored` (error,
+ * any 5xx) or `request aborted` (warn, the client left before the answer was written), with
+ * `reqId`, method, URL, status and `responseTime` in ms. The line is only put together when
+ * its level is enabled.
+ */
+export function accessLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const url = req.url;
+    const query = url.indexOf('?');
+    if (QUIET_PATHS.test(query === -1 ? url : url.slice(0, query))) {
+      next();
+      return;
+    }
+    const started = performance.now();
+    // 'close' follows 'finish' on a completed answer and comes alone on a cut connection.
+    res.once('close', () => {
+      const finished = res.writableFinished;
+      const level = !finished ? 'warn' : res.statusCode >= 500 ? 'error' : 'info';
+      if (!logger.isLevelEnabled(level)) return;
+      const line = {
+        reqId: req.id,
+        req: { method: req.method, url },
+        res: { statusCode: res.statusCode },
+        responseTime: Math.round((performance.now() - started) * 1000) / 1000,
+      };
+      logger[level](line, !finished ? 'request aborted' : level === 'error' ? 'request errored' : 'request completed');
+    });
+    next();
+  };
 }

@@ -27,6 +27,10 @@ export function createRedis(options: RedisOptions): Redis {
     // disconnect() on a client that never connected otherwise waits 2 s for a 'close' already past.
     disconnectTimeout: 200,
     connectionName: options.name,
+    // Commands issued in one event-loop turn (the rate limiter's of every request parsed in it,
+    // cache reads, metric pushes) go out as one write: one syscall and one Redis wake-up instead
+    // of one each. Measured: one catalog worker's cached product GET, 5.9k → 8.7k req/s (0013).
+    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   let up = false;
