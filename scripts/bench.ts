@@ -162,25 +162,22 @@ async function l1Probe(): Promise<BenchReport['l1'] | null> {
   const child = fork(path.join(repoRoot, 'scripts', 'bench-cache.ts'), ['--quick'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) return null;
-  const report = JSON.parse(readFileSync(path.join(runDir, 'bench-cache.json'), 'utf8')) as { addedByL1HitUs: number; l1HitMedianUs: number; rawConstantMedianUs: number };
-  return { addedByL1HitUs: report.addedByL1HitUs, l1HitMedianUs: report.l1HitMedianUs, rawConstantMedianUs: report.rawConstantMedianUs };
+  const report = JSON.parse(readFileSync(path.join(runDir, 'bench-cache.json'), 'utf8')) as { l1HitMedianUs: number; floorMedianUs: number; l1BookkeepingUs: number };
+  return { l1HitMedianUs: report.l1HitMedianUs, floorMedianUs: report.floorMedianUs, addedByL1HitUs: report.l1BookkeepingUs };
 }
-
-const swept = new Set<string>();
 
 async function measure(target: Target, scenario: Scenario, round: number, fixtureFile: string, identity: number | null): Promise<BenchCell> {
   const base = { port: target.port, scenario, fixtureFile, connections: settings.connections, seed: 1_000 * round + SCENARIOS.indexOf(scenario) };
   const unique = () => `${target.point}-${randomUUID().slice(0, 8)}`;
   const groups = target.groups();
   const rss = rssPeakSampler(groups);
-  // Warm-up: where there is a cache (after), the first time, every distinct GET once (a running
-  // shop's caches have seen its catalog); then, at every point, the scenario itself, flat out.
-  // Neither is measured.
-  const sweepKey = `${target.point}/${scenario}`;
-  if (target.point === 'after' && !swept.has(sweepKey)) {
-    swept.add(sweepKey);
-    await load({ ...base, mode: 'sweep', unique: unique(), warmupS: 0, durationS: 0 });
-  }
+  // Warm-up: where there is a cache (after), every distinct GET once (a running shop's caches
+  // have seen its catalog); then, at every point, the scenario itself, flat out. Neither is
+  // measured. The sweep comes before every cell, not only the first: between two rounds the
+  // other scenarios run for minutes, longer than a product answer's lifetime (60 s + 60 s
+  // stale), and a cell that started on a cache gone cold would measure the pause between
+  // rounds, not a shop whose traffic keeps its entries fresh.
+  if (target.point === 'after') await load({ ...base, mode: 'sweep', unique: unique(), warmupS: 0, durationS: 0 });
   await load({ ...base, mode: 'closed', unique: unique(), warmupS: settings.warmupS, durationS: 0 });
   const cacheBefore = target.metricsUrls ? (await sleep(1_200), await cacheCounters(target)) : null;
   const cpu0 = cpuSnapshot(groups);
