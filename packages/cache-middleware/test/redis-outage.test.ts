@@ -26,7 +26,10 @@ function failFastRedis(url: string): Redis {
   const client = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
-    commandTimeout: COMMAND_TIMEOUT_MS,
+    // As service-kit's createRedis: auto-pipelined, and a command may wait for the batch in
+    // flight before its own is sent, so each batch gets half of the budget.
+    enableAutoPipelining: true,
+    commandTimeout: COMMAND_TIMEOUT_MS / 2,
     maxRetriesPerRequest: 1,
     retryStrategy: (n) => Math.min(n * 100, 1_000),
     disconnectTimeout: 200,

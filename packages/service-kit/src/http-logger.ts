@@ -18,7 +18,9 @@ export function attachRequestLog(app: Express, logger: Logger): void {
   Object.defineProperty(app.request, 'log', {
     configurable: true,
     get(this: WithChild): Logger {
-      return (this[CHILD] ??= logger.child({ reqId: this.id }));
+      // Own property only: a logger read off the prototype itself must not become every request's.
+      if (!Object.hasOwn(this, CHILD)) this[CHILD] = logger.child({ reqId: this.id });
+      return this[CHILD] as Logger;
     },
     set(this: WithChild, value: Logger) {
       this[CHILD] = value;
@@ -28,9 +30,10 @@ export function attachRequestLog(app: Express, logger: Logger): void {
 
 /**
  * One JSON line per request when it ends: `request completed` (info), `request errored` (error,
- * any 5xx) or `request aborted` (warn, the client left before the answer was written), with
- * `reqId`, method, URL, status and `responseTime` in ms. The line is only put together when
- * its level is enabled.
+ * any 5xx) or `request aborted` (warn, the connection closed before the whole answer was
+ * written: the client left, or the server cut it), with `reqId`, method, URL, status (once
+ * headers went out) and `responseTime` in ms. The line is only put together when its level is
+ * enabled.
  */
 export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -49,7 +52,7 @@ export function accessLog(logger: Logger): RequestHandler {
       const line = {
         reqId: req.id,
         req: { method: req.method, url },
-        res: { statusCode: res.statusCode },
+        res: res.headersSent ? { statusCode: res.statusCode } : { headersSent: false },
         responseTime: Math.round((performance.now() - started) * 1000) / 1000,
       };
       logger[level](line, !finished ? 'request aborted' : level === 'error' ? 'request errored' : 'request completed');
