@@ -82,14 +82,18 @@ export interface ErrorHandlerOptions {
 
 /** The one place errors become responses: JSON `{ error: { code, message, details, requestId } }`, no stacks. */
 export function errorHandler(options: ErrorHandlerOptions): ErrorRequestHandler {
-  return (error, req, res, next) => {
+  return (error, req, res, _next) => {
     const appError = toAppError(error);
     const log = req.log ?? options.logger;
     if (appError.httpStatus >= 500) {
       log.error({ err: error, reqId: req.id, code: appError.code }, 'request failed');
     }
     if (res.headersSent) {
-      next(error);
+      // Part of the answer is out, so the rest cannot become an error body: the connection is
+      // cut and the client sees a truncated answer, never a wrong one. An answer already
+      // complete (the deadline's 503, then the handler's late failure) is left alone: Express's
+      // final handler would destroy its keep-alive socket, which nginx may be reusing already.
+      if (!res.writableEnded) res.destroy();
       return;
     }
     for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);

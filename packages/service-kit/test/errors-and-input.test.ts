@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import NodeHttp from 'node:http';
 import net from 'node:net';
 import { Router } from 'express';
 import request from 'supertest';
@@ -79,6 +80,33 @@ const routes: AnyApiRoute[] = [
     responses: { 409: 'Always' },
     handler: async () => {
       throw Object.assign(new Error('E11000 duplicate key error'), { code: 11000, keyValue: { sku: 'x' } });
+    },
+  }),
+  apiRoute({
+    method: 'get',
+    path: '/late-failure',
+    operationId: 'lateFailure',
+    summary: 'Answers, then fails',
+    tags: ['errors'],
+    schemas: {},
+    responses: { 200: 'Always' },
+    handler: async (_input, _req, res) => {
+      res.json({ answered: true });
+      throw new Error('failed after answering');
+    },
+  }),
+  apiRoute({
+    method: 'get',
+    path: '/half-sent',
+    operationId: 'halfSent',
+    summary: 'Sends part of an answer, then fails',
+    tags: ['errors'],
+    schemas: {},
+    responses: { 200: 'Never whole' },
+    handler: async (_input, _req, res) => {
+      res.status(200).setHeader('Content-Type', 'application/json');
+      res.write('{"partial":');
+      throw new Error('failed half-way');
     },
   }),
 ];
@@ -344,6 +372,45 @@ describe('sockets after a rejected request', () => {
       expect(await connections()).toBe(0);
     } finally {
       socket.destroy();
+    }
+  });
+});
+
+describe('errors after the answer has started', () => {
+  /** GET over one keep-alive socket; resolves to status, body and whether the socket was reused. */
+  const get = (agent: NodeHttp.Agent, path: string): Promise<{ status: number; body: string; reused: boolean }> =>
+    new Promise((resolve, reject) => {
+      const { port } = new URL(app.baseUrl);
+      const req = NodeHttp.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reused: req.reusedSocket }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+
+  it('when a handler fails after its answer is complete, then the client has that answer and the keep-alive socket serves the next request', async () => {
+    const agent = new NodeHttp.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await get(agent, `${PREFIX}/late-failure`);
+      expect(first).toEqual({ status: 200, body: '{"answered":true}', reused: false });
+      await sleep(50);
+      const second = await get(agent, `${PREFIX}/items`);
+      expect(second.status).toBe(200);
+      expect(second.reused).toBe(true);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('when a handler fails half-way through its answer, then the connection is cut: a truncated answer, never a wrong one', async () => {
+    const agent = new NodeHttp.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      await expect(get(agent, `${PREFIX}/half-sent`)).rejects.toThrow(/aborted|socket hang up|ECONNRESET/);
+    } finally {
+      agent.destroy();
     }
   });
 });
