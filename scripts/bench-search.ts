@@ -26,7 +26,8 @@ import { connectMongo, shopModels } from '@shop/db';
 import { cliArgs, intFlag } from './lib/args.ts';
 import { localMongo, SCRIPT_SOCKET_TIMEOUT_MS } from './lib/local-mongo.ts';
 import { ensureDirs, repoRoot, runDir } from './lib/paths.ts';
-import { openLoop } from './lib/open-loop.ts';
+import { latencyPercentiles, openLoop, type LatencyPercentiles } from './lib/open-loop.ts';
+import { zipfSampler } from './bench/scenarios.ts';
 import { freePort, resolveRedis } from './lib/redis-server.ts';
 import { findWrk, runWrk, type WrkResult } from './lib/wrk.ts';
 
@@ -53,12 +54,7 @@ type Autocannon = (
   done: (error: Error | null, result: AutocannonResult) => void,
 ) => unknown;
 
-interface Percentiles {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
+interface Percentiles extends LatencyPercentiles {
   errors: number;
   /** How late the generator's timer fired (its own share of the machine), p99 ms. */
   timerLagP99?: number;
@@ -163,26 +159,12 @@ function buildQueries(products: { sku: string; name: string; brand: string }[], 
 
 /** Zipf(1.0) over `items`: rank r drawn with weight 1/r. */
 function zipf(items: readonly string[], random: () => number): () => string {
-  const cumulative: number[] = [];
-  let total = 0;
-  for (let r = 1; r <= items.length; r++) cumulative.push((total += 1 / r));
-  return () => {
-    const x = random() * total;
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((cumulative[mid] ?? 0) < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return items[lo] as string;
-  };
+  const rank = zipfSampler(items.length, 1.0, random);
+  return () => items[rank()] as string;
 }
 
 function percentiles(samples: number[], errors: number): Percentiles {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { n: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? NaN, errors };
+  return { ...latencyPercentiles(samples), errors };
 }
 
 function get(port: number, url: string, headers: Record<string, string>): Promise<void> {

@@ -2,7 +2,7 @@
 // process): the orchestrator (scripts/bench.ts) forks it once per run and sends one job; it
 // answers with what it measured and exits. Its CPU is not the servers'.
 import { readFileSync } from 'node:fs';
-import { closedLoop, openLoop, type LoadResult } from '../lib/open-loop.ts';
+import { closedLoop, latencyPercentiles, openLoop, type LoadResult } from '../lib/open-loop.ts';
 import { requestStream, sweepRequests, type Fixture, type Scenario } from './scenarios.ts';
 
 export interface LoadJob {
@@ -33,10 +33,9 @@ export interface LoadSummary extends Omit<LoadResult, 'latencies'> {
 export const CLIENT_HEADERS = { 'Accept-Encoding': 'br, gzip', Accept: 'application/json' };
 
 export function summarize(result: LoadResult): LoadSummary {
-  const sorted = Float64Array.from(result.latencies).sort();
-  const at = (q: number): number => (sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN));
+  const { p50, p95, p99, max } = latencyPercentiles(result.latencies);
   const { latencies: _latencies, ...rest } = result;
-  return { ...rest, rps: result.answered / Math.max(result.elapsedS, 1e-9), p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN };
+  return { ...rest, rps: result.answered / Math.max(result.elapsedS, 1e-9), p50, p95, p99, max };
 }
 
 async function run(job: LoadJob): Promise<LoadSummary> {

@@ -51,6 +51,21 @@ export interface LoadResult {
   timerLagP99: number;
 }
 
+export interface LatencyPercentiles {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles of latencies, ms; NaN where there are none. */
+export function latencyPercentiles(samples: readonly number[]): LatencyPercentiles {
+  const sorted = Float64Array.from(samples).sort();
+  const at = (q: number): number => (sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN));
+  return { n: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? Number.NaN };
+}
+
 interface Pending {
   request: string;
   startedAt: number;
