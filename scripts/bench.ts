@@ -81,8 +81,11 @@ function load(job: LoadJob): Promise<LoadSummary> {
   });
 }
 
-/** The two databases: `bench` seeded and indexed (after); `bench_before`, the same documents with only _id indexes. */
-async function prepareData(uri: string): Promise<Fixture['products']> {
+/**
+ * The two databases: `bench` seeded and indexed (after); `bench_before`, the same documents with
+ * only _id indexes. Returns the catalog's products and category slugs, for the request streams.
+ */
+async function prepareData(uri: string): Promise<Pick<Fixture, 'products' | 'categories'>> {
   const after = await connectMongo({ uri, dbName: AFTER_DB, socketTimeoutMS: SCRIPT_SOCKET_TIMEOUT_MS });
   const before = await connectMongo({ uri, dbName: BEFORE_DB, socketTimeoutMS: SCRIPT_SOCKET_TIMEOUT_MS });
   try {
@@ -114,18 +117,11 @@ async function prepareData(uri: string): Promise<Fixture['products']> {
       await m.Stock.updateMany({}, { $set: { quantity: 1_000_000_000 } });
       await m.Order.deleteMany({ customerId: BENCH_CUSTOMER });
     }
-    return (await models.Product.find({}, { name: 1, brand: 1 }).lean<{ _id: { toHexString(): string }; name: string; brand: string }[]>()).map((p) => ({ id: p._id.toHexString(), name: p.name, brand: p.brand }));
+    const products = (await models.Product.find({}, { name: 1, brand: 1 }).lean<{ _id: { toHexString(): string }; name: string; brand: string }[]>()).map((p) => ({ id: p._id.toHexString(), name: p.name, brand: p.brand }));
+    const categories = (await models.Category.find({}, { slug: 1 }).lean<{ slug: string }[]>()).map((c) => c.slug);
+    return { products, categories };
   } finally {
     await Promise.all([after.close(), before.close()]);
-  }
-}
-
-async function categorySlugs(uri: string): Promise<string[]> {
-  const connection = await connectMongo({ uri, dbName: AFTER_DB, socketTimeoutMS: SCRIPT_SOCKET_TIMEOUT_MS });
-  try {
-    return (await shopModels(connection).Category.find({}, { slug: 1 }).lean<{ slug: string }[]>()).map((c) => c.slug);
-  } finally {
-    await connection.close();
   }
 }
 
@@ -228,8 +224,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
   try {
-    const products = await prepareData(mongo.uri);
-    const categories = await categorySlugs(mongo.uri);
+    const { products, categories } = await prepareData(mongo.uri);
     const fixture: Fixture = {
       products,
       categories,

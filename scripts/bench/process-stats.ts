@@ -4,19 +4,28 @@
  * RSS is the largest sum of their resident memory sampled during the runs.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { commandLine } from '../lib/processes.ts';
 
 const TICKS_PER_S = 100;
 const PAGE = 4096;
 
-/** utime + stime of a process, ms; 0 when it is gone. */
-export function cpuMs(pid: number): number {
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses),
+ * so index 0 is the state, 1 the parent pid, 11 utime, 12 stime; null when the process is gone.
+ */
+function statFields(pid: number | string): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / TICKS_PER_S;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return null;
   }
+}
+
+/** utime + stime of a process, ms; 0 when it is gone. */
+export function cpuMs(pid: number): number {
+  const fields = statFields(pid);
+  return fields ? ((Number(fields[11]) + Number(fields[12])) * 1_000) / TICKS_PER_S : 0;
 }
 
 export function rssBytes(pid: number): number {
@@ -31,13 +40,8 @@ export function rssBytes(pid: number): number {
 export function childrenOf(pid: number): number[] {
   const children: number[] = [];
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
+    // A process gone meanwhile has no fields and is skipped.
+    if (/^\d+$/.test(entry) && Number(statFields(entry)?.[1]) === pid) children.push(Number(entry));
   }
   return children;
 }
@@ -71,11 +75,8 @@ export function rssPeakSampler(groups: ProcessGroups, everyMs = 200): { stop(): 
 export function findPid(pattern: RegExp): number | null {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (pattern.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) return Number(entry);
-    } catch {
-      // Gone meanwhile.
-    }
+    const command = commandLine(Number(entry));
+    if (command !== null && pattern.test(command)) return Number(entry);
   }
   return null;
 }

@@ -7,12 +7,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../lib/paths.ts';
 import { SCENARIO_LABELS, type Scenario } from './scenarios.ts';
-import type { Point } from './targets.ts';
+import { POINTS, type Point } from './targets.ts';
 
 export const benchResultsDir = path.join(repoRoot, 'bench-results');
 const README = path.join(repoRoot, 'README.md');
 const BEGIN = '<!-- bench:begin (written by npm run bench; edit scripts/bench/report.ts instead) -->';
 const END = '<!-- bench:end -->';
+/** BRIEF §5: p99 at half of max throughput, ms, per scenario that has a target. */
+const P99_TARGETS_MS: Partial<Record<Scenario, number>> = { product: 5, search: 15, order: 25 };
 
 export interface BenchCell {
   scenario: Scenario;
@@ -90,7 +92,7 @@ export function targets(report: BenchReport): TargetRow[] {
       : 'not measured in this run',
     pass: report.l1 ? report.l1.addedByL1HitUs <= 50 : null,
   });
-  for (const [scenario, limit] of [['product', 5], ['search', 15], ['order', 25]] as const) {
+  for (const [scenario, limit] of Object.entries(P99_TARGETS_MS) as [Scenario, number][]) {
     if (!has(scenario)) continue;
     const p99 = median(report, scenario, 'after', (c) => c.half.p99);
     const rate = median(report, scenario, 'after', (c) => c.half.rate);
@@ -137,7 +139,7 @@ export function targetsText(report: BenchReport): string {
 function scenarioRows(report: BenchReport): string[] {
   const rows: string[] = [];
   for (const scenario of report.settings.scenarios) {
-    for (const point of ['ceiling', 'before', 'after'] as const) {
+    for (const point of POINTS) {
       const m = (figure: (c: BenchCell) => number | null | undefined) => median(report, scenario, point, figure);
       const hit = m((c) => c.cache?.hitRatio);
       rows.push(
@@ -181,7 +183,7 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (c) => ({ '
 /** Grouped horizontal bars, one group per scenario; log scale when values span more than 20×. */
 function barChart(report: BenchReport, title: string, unit: string, figure: (c: BenchCell) => number | null | undefined, limits: Partial<Record<Scenario, number>> = {}): string {
   const scenarios = report.settings.scenarios;
-  const points = ['ceiling', 'before', 'after'] as const;
+  const points = POINTS;
   const values = scenarios.flatMap((s) => points.map((p) => median(report, s, p, figure) ?? 0)).filter((v) => v > 0);
   const top = Math.max(...values, ...Object.values(limits)) * 1.1;
   const bottom = Math.min(...values);
@@ -212,7 +214,7 @@ export function renderHtml(report: BenchReport): string {
   const rows = targets(report)
     .map((r) => `<tr class="${r.pass === null ? '' : r.pass ? 'ok' : 'bad'}"><td>${escapeHtml(r.figure)}</td><td>${escapeHtml(r.target)}</td><td>${escapeHtml(r.measured)}</td><td>${r.pass === null ? '' : r.pass ? 'met' : 'missed'}</td></tr>`)
     .join('');
-  const legend = (['ceiling', 'before', 'after'] as const).map((p) => `<span><i style="background:${COLORS[p]}"></i>${p}</span>`).join(' ');
+  const legend = POINTS.map((p) => `<span><i style="background:${COLORS[p]}"></i>${p}</span>`).join(' ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>perf-shop bench ${escapeHtml(report.at)}</title>
 <style>
@@ -228,7 +230,7 @@ small{color:#4f5b6d}
 <table><thead><tr><th>figure (BRIEF §5)</th><th>target</th><th>measured</th><th></th></tr></thead><tbody>${rows}</tbody></table>
 <p class="legend">${legend}</p>
 ${barChart(report, 'Maximum throughput', 'req/s', (c) => c.max.rps)}
-${barChart(report, 'p99 latency at half of maximum throughput', 'ms', (c) => c.half.p99, { product: 5, search: 15, order: 25 })}
+${barChart(report, 'p99 latency at half of maximum throughput', 'ms', (c) => c.half.p99, P99_TARGETS_MS)}
 ${barChart(report, 'CPU time per request (Node + nginx + Redis)', 'µs', (c) => (c.cpuMsPerRequest.total ?? 0) * 1000)}
 ${barChart(report, 'Bytes per response on the wire', 'B', (c) => c.bytesPerResponse)}
 </body></html>

@@ -191,17 +191,18 @@ class Connection {
   }
 }
 
-/** The bytes of one request: the target's headers, then the request's own, then its body. */
-function requestWriter(target: Pick<LoadTarget, 'headers' | 'port'>, host: string): (spec: RequestSpec) => string {
-  const common = Object.entries(target.headers ?? {})
+const headerLines = (headers: Record<string, string> = {}): string =>
+  Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
+
+/** The bytes of one request: the target's headers, then the request's own, then its body. */
+function requestWriter(target: Pick<LoadTarget, 'headers' | 'port'>, host: string): (spec: RequestSpec) => string {
+  const common = headerLines(target.headers);
   const hostLine = `Host: ${host}:${target.port}\r\n`;
   return (spec) => {
     if (typeof spec === 'string') return `GET ${spec} HTTP/1.1\r\n${hostLine}${common}\r\n`;
-    const own = Object.entries(spec.headers ?? {})
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join('');
+    const own = headerLines(spec.headers);
     const body = spec.body ?? '';
     const length = body || spec.method !== 'GET' ? `Content-Length: ${Buffer.byteLength(body)}\r\n` : '';
     return `${spec.method} ${spec.path} HTTP/1.1\r\n${hostLine}${common}${own}${length}\r\n${body}`;

@@ -7,10 +7,15 @@ import { readFileSync } from 'node:fs';
  */
 export function aliveAs(pid: number | undefined, marker: string): pid is number {
   if (!pid || !Number.isInteger(pid) || pid <= 0) return false;
+  return commandLine(pid)?.includes(marker) ?? false;
+}
+
+/** The command line of `pid`, arguments separated by spaces; null when there is no such process. */
+export function commandLine(pid: number): string | null {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(marker);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
   } catch {
-    return false;
+    return null;
   }
 }
 
