@@ -6,7 +6,7 @@ import base from './jest.config.js';
 /** @type {import('jest').Config} */
 export default {
   ...base,
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/scripts/**/*.test.ts'],
   testTimeout: 60_000,
   maxWorkers: 1,
 };

@@ -34,7 +34,9 @@ export async function stopAllStacks(): Promise<void> {
   for (const entry of started.splice(0)) {
     await stopNginx(entry.pidFile);
     pm2(['kill'], { home: entry.pm2Home });
-    rmSync(entry.home, { recursive: true, force: true });
+    // KEEP_STACK_HOME=1 leaves the stack's home (service logs, nginx logs) for a post-mortem.
+    if (!process.env.KEEP_STACK_HOME) rmSync(entry.home, { recursive: true, force: true });
+    else console.log(`stack home kept: ${entry.home}`);
   }
 }
 

@@ -248,7 +248,9 @@ export function createCache(options: CacheOptions = {}): Cache {
           metrics.loaderDuration(now() - startedAt, true);
         } catch (error) {
           metrics.loaderDuration(now() - startedAt, false);
-          if (stale && now() < stale.sieUntil) {
+          // Within the bound when the refresh began: a loader that takes long to fail (a database
+          // timing out) must not turn a read that arrived in time into an error.
+          if (stale && startedAt < stale.sieUntil) {
             metrics.stale('loader-error');
             report(error, `loader for ${key} (served stale)`);
             return { value: stale.value, status: 'STALE', entry: stale };

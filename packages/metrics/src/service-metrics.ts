@@ -44,6 +44,11 @@ export interface ServiceMetrics {
     checkedOut: Gauge;
     checkoutFailures: Counter;
   };
+  /**
+   * Reports an in-process cache layer's size as `cache_l1_bytes` and `cache_l1_entries` (read at
+   * each collect; across workers the scrape shows the largest worker's).
+   */
+  watchL1(layer: { readonly bytes: number; readonly size: number } | null): void;
   /** Records a slow command (bounded buffer); `drainSlowQueries` takes what waits. */
   recordSlowQuery(command: string, ms: number): void;
   drainSlowQueries(): SlowQuery[];
@@ -79,6 +84,26 @@ export function createServiceMetrics(service: string, options: { defaults?: bool
     registers,
   });
 
+  let l1: { readonly bytes: number; readonly size: number } | null = null;
+  new Gauge({
+    name: 'cache_l1_bytes',
+    help: 'Estimated bytes held by the in-process (L1) cache; across workers, the largest',
+    registers,
+    aggregator: 'max',
+    collect() {
+      if (l1) this.set(l1.bytes);
+    },
+  });
+  new Gauge({
+    name: 'cache_l1_entries',
+    help: 'Entries held by the in-process (L1) cache; across workers, the largest',
+    registers,
+    aggregator: 'max',
+    collect() {
+      if (l1) this.set(l1.size);
+    },
+  });
+
   let slow: SlowQuery[] = [];
   const slowDropped = new Counter({ name: 'mongodb_slow_queries_dropped_total', help: 'Slow commands not kept (more than the buffer holds between pushes)', registers });
   const slowSeen = new Counter({ name: 'mongodb_slow_queries_total', help: `MongoDB commands slower than ${SLOW_QUERY_MS} ms`, registers });
@@ -86,6 +111,9 @@ export function createServiceMetrics(service: string, options: { defaults?: bool
   return {
     service,
     registry,
+    watchL1(layer) {
+      l1 = layer;
+    },
     recordSlowQuery(command, ms) {
       slowSeen.inc();
       if (slow.length >= SLOW_QUERY_BUFFER) {

@@ -124,7 +124,8 @@ export function openApiDocument(info: OpenApiInfo, routes: readonly AnyApiRoute[
       operationId: route.operationId,
       summary: route.summary,
       tags: route.tags,
-      ...(route.roles ? { security: [{ bearer: [] }] } : {}),
+      // `x-roles`: who may call it (an empty list: anyone signed in), for clients and the auth tests.
+      ...(route.roles ? { security: [{ bearer: [] }], 'x-roles': route.roles } : {}),
       parameters: [...parametersOf(route.schemas.params, 'path'), ...parametersOf(route.schemas.query, 'query')],
       ...(route.schemas.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.schemas.body) } } } }

@@ -33,6 +33,13 @@ const MONGO_UNAVAILABLE = new Set([
   'MongoOperationTimeoutError',
 ]);
 
+/**
+ * Server error codes that mean "this server is going away or cannot serve now" (shutting down,
+ * stepping down, unreachable, overloaded): the driver's own retryable codes. Whatever the request,
+ * retrying it shortly is the right advice.
+ */
+const MONGO_SERVER_UNAVAILABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+
 const BODY_PARSER: Record<string, [number, string, string]> = {
   'entity.parse.failed': [400, 'INVALID_JSON', 'Request body is not valid JSON'],
   'entity.too.large': [413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than the limit'],
@@ -61,7 +68,7 @@ export function toAppError(error: unknown): AppError {
   if (e.name === 'ValidationError' || e.name === 'StrictModeError') {
     return new AppError('VALIDATION_FAILED', e.message ?? 'Invalid document', 400, { cause: error });
   }
-  if (e.name && MONGO_UNAVAILABLE.has(e.name)) {
+  if ((e.name && MONGO_UNAVAILABLE.has(e.name)) || (e.name === 'MongoServerError' && typeof e.code === 'number' && MONGO_SERVER_UNAVAILABLE_CODES.has(e.code))) {
     return new AppError('DEPENDENCY_UNAVAILABLE', 'The database is unavailable, retry shortly', 503, {
       headers: { 'Retry-After': '5' },
       cause: error,

@@ -282,6 +282,9 @@ describe('errors the handlers throw', () => {
     const duplicate = toAppError({ code: 11000, keyValue: { sku: 'x' } });
     expect(duplicate.httpStatus).toBe(409);
     expect(duplicate.details).toEqual({ fields: ['sku'] });
+    // A server shutting down (91 ShutdownInProgress, 11600 InterruptedAtShutdown) or stepping down is unavailable, not a bug.
+    for (const code of [91, 11600, 10107]) expect(toAppError({ name: 'MongoServerError', code }).httpStatus).toBe(503);
+    expect(toAppError({ name: 'MongoServerError', code: 2 }).httpStatus).toBe(500);
     expect(toAppError(undefined).httpStatus).toBe(500);
     expect(toAppError({ status: 400, expose: false }).httpStatus).toBe(500);
   });

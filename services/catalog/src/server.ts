@@ -46,7 +46,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const vitals = createWebVitals(metrics.registry);
   const auth = createAuth(config.JWT_SECRET);
 
-  const cache = createCatalogCache(redis, config.CACHE_PREFIX, logger, metrics.cache);
+  const cache = createCatalogCache(redis, config, logger, metrics.cache);
+  metrics.watchL1(cache.l1);
   const store = mongoCatalogStore(shopModels(connection));
   const app = createServiceApp({
     service: 'catalog',
@@ -55,7 +56,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'catalog', logger, () => metrics.rateLimitRejections.inc())],
     metrics: telemetry.endpoint,
-    routes: catalogRouter(store, auth, cache),
+    routes: catalogRouter(store, auth, cache, config.CACHE_STALE_IF_ERROR_MS),
     mounts: [
       {
         prefix: PERFORMANCE_PREFIX,
@@ -93,12 +94,12 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
  * every service of one deployment shares, so an invalidation here clears every worker of every service.
  * Redis trouble is logged at most once per context every 30 s.
  */
-function createCatalogCache(redis: Redis, prefix: string, logger: Logger, metrics: CacheMetrics): Cache {
+function createCatalogCache(redis: Redis, config: CatalogConfig, logger: Logger, metrics: CacheMetrics): Cache {
   return createCache({
     metrics,
     redis,
-    prefix,
-    l1: { maxEntries: 20_000, maxBytes: 128 * 1024 * 1024 },
+    prefix: config.CACHE_PREFIX,
+    l1: { maxEntries: 20_000, maxBytes: config.CACHE_L1_MAX_BYTES },
     onError: throttledWarn(logger, 'cache degraded'),
   });
 }

@@ -7,10 +7,10 @@ import { catalogRoutes } from './routes.ts';
 export const CATALOG_PREFIX = '/api/catalog';
 
 /** The catalog API router (mounted under /api/catalog) with its OpenAPI document. */
-export function catalogRouter(store: CatalogStore, auth: Auth, cache: Cache): Router {
+export function catalogRouter(store: CatalogStore, auth: Auth, cache: Cache, staleIfErrorMs?: number): Router {
   return apiRouter(
     { title: 'Catalog API', version: '1.0.0', description: 'Products, categories and stock per warehouse.', prefix: CATALOG_PREFIX },
-    catalogRoutes(store, cache),
+    catalogRoutes(store, cache, staleIfErrorMs),
     auth,
   );
 }

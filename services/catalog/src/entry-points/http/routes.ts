@@ -39,13 +39,17 @@ const itemIdsOf = (body: unknown): string[] =>
     ? body.items.map(idOf).filter((id): id is string => id !== undefined)
     : [];
 
+/** Default stale-if-error bound of every cached read (CACHE_STALE_IF_ERROR_MS). */
+export const DEFAULT_STALE_IF_ERROR_MS = 10 * MINUTE;
+
 /**
  * Response caching per read. Lifetimes are short enough that a missed invalidation heals by
- * itself; stale-if-error keeps reads answering through a database outage.
+ * itself; stale-if-error keeps reads answering through a database outage, for `staleIfErrorMs`
+ * past an entry's fresh life (then the read answers 503).
  */
-function cachePolicies(cache: Cache) {
+function cachePolicies(cache: Cache, staleIfErrorMs: number) {
   const cached = (ttl: number, tags: (req: Request, body: unknown) => string[]) =>
-    httpCache({ cache, namespace: 'catalog', ttl, staleWhileRevalidate: ttl, staleIfError: 10 * MINUTE, tags });
+    httpCache({ cache, namespace: 'catalog', ttl, staleWhileRevalidate: ttl, staleIfError: staleIfErrorMs, tags });
   return {
     categories: cached(5 * MINUTE, () => [CATEGORIES]),
     // A listing depends on every product it shows, and on the set of products as a whole.
@@ -59,8 +63,8 @@ function cachePolicies(cache: Cache) {
 }
 
 /** Every catalog operation. Handlers only translate HTTP to a use case call and back. */
-export function catalogRoutes(store: CatalogStore, cache: Cache): AnyApiRoute[] {
-  const policy = cachePolicies(cache);
+export function catalogRoutes(store: CatalogStore, cache: Cache, staleIfErrorMs = DEFAULT_STALE_IF_ERROR_MS): AnyApiRoute[] {
+  const policy = cachePolicies(cache, staleIfErrorMs);
   const invalidate = (tags: string[]): Promise<void> => cache.invalidateTags(tags);
   return [
     apiRoute({
