@@ -48,12 +48,14 @@ const isServiceUnavailable = (a: Answer): boolean => {
 
 describe('MongoDB stopped under load', () => {
   it('when the database stops under load and comes back, then cached reads answer within the stale-if-error bound and then 503, writes get 503 with Retry-After, readiness and the monitor report it, and it all recovers with every acknowledged order stored', async () => {
-    const ids = env.productIds;
+    const stocked = (await env.models.Product.find({ stockTotal: { $gte: 60 } }, { _id: 1 }).limit(30).lean<{ _id: unknown }[]>()).map((p) => String(p._id));
+    expect(stocked.length).toBeGreaterThanOrEqual(10);
+    // Reads go to other products than the orders: an order invalidates its products' cached
+    // answers (deleted, not kept stale), which would leave nothing to serve in the outage.
+    const ids = env.productIds.filter((id) => !stocked.includes(id));
     const warm = ids.slice(0, 20);
     const stockOf = ids.slice(0, 20);
     const cold = ids.slice(100);
-    const stocked = (await env.models.Product.find({ stockTotal: { $gte: 60 } }, { _id: 1 }).limit(30).lean<{ _id: unknown }[]>()).map((p) => String(p._id));
-    expect(stocked.length).toBeGreaterThanOrEqual(10);
 
     // Warm the cache: each product and its stock, through nginx (L1 of some worker, and L2).
     const warmStart = performance.now();

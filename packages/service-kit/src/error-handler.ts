@@ -40,6 +40,13 @@ const MONGO_UNAVAILABLE = new Set([
  */
 const MONGO_SERVER_UNAVAILABLE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
 
+/**
+ * Socket errors that reach a handler raw: the MongoDB driver lets a write to a socket the server
+ * just closed surface as a plain `Error` with code EPIPE (seen when the database stops under load).
+ * A dependency's connection failing is "unavailable, retry", not a bug.
+ */
+const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'ENOTCONN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 const BODY_PARSER: Record<string, [number, string, string]> = {
   'entity.parse.failed': [400, 'INVALID_JSON', 'Request body is not valid JSON'],
   'entity.too.large': [413, 'PAYLOAD_TOO_LARGE', 'Request body is larger than the limit'],
@@ -68,7 +75,11 @@ export function toAppError(error: unknown): AppError {
   if (e.name === 'ValidationError' || e.name === 'StrictModeError') {
     return new AppError('VALIDATION_FAILED', e.message ?? 'Invalid document', 400, { cause: error });
   }
-  if ((e.name && MONGO_UNAVAILABLE.has(e.name)) || (e.name === 'MongoServerError' && typeof e.code === 'number' && MONGO_SERVER_UNAVAILABLE_CODES.has(e.code))) {
+  if (
+    (e.name && MONGO_UNAVAILABLE.has(e.name)) ||
+    (e.name === 'MongoServerError' && typeof e.code === 'number' && MONGO_SERVER_UNAVAILABLE_CODES.has(e.code)) ||
+    (typeof e.code === 'string' && SOCKET_ERROR_CODES.has(e.code))
+  ) {
     return new AppError('DEPENDENCY_UNAVAILABLE', 'The database is unavailable, retry shortly', 503, {
       headers: { 'Retry-After': '5' },
       cause: error,

@@ -285,6 +285,8 @@ describe('errors the handlers throw', () => {
     // A server shutting down (91 ShutdownInProgress, 11600 InterruptedAtShutdown) or stepping down is unavailable, not a bug.
     for (const code of [91, 11600, 10107]) expect(toAppError({ name: 'MongoServerError', code }).httpStatus).toBe(503);
     expect(toAppError({ name: 'MongoServerError', code: 2 }).httpStatus).toBe(500);
+    // The driver's raw EPIPE when the server closed the socket under a write (seen in the reliability suite).
+    expect(toAppError(Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' })).httpStatus).toBe(503);
     expect(toAppError(undefined).httpStatus).toBe(500);
     expect(toAppError({ status: 400, expose: false }).httpStatus).toBe(500);
   });
