@@ -73,5 +73,9 @@ export function validateInput(schemas: InputSchemas<z.ZodType, z.ZodType, z.ZodT
   };
 }
 
-/** A 24-hex-character MongoDB ObjectId in a path or query. */
-export const objectIdString = z.string().regex(/^[a-f0-9]{24}$/i, 'must be a 24-character hex id');
+/**
+ * A 24-hex-character MongoDB ObjectId in a path or query, lower case as the API writes them: cache
+ * keys and invalidation tags are built from the id as sent, so `/products/ABC…` would be cached
+ * under a tag no write of `abc…` ever drops. (The OpenAPI pattern carries no flags either.)
+ */
+export const objectIdString = z.string().regex(/^[a-f0-9]{24}$/, 'must be a 24-character lower-case hex id');
