@@ -1,16 +1,17 @@
 // BRIEF §6, issue R9: mixed load for RESILIENCE_SOAK_S seconds (600 in `npm run test:resilience`,
-// 240 in `npm test` and CI): after the warm-up every worker's RSS stays flat (no leak), and the
-// catalog's L1 stays within its byte bound even though the load asks for far more than fits.
-// Measured here: V8 grows its heap in steps for the first ~90-120 s of this load (catalog workers
-// 160 → ~400 MB, then within ±15 MB), so the warm-up is at least 90 s, and the allowance is wide
-// enough for one late heap step: a leak of ~0.3 MB/s shows in the CI run, ~0.12 MB/s in the 10-minute one.
+// 300 in `npm test` and CI): over the last 40 % of the run every worker's RSS stays flat (no
+// leak), and the catalog's L1 stays within its byte bound though the load asks for far more.
+// Measured here: V8 grows its heaps in steps for the first 2-3 minutes of this load (a catalog
+// worker 160 → ~400 MB, a search worker +55 MB in two steps at ~2.5 min), then levels. So only the
+// last 40 % is judged, after at least 120 s: a leak of ~0.4 MB/s per worker fails the CI run,
+// ~0.2 MB/s the 10-minute one.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
 import { describe as describeAnswers, examples, send, sleep, startTraffic, type RequestSpec } from './support/traffic.ts';
 
-const SOAK_S = Number(process.env.RESILIENCE_SOAK_S ?? 240);
-const WARMUP_S = Math.max(90, Math.round(SOAK_S * 0.3));
+const SOAK_S = Number(process.env.RESILIENCE_SOAK_S ?? 300);
+const WARMUP_S = Math.max(120, Math.round(SOAK_S * 0.6));
 const L1_MAX_BYTES = 1024 * 1024;
 /** Allowed RSS growth after the warm-up, per worker: the larger of this and 15 % of its post-warm-up RSS. */
 const GROWTH_MB = 48;
