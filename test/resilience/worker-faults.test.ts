@@ -100,12 +100,14 @@ describe('workers killed and reloaded under mixed load', () => {
     expect(examples(answers, (a) => a.status < 200 || a.status >= 300)).toEqual([]);
 
     // Every order exactly once: one 201 per key, distinct orders, and the database holds exactly those.
-    expect(finals.length).toBeGreaterThan(50);
-    expect(finals.filter((f) => f.status !== 201).map((f) => `${f.key}: ${f.status} ${f.code}`)).toEqual([]);
-    const orderIds = finals.map((f) => f.id!);
-    expect(new Set(orderIds).size).toBe(finals.length);
+    // (A long run can sell a product out: OUT_OF_STOCK is a final answer that created nothing, which the stock check below holds it to.)
+    const placed = finals.filter((f) => f.status === 201);
+    expect(placed.length).toBeGreaterThan(50);
+    expect(finals.filter((f) => f.status !== 201 && !(f.status === 409 && f.code === 'OUT_OF_STOCK')).map((f) => `${f.key}: ${f.status} ${f.code}`)).toEqual([]);
+    const orderIds = placed.map((f) => f.id!);
+    expect(new Set(orderIds).size).toBe(placed.length);
     const stored = await env.models.Order.find({ customerId: 'faults-customer' }, { _id: 1, lines: 1 }).lean<{ _id: unknown; lines: { quantity: number }[] }[]>();
-    expect(stored.length).toBe(finals.length);
+    expect(stored.length).toBe(placed.length);
     expect(orderIds.filter((id) => !stored.some((s) => String(s._id) === id))).toEqual([]);
 
     // Stock: exactly the ordered units left the shelves (holds of cut attempts are released by reconciliation).
