@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
-import { describe as describeAnswers, examples, send, sleep, startTraffic, type RequestSpec } from './support/traffic.ts';
+import { describe as describeAnswers, examples, send, sleep, type RequestSpec } from './support/traffic.ts';
 
 const SOAK_S = Number(process.env.RESILIENCE_SOAK_S ?? 300);
 const WARMUP_S = Math.max(120, Math.round(SOAK_S * 0.6));
@@ -17,14 +17,12 @@ const L1_MAX_BYTES = 1024 * 1024;
 const GROWTH_MB = 64;
 
 let env: ResilienceStack;
-const running: { stop(): Promise<unknown> }[] = [];
 
 beforeAll(async () => {
   env = await resilienceStack({ name: 'resilience-memory', products: 600, env: { CACHE_L1_MAX_BYTES: String(L1_MAX_BYTES) } });
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(running.map((t) => t.stop()));
   await env?.teardown();
 }, 60_000);
 
@@ -45,11 +43,11 @@ describe('memory under sustained mixed load', () => {
   it(`when mixed reads and writes run for ${SOAK_S} s, then every worker's RSS is flat after a ${WARMUP_S} s warm-up and the L1 stays within ${L1_MAX_BYTES} bytes`, async () => {
     const customer = await env.token('memory-customer', 'customer');
     const ids = env.productIds;
-    const stocked = (await env.models.Product.find({ stockTotal: { $gte: 100 } }, { _id: 1 }).limit(40).lean<{ _id: unknown }[]>()).map((p) => String(p._id));
+    const stocked = await env.stockedProducts(100, 40);
     const sorts = ['popularity', 'price', '-price', 'newest'];
     let n = 0;
     let orders = 0;
-    const traffic = startTraffic(env.stack.edge, {
+    const traffic = env.traffic({
       users: 6,
       thinkMs: 25,
       next: (): RequestSpec => {
@@ -70,7 +68,6 @@ describe('memory under sustained mixed load', () => {
         return { kind: 'product', path: `/api/catalog/products/${ids[n % ids.length]!}` };
       },
     });
-    running.push(traffic);
 
     const workers = env.stack.workers();
     const samples = new Map<string, { t: number; mb: number }[]>(workers.map((w) => [`${w.name}#${w.pm_id}`, []]));

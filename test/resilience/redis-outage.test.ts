@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { l2HitRate } from './support/probes.ts';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
-import { describe as describeAnswers, examples, send, sleep, startTraffic, statusCounts, type Answer, type RequestSpec } from './support/traffic.ts';
+import { describe as describeAnswers, examples, send, sleep, statusCounts, type Answer, type RequestSpec } from './support/traffic.ts';
 
 const INSTANCES = 2;
 const SEARCH_LIMIT = 40;
@@ -26,11 +26,7 @@ beforeAll(async () => {
   customer = await env.token('redis-customer', 'customer');
 }, 180_000);
 
-/** Traffic still running when a test fails (stopped before the stack is). */
-const running: { stop(): Promise<unknown> }[] = [];
-
 afterAll(async () => {
-  await Promise.all(running.map((t) => t.stop()));
   await env?.teardown();
 }, 60_000);
 
@@ -60,7 +56,7 @@ describe('Redis killed under load', () => {
     expect(shared).toEqual({ ok: SEARCH_LIMIT, limited: 60 - SEARCH_LIMIT, other: [] });
 
     // Orders go to well-stocked products, so that every one is a 201 (an OUT_OF_STOCK would hide nothing, but prove nothing either).
-    const stocked = (await env.models.Product.find({ stockTotal: { $gte: 60 } }, { _id: 1 }).limit(40).lean<{ _id: unknown }[]>()).map((p) => String(p._id));
+    const stocked = await env.stockedProducts(60, 40);
     expect(stocked.length).toBeGreaterThanOrEqual(20);
     let n = 0;
     const mix = (): RequestSpec => {
@@ -79,8 +75,7 @@ describe('Redis killed under load', () => {
       if (n % 7 === 0) return { kind: 'categories', path: '/api/catalog/categories' };
       return { kind: 'product', path: `/api/catalog/products/${ids[n % 50]!}` };
     };
-    const traffic = startTraffic(env.stack.edge, { users: 8, thinkMs: 20, next: mix });
-    running.push(traffic);
+    const traffic = env.traffic({ users: 8, thinkMs: 20, next: mix });
     await sleep(4_000);
     const killedAt = traffic.now();
     await env.redis!.down();

@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ecosystemFile } from '../../scripts/lib/pm2.ts';
 import { placeUntilFinal, retryTally, type FinalOrderAnswer } from './support/orders.ts';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
-import { describe as describeAnswers, examples, send, sleep, startTraffic, statusCounts, type RequestSpec } from './support/traffic.ts';
+import { describe as describeAnswers, examples, send, sleep, statusCounts, type RequestSpec } from './support/traffic.ts';
 
 let env: ResilienceStack;
-const running: { stop(): Promise<unknown> }[] = [];
 
 beforeAll(async () => {
   // Holds of attempts cut by a kill are released quickly, so that stock can be accounted for in the test.
@@ -16,7 +15,6 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(running.map((t) => t.stop()));
   await env?.teardown();
 }, 60_000);
 
@@ -43,12 +41,12 @@ describe('workers killed and reloaded under mixed load', () => {
   it('when order and catalog workers are SIGKILLed and every service is reloaded under mixed read/write load, then no idempotent read fails and every order is created exactly once', async () => {
     const customer = await env.token('faults-customer', 'customer');
     const ids = env.productIds;
-    const stocked = (await env.models.Product.find({ stockTotal: { $gte: 80 } }, { _id: 1 }).limit(20).lean<{ _id: unknown }[]>()).map((p) => String(p._id));
+    const stocked = await env.stockedProducts(80, 20);
     expect(stocked.length).toBeGreaterThanOrEqual(10);
     const unitsBefore = await unitsOf(stocked);
 
     let n = 0;
-    const reads = startTraffic(env.stack.edge, {
+    const reads = env.traffic({
       users: 6,
       thinkMs: 20,
       next: (): RequestSpec => {
@@ -59,7 +57,6 @@ describe('workers killed and reloaded under mixed load', () => {
         return { kind: 'product', path: `/api/catalog/products/${ids[n % 80]!}` };
       },
     });
-    running.push(reads);
 
     let writing = true;
     let k = 0;

@@ -12,6 +12,7 @@ import { startStandin, type RunningStandin } from '@shop/mongo-standin';
 import { createAuth } from '@shop/service-kit';
 import { startRedisServer, type StartedRedis } from '../../../scripts/lib/redis-server.ts';
 import { freeFixedPort, startStack, stopAllStacks, type Stack } from '../../e2e/stack-harness.ts';
+import { startTraffic, type Traffic, type TrafficOptions } from './traffic.ts';
 
 /** A server the suite owns: it can be killed (or stopped) and started again where it was. */
 export interface OwnedServer {
@@ -36,6 +37,11 @@ export interface ResilienceStack {
   jwtSecret: string;
   /** A token for `sub` with `role`, valid `ttl` (default 1 h). */
   token(sub: string, role: 'customer' | 'admin', ttl?: string): Promise<string>;
+  /** Ids of up to `limit` products with at least `minStock` units: orders for them end 201, not OUT_OF_STOCK. */
+  stockedProducts(minStock: number, limit: number): Promise<string[]>;
+  /** Traffic through nginx; whatever is still running when the suite ends is stopped by `teardown()`. */
+  traffic(options: TrafficOptions): Traffic;
+  /** Stops the traffic, then the stack, then the servers; whatever state they are in. */
   teardown(): Promise<void>;
 }
 
@@ -86,11 +92,14 @@ async function ownMongo(dir: string): Promise<OwnedServer> {
   };
 }
 
-/** Starts everything a resilience suite needs; `teardown()` stops it all, whatever state it is in. */
+/** Starts everything a resilience suite needs; `teardown()` stops it all. */
 export async function resilienceStack(options: ResilienceOptions): Promise<ResilienceStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `shop-${options.name}-`));
   const cleanups: (() => Promise<unknown>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
+  const traffics: Traffic[] = [];
   const teardown = async (): Promise<void> => {
+    // Traffic a failed test left running stops before the stack it talks to.
+    await Promise.all(traffics.splice(0).map((t) => t.stop()));
     await stopAllStacks();
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
   };
@@ -137,6 +146,13 @@ export async function resilienceStack(options: ResilienceOptions): Promise<Resil
       productIds,
       jwtSecret,
       token: (sub, role, ttl = '1h') => auth.sign({ id: sub, role }, ttl),
+      stockedProducts: async (minStock, limit) =>
+        (await db.models.Product.find({ stockTotal: { $gte: minStock } }, { _id: 1 }).limit(limit).lean<{ _id: unknown }[]>()).map((p) => String(p._id)),
+      traffic(trafficOptions) {
+        const traffic = startTraffic(stack.edge, trafficOptions);
+        traffics.push(traffic);
+        return traffic;
+      },
       teardown,
     };
   } catch (error) {

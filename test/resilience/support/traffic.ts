@@ -2,6 +2,7 @@
 // status and the headers the properties are about (X-Cache, Retry-After), so a test can say what
 // happened in each phase of a fault, not only on average.
 import http from 'node:http';
+import { latencyPercentiles } from '../../../scripts/lib/open-loop.ts';
 
 export interface RequestSpec {
   /** What this request is, for the per-kind tallies ("product", "stock", "order"…). */
@@ -85,10 +86,16 @@ export interface Traffic {
  * `users` virtual users, each sending `next()` and waiting `thinkMs` after every answer, until
  * stopped. Answers are kept (bodies of 2xx only when `keepBodies`).
  */
-export function startTraffic(
-  base: string,
-  options: { users: number; thinkMs: number; next: () => RequestSpec; timeoutMs?: number; keepBodies?: boolean },
-): Traffic {
+export interface TrafficOptions {
+  users: number;
+  thinkMs: number;
+  next: () => RequestSpec;
+  /** Per request (default 15 s); past it the answer is status 0. */
+  timeoutMs?: number;
+  keepBodies?: boolean;
+}
+
+export function startTraffic(base: string, options: TrafficOptions): Traffic {
   const origin = performance.now();
   const answers: Answer[] = [];
   let running = true;
@@ -122,20 +129,14 @@ export function statusCounts(answers: readonly Answer[]): Record<string, number>
   return counts;
 }
 
-/** Nearest-rank percentile of the answers' latencies, ms. */
-export function percentile(answers: readonly Answer[], q: number): number {
-  const sorted = answers.map((a) => a.ms).sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : Number.NaN;
-}
-
 /** One line per kind: count, statuses, p50/p99/max. */
 export function describe(answers: readonly Answer[]): string {
   const kinds = [...new Set(answers.map((a) => a.kind))];
   return kinds
     .map((kind) => {
       const of = answers.filter((a) => a.kind === kind);
-      const max = Math.max(...of.map((a) => a.ms));
-      return `  ${kind}: ${of.length} answers ${JSON.stringify(statusCounts(of))}, p50 ${percentile(of, 0.5).toFixed(1)} ms, p99 ${percentile(of, 0.99).toFixed(1)} ms, max ${max.toFixed(1)} ms`;
+      const { p50, p99, max } = latencyPercentiles(of.map((a) => a.ms));
+      return `  ${kind}: ${of.length} answers ${JSON.stringify(statusCounts(of))}, p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`;
     })
     .join('\n');
 }
