@@ -1,6 +1,5 @@
 // scripts/monitor against the real stack (issue M6): 2 workers per service behind nginx, on a
 // MongoDB-wire server of its own so that stopping it disturbs nobody else.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,31 +7,21 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { seedCatalog } from '@shop/catalog/seed';
 import { applyIndexes, connectMongo, shopModels } from '@shop/db';
 import { startStandin, type RunningStandin } from '@shop/mongo-standin';
+import { runMonitor, type MonitorReport } from './monitor-run.ts';
 import { freeFixedPort, startStack, stopAllStacks, type Stack } from './stack-harness.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '../..');
 let standin: RunningStandin;
 let stack: Stack;
 let productIds: string[];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-monitor-'));
 
-interface MonitorReport {
-  status: 'ok' | 'warn' | 'critical';
-  failing: string[];
-  checks: { name: string; status: string; value?: string; message: string }[];
-}
-
-function monitor(...extra: string[]): { code: number | null; report: MonitorReport } {
-  // The host's memory is the CI machine's business, not this test's: its budget is set out of reach.
-  const run = spawnSync(path.join(repoRoot, 'scripts', 'monitor'), ['--json', '--edge', stack.edge, '--state', path.join(dir, 'state.json'), '--max-memory', '1', ...extra], {
-    encoding: 'utf8',
-    env: { ...process.env, CATALOG_PORT: String(stack.ports.catalog), ORDER_PORT: String(stack.ports.order), SEARCH_PORT: String(stack.ports.search) },
-  });
-  if (run.stderr) console.log(run.stderr);
-  const report = JSON.parse(run.stdout) as MonitorReport;
+/** Runs the monitor and prints what it found failing. */
+async function monitor(): Promise<{ code: number | null; report: MonitorReport }> {
+  const { code, report, stderr } = await runMonitor(stack, path.join(dir, 'state.json'));
+  if (stderr) console.log(stderr);
   const failed = report.checks.filter((c) => c.status !== 'ok').map((c) => `${c.name} ${c.value ?? ''} ${c.message}`);
-  console.log(`monitor exit ${run.status}: ${report.status}${failed.length ? `\n  ${failed.join('\n  ')}` : ''}`);
-  return { code: run.status, report };
+  console.log(`monitor exit ${code}: ${report.status}${failed.length ? `\n  ${failed.join('\n  ')}` : ''}`);
+  return { code, report };
 }
 
 beforeAll(async () => {
@@ -67,7 +56,7 @@ describe('scripts/monitor', () => {
   it('when the stack is healthy, then it exits 0 and every check is ok', async () => {
     for (let i = 0; i < 30; i++) await (await fetch(`${stack.edge}/api/catalog/products?limit=5`)).arrayBuffer();
     await new Promise((r) => setTimeout(r, 1_500));
-    const { code, report } = monitor();
+    const { code, report } = await monitor();
     expect(report.failing).toEqual([]);
     expect(code).toBe(0);
     for (const name of ['ready:catalog', 'edge-ready:order', 'latency-p95:catalog', 'error-rate:search', 'cache-hit-rate:catalog', 'memory:search', 'memory:host']) {
@@ -79,7 +68,7 @@ describe('scripts/monitor', () => {
     // Every product once: each read is a miss.
     for (const id of productIds) await (await fetch(`${stack.edge}/api/catalog/products/${id}`)).arrayBuffer();
     await new Promise((r) => setTimeout(r, 1_500));
-    const { code, report } = monitor();
+    const { code, report } = await monitor();
     expect(report.status).toBe('warn');
     expect(report.failing).toContain('cache-hit-rate:catalog');
     expect(report.failing.filter((name) => name.startsWith('ready') || name.startsWith('edge-ready'))).toEqual([]);
@@ -88,7 +77,7 @@ describe('scripts/monitor', () => {
 
   it('when MongoDB is stopped, then it exits 2 and its JSON names every service that is not ready', async () => {
     await standin.stop();
-    const { code, report } = monitor();
+    const { code, report } = await monitor();
     expect(report.status).toBe('critical');
     expect(code).toBe(2);
     for (const name of ['ready:catalog', 'ready:order', 'ready:search', 'edge-ready:catalog']) expect(report.failing).toContain(name);

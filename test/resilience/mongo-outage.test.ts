@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from './support/orders.ts';
-import { readiness, runMonitor, workerIdentities } from './support/probes.ts';
+import { runMonitor } from '../e2e/monitor-run.ts';
+import { readiness, workerIdentities } from './support/probes.ts';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
-import { describe as describeAnswers, examples, send, sleep, startTraffic, type Answer, type RequestSpec } from './support/traffic.ts';
+import { describe as describeAnswers, examples, send, sleep, type Answer, type RequestSpec } from './support/traffic.ts';
 
 /** The stale-if-error bound the catalog runs with here (CACHE_STALE_IF_ERROR_MS; 10 min by default). */
 const STALE_IF_ERROR_MS = 12_000;
@@ -32,11 +33,7 @@ beforeAll(async () => {
   customer = await env.token('mongo-customer', 'customer');
 }, 180_000);
 
-/** Traffic still running when a test fails (stopped before the stack is). */
-const running: { stop(): Promise<unknown> }[] = [];
-
 afterAll(async () => {
-  await Promise.all(running.map((t) => t.stop()));
   await env?.teardown();
   rmSync(stateDir, { recursive: true, force: true });
 }, 60_000);
@@ -48,7 +45,7 @@ const isServiceUnavailable = (a: Answer): boolean => {
 
 describe('MongoDB stopped under load', () => {
   it('when the database stops under load and comes back, then cached reads answer within the stale-if-error bound and then 503, writes get 503 with Retry-After, readiness and the monitor report it, and it all recovers with every acknowledged order stored', async () => {
-    const stocked = (await env.models.Product.find({ stockTotal: { $gte: 60 } }, { _id: 1 }).limit(30).lean<{ _id: unknown }[]>()).map((p) => String(p._id));
+    const stocked = await env.stockedProducts(60, 30);
     expect(stocked.length).toBeGreaterThanOrEqual(10);
     // Reads go to other products than the orders: an order invalidates its products' cached
     // answers (deleted, not kept stale), which would leave nothing to serve in the outage.
@@ -66,7 +63,7 @@ describe('MongoDB stopped under load', () => {
     let n = 0;
     let c = 0;
     let o = 0;
-    const reads = startTraffic(env.stack.edge, {
+    const reads = env.traffic({
       users: 4,
       thinkMs: 25,
       next: (): RequestSpec => {
@@ -76,8 +73,8 @@ describe('MongoDB stopped under load', () => {
         return { kind: 'product (cached)', path: `/api/catalog/products/${warm[n % warm.length]!}` };
       },
     });
-    const coldReads = startTraffic(env.stack.edge, { users: 2, thinkMs: 100, next: () => ({ kind: 'product (uncached)', path: `/api/catalog/products/${cold[c++ % cold.length]!}` }) });
-    const writes = startTraffic(env.stack.edge, {
+    const coldReads = env.traffic({ users: 2, thinkMs: 100, next: () => ({ kind: 'product (uncached)', path: `/api/catalog/products/${cold[c++ % cold.length]!}` }) });
+    const writes = env.traffic({
       users: 4,
       thinkMs: 100,
       keepBodies: true,
@@ -89,7 +86,6 @@ describe('MongoDB stopped under load', () => {
         body: JSON.stringify({ items: [{ productId: stocked[o++ % stocked.length]!, quantity: 1 }] }),
       }),
     });
-    running.push(reads, coldReads, writes);
     const origin = performance.now() - reads.now();
     await sleep(2_000);
     const identities = workerIdentities(env.stack);
@@ -99,11 +95,11 @@ describe('MongoDB stopped under load', () => {
 
     await sleep(7_000);
     const ready = await readiness(env.stack);
-    const monitor = await runMonitor(env.stack, path.join(stateDir, 'state.json'));
-    console.log(`while down: readiness ${JSON.stringify(ready)}; scripts/monitor exit ${monitor.code} (${monitor.status}: ${monitor.failing.join(', ')})`);
+    const { code: monitorCode, report: monitor } = await runMonitor(env.stack, path.join(stateDir, 'state.json'));
+    console.log(`while down: readiness ${JSON.stringify(ready)}; scripts/monitor exit ${monitorCode} (${monitor.status}: ${monitor.failing.join(', ')})`);
     // The search answers from its in-memory index: it stays in rotation (degraded), by design (decision 0008).
     expect(ready).toEqual({ catalog: 503, order: 503, search: 200 });
-    expect(monitor.code).toBe(2);
+    expect(monitorCode).toBe(2);
     expect(monitor.failing).toEqual(expect.arrayContaining(['ready:catalog', 'ready:order', 'ready:search']));
 
     await sleep(Math.max(0, stoppedAt + OUTAGE_MS - (performance.now() - origin)));
