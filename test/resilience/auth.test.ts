@@ -4,35 +4,17 @@
 // wrongly signed and malformed bearer tokens with a JSON 401, refuses a correctly signed token
 // whose role its `x-roles` does not list with a JSON 403, and none of those refusals changes the
 // database; a correctly signed token with an allowed role gets the operation's documented 2xx.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
-import http from 'node:http';
+import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ShopModels } from '@shop/db';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { documentedOperations, documentedSuccess, type Role } from './support/openapi.ts';
+import { rawClient, type RawClient, type Reply } from './support/raw-http.ts';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
-import { send } from './support/traffic.ts';
+import { fingerprint, seededFixtures, type SeededFixtures } from './support/seeded-fixtures.ts';
 
-const API_PREFIXES = ['/api/catalog', '/api/orders', '/api/search', '/api/performance'];
 /** The services' token issuer (packages/service-kit/src/auth.ts). */
 const ISSUER = 'perf-shop';
 const CONCURRENCY = 8;
-
-type Role = 'customer' | 'admin';
-
-interface OperationDoc {
-  operationId: string;
-  security?: unknown[];
-  'x-roles'?: Role[];
-  parameters?: { name: string; in: string }[];
-  requestBody?: unknown;
-  responses: Record<string, unknown>;
-}
-
-interface ApiDoc {
-  servers: { url: string }[];
-  paths: Record<string, Record<string, OperationDoc>>;
-  components: { schemas: { Error: Parameters<typeof z.fromJSONSchema>[0] } };
-}
 
 interface Protected {
   id: string;
@@ -48,13 +30,8 @@ interface Protected {
   errorSchema: z.ZodType;
 }
 
-interface Fixtures {
-  categorySlug: string;
-  writeProductId: string;
-  warehouse: string;
-  deleteProductId: string;
-  orderProductId: string;
-  /** The auth customer's orders: A is read and advanced, B cancelled by the customer, C by an admin. */
+/** The auth customer's orders: A is read and advanced, B cancelled by the customer, C by an admin. */
+interface Fixtures extends SeededFixtures {
   orderA: string;
   orderB: string;
   orderC: string;
@@ -163,45 +140,8 @@ function variants(secret: string, customer: string, admin: string): Variant[] {
   ];
 }
 
-// ---------------------------------------------------------------------------------------------
-// HTTP with the response headers (WWW-Authenticate)
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  error?: string;
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-
-function call(method: string, path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
-  const edge = new URL(env.stack.edge);
-  return new Promise((resolve) => {
-    const req = http.request(
-      {
-        host: edge.hostname,
-        port: edge.port,
-        method,
-        path,
-        agent,
-        headers: { ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers },
-        timeout: 15_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (error) => resolve({ status: 0, headers: {}, body: '', error: error.message }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('client timeout')));
-    req.on('error', (error) => resolve({ status: 0, headers: {}, body: '', error: error.message }));
-    req.end(body);
-  });
-}
-
 let env: ResilienceStack;
+let client: RawClient;
 let fx: Fixtures;
 let operations: Protected[];
 let tokens: Record<Role, string>;
@@ -223,7 +163,12 @@ function attempt(op: Protected, role: Role, variant: string, auth: { authorizati
     variant,
     method: op.method.toUpperCase(),
     path: `${op.api}${path === '/' ? '' : path}${auth.query ? `?${auth.query}` : ''}`,
-    headers: { ...base.headers, ...auth.headers, ...(auth.authorization !== undefined ? { authorization: auth.authorization } : {}) },
+    headers: {
+      ...(base.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...base.headers,
+      ...auth.headers,
+      ...(auth.authorization !== undefined ? { authorization: auth.authorization } : {}),
+    },
     ...(base.body !== undefined ? { body: JSON.stringify(base.body) } : {}),
   };
 }
@@ -236,7 +181,7 @@ async function runAll(attempts: Attempt[]): Promise<{ a: Attempt; reply: Reply }
       while (next < attempts.length) {
         const i = next++;
         const a = attempts[i]!;
-        out[i] = { a, reply: await call(a.method, a.path, a.headers, a.body) };
+        out[i] = { a, reply: await client.call(a.method, a.path, a.headers, a.body) };
       }
     }),
   );
@@ -266,75 +211,30 @@ function errorBodyProblem(op: Protected, reply: Reply): string | undefined {
   return undefined;
 }
 
-async function fingerprint(models: ShopModels): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of Object.keys(models).sort() as (keyof ShopModels)[]) {
-    const docs: unknown[] = await (models[name] as unknown as ShopModels['Product']).find({}).sort({ _id: 1 }).lean();
-    out[name] = `${docs.length} docs, sha256 ${createHash('sha256').update(JSON.stringify(docs)).digest('hex').slice(0, 16)}`;
-  }
-  return out;
-}
-
 beforeAll(async () => {
   env = await resilienceStack({ name: 'resilience-auth', products: 60 });
   tokens = { customer: await env.token('auth-customer', 'customer'), admin: await env.token('auth-admin', 'admin') };
-  const { Product, Category, Stock } = env.models;
-  const first = await Product.findById(env.productIds[0], { categoryId: 1 }).lean<{ categoryId: unknown }>();
-  const category = await Category.findById(first!.categoryId, { slug: 1 }).lean<{ slug: string }>();
-  const writeProductId = env.productIds[5]!;
-  const stockRow = await Stock.findOne({ productId: writeProductId }, { warehouse: 1 }).lean<{ warehouse: string }>();
-  const stocked = await Product.findOne({ stockTotal: { $gte: 100 } }, { _id: 1 }).lean<{ _id: unknown }>();
-  const orderProductId = String(stocked!._id);
-  const orders: string[] = [];
-  for (const n of [1, 2, 3]) {
-    const answer = await send(env.stack.edge, {
-      kind: 'order',
-      method: 'POST',
-      path: '/api/orders',
-      headers: { authorization: `Bearer ${tokens.customer}`, 'idempotency-key': `auth-setup-${run}-${n}` },
-      body: JSON.stringify({ items: [{ productId: orderProductId, quantity: 1 }] }),
-    });
-    expect([answer.status, answer.body.slice(0, 200)]).toEqual([201, expect.any(String)]);
-    orders.push((JSON.parse(answer.body) as { id: string }).id);
-  }
-  fx = {
-    categorySlug: category!.slug,
-    writeProductId,
-    warehouse: stockRow!.warehouse,
-    deleteProductId: env.productIds[20]!,
-    orderProductId,
-    orderA: orders[0]!,
-    orderB: orders[1]!,
-    orderC: orders[2]!,
-  };
+  client = rawClient(env.stack.edge, { maxSockets: 16 });
+  const seeded = await seededFixtures(env, tokens.customer, { orders: 3, keyPrefix: `auth-setup-${run}` });
+  fx = { ...seeded, orderA: seeded.orders[0]!, orderB: seeded.orders[1]!, orderC: seeded.orders[2]! };
 
-  operations = [];
-  for (const prefix of API_PREFIXES) {
-    const answer = await send(env.stack.edge, { kind: 'openapi', path: `${prefix}/openapi.json` });
-    expect([prefix, answer.status]).toEqual([prefix, 200]);
-    const doc = JSON.parse(answer.body) as ApiDoc;
-    const errorSchema = z.fromJSONSchema(doc.components.schemas.Error);
-    for (const [template, methods] of Object.entries(doc.paths)) {
-      for (const [method, operation] of Object.entries(methods)) {
-        if (!operation.security) continue;
-        operations.push({
-          id: operation.operationId,
-          api: doc.servers[0]!.url,
-          method,
-          template,
-          roles: operation['x-roles'] ?? [],
-          success: Object.keys(operation.responses).map(Number).find((s) => s >= 200 && s < 300) ?? 200,
-          documented: Object.keys(operation.responses),
-          write: method !== 'get',
-          errorSchema,
-        });
-      }
-    }
-  }
+  operations = (await documentedOperations(env.stack.edge))
+    .filter(({ doc }) => doc.security)
+    .map(({ api, method, template, doc, errorSchema }) => ({
+      id: doc.operationId,
+      api,
+      method,
+      template,
+      roles: doc['x-roles'] ?? [],
+      success: documentedSuccess(doc),
+      documented: Object.keys(doc.responses),
+      write: method !== 'get',
+      errorSchema,
+    }));
 }, 180_000);
 
 afterAll(async () => {
-  agent.destroy();
+  client?.close();
   await env?.teardown();
 }, 60_000);
 
@@ -400,7 +300,7 @@ describe('authentication and roles, from the OpenAPI documents', () => {
     const noWrongRole = operations.filter((op) => op.roles.length === 0 || (op.roles.includes('customer') && op.roles.includes('admin')));
     console.log(`  no wrong role to try (customer and admin both allowed): ${noWrongRole.map((op) => op.id).join(', ')}`);
 
-    const controlAnswer = await call('GET', '/api/performance/metrics', { authorization: `Bearer ${control}` });
+    const controlAnswer = await client.call('GET', '/api/performance/metrics', { authorization: `Bearer ${control}` });
     console.log(`  control: the hand-made valid admin token on performanceSummary → ${controlAnswer.status}`);
     expect(controlAnswer.status).toBe(200);
 

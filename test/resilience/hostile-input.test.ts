@@ -6,64 +6,19 @@
 // string and per path parameter; then unkeyed headers aimed at the response cache. Every answer:
 // below 500, a JSON error body (components.schemas.Error) when 4xx, and nothing internal in it.
 // Inputs invalid by construction must get a 4xx and leave the database exactly as it was.
-import { createHash, randomBytes } from 'node:crypto';
-import http from 'node:http';
-import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ShopModels } from '@shop/db';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { API_PREFIXES, documentedOperations, documentedSuccess, validator, type JsonSchema, type Parameter } from './support/openapi.ts';
+import { rawClient, type RawClient, type Reply } from './support/raw-http.ts';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
-import { send } from './support/traffic.ts';
+import { fingerprint, seededFixtures, type SeededFixtures } from './support/seeded-fixtures.ts';
 
-/** The APIs behind nginx, each serving `<prefix>/openapi.json` (the catalog also serves /api/performance). */
-const API_PREFIXES = ['/api/catalog', '/api/orders', '/api/search', '/api/performance'];
 const CONCURRENCY = 8;
 
 // ---------------------------------------------------------------------------------------------
-// The documents
-
-interface JsonSchema {
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: boolean | JsonSchema;
-  propertyNames?: JsonSchema;
-  items?: JsonSchema;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  enum?: unknown[];
-  const?: unknown;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
-  minItems?: number;
-  maxItems?: number;
-  default?: unknown;
-}
-
-interface Parameter {
-  name: string;
-  in: 'path' | 'query';
-  required: boolean;
-  schema: JsonSchema;
-}
-
-interface OperationDoc {
-  operationId: string;
-  security?: unknown[];
-  'x-roles'?: string[];
-  parameters?: Parameter[];
-  requestBody?: { content: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, unknown>;
-}
-
-interface ApiDoc {
-  servers: { url: string }[];
-  paths: Record<string, Record<string, OperationDoc>>;
-  components: { schemas: { Error: JsonSchema } };
-}
+// The operations, from the documents
 
 interface Operation {
   id: string;
@@ -84,35 +39,13 @@ interface Operation {
   errorSchema: z.ZodType;
 }
 
-type SchemaArg = Parameters<typeof z.fromJSONSchema>[0];
-const validators = new WeakMap<JsonSchema, z.ZodType>();
-/** A validator for a documented JSON schema (zod 4.6 reads JSON Schema). */
-function validator(schema: JsonSchema): z.ZodType {
-  let v = validators.get(schema);
-  if (!v) {
-    v = z.fromJSONSchema(schema as SchemaArg);
-    validators.set(schema, v);
-  }
-  return v;
-}
 const satisfies = (schema: JsonSchema, value: unknown): boolean => validator(schema).safeParse(value).success;
 
 // ---------------------------------------------------------------------------------------------
 // Baselines: one valid request per operationId, from the seeded data
 
-interface Fixtures {
-  productId: string;
-  sku: string;
-  brand: string;
-  categorySlug: string;
-  /** Updated and given stock by the write baselines. */
-  writeProductId: string;
-  warehouse: string;
-  /** Deleted by the deleteProduct baseline. */
-  deleteProductId: string;
-  /** A product with plenty of stock, for orders. */
-  orderProductId: string;
-  /** The fuzz customer's orders: A is read and advanced, B cancelled. */
+/** The fuzz customer's orders: A is read and advanced, B cancelled. */
+interface Fixtures extends SeededFixtures {
   orderA: string;
   orderB: string;
 }
@@ -204,68 +137,6 @@ const BASELINES: Record<string, (fx: Fixtures) => Baseline> = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// HTTP, exactly as written (support/traffic's send() resolves paths with WHATWG URL, which turns
-// %2e%2e into a dot segment, and keeps no ETag)
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  ms: number;
-  error?: string;
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-
-function call(method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<Reply> {
-  const edge = new URL(env.stack.edge);
-  const started = performance.now();
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (reply: Omit<Reply, 'ms'>): void => {
-      if (settled) return;
-      settled = true;
-      resolve({ ...reply, ms: performance.now() - started });
-    };
-    let req: http.ClientRequest;
-    try {
-      req = http.request(
-        {
-          host: edge.hostname,
-          port: edge.port,
-          method,
-          path,
-          agent,
-          headers: { ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers },
-          timeout: 20_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            let raw = Buffer.concat(chunks);
-            try {
-              if (res.headers['content-encoding'] === 'br') raw = brotliDecompressSync(raw);
-              else if (res.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
-            } catch {
-              // kept as sent
-            }
-            done({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8') });
-          });
-          res.on('error', (error) => done({ status: 0, headers: {}, body: '', error: error.message }));
-        },
-      );
-    } catch (error) {
-      done({ status: -1, headers: {}, body: '', error: `not sendable: ${(error as Error).message}` });
-      return;
-    }
-    req.on('timeout', () => req.destroy(new Error('client timeout')));
-    req.on('error', (error) => done({ status: 0, headers: {}, body: '', error: error.message }));
-    req.end(body);
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // Cases
 
 type Expectation = 'invalid' | 'weird';
@@ -291,6 +162,7 @@ interface Outcome {
 }
 
 let env: ResilienceStack;
+let client: RawClient;
 let fx: Fixtures;
 let operations: Operation[];
 let tokens: { customer: string; admin: string };
@@ -908,7 +780,7 @@ async function runCases(cases: Case[]): Promise<Outcome[]> {
       while (next < cases.length) {
         const i = next++;
         const c = cases[i]!;
-        outcomes[i] = { c, reply: await call(c.method, c.path, c.headers, c.body) };
+        outcomes[i] = { c, reply: await client.call(c.method, c.path, c.headers, c.body) };
       }
     }),
   );
@@ -956,90 +828,36 @@ function report(title: string, outcomes: readonly Outcome[]): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The database, before and after
-
-async function fingerprint(models: ShopModels): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of Object.keys(models).sort() as (keyof ShopModels)[]) {
-    const docs: unknown[] = await (models[name] as unknown as ShopModels['Product']).find({}).sort({ _id: 1 }).lean();
-    out[name] = `${docs.length} docs, sha256 ${createHash('sha256').update(JSON.stringify(docs)).digest('hex').slice(0, 16)}`;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 beforeAll(async () => {
   // DEMO_SIGN_IN on: the demo sign-in route is documented, so it is fuzzed too.
   env = await resilienceStack({ name: 'resilience-hostile', products: 150, env: { DEMO_SIGN_IN: 'true' } });
   tokens = { customer: await env.token('hostile-customer', 'customer'), admin: await env.token('hostile-admin', 'admin') };
+  client = rawClient(env.stack.edge, { maxSockets: 32 });
+  const seeded = await seededFixtures(env, tokens.customer, { orders: 2, keyPrefix: `hostile-setup-${run}` });
+  fx = { ...seeded, orderA: seeded.orders[0]!, orderB: seeded.orders[1]! };
 
-  const { Product, Category, Stock } = env.models;
-  const productOf = async (id: string): Promise<{ sku: string; brand: string; categoryId: unknown }> =>
-    (await Product.findById(id, { sku: 1, brand: 1, categoryId: 1 }).lean<{ sku: string; brand: string; categoryId: unknown }>())!;
-  const product = await productOf(env.productIds[0]!);
-  const category = await Category.findById(product.categoryId, { slug: 1 }).lean<{ slug: string }>();
-  const writeProductId = env.productIds[10]!;
-  const stockRow = await Stock.findOne({ productId: writeProductId }, { warehouse: 1 }).lean<{ warehouse: string }>();
-  const stocked = await Product.findOne({ stockTotal: { $gte: 100 } }, { _id: 1 }).lean<{ _id: unknown }>();
-  const orderProductId = String(stocked!._id);
-  const placed: string[] = [];
-  for (const n of [1, 2]) {
-    const answer = await send(env.stack.edge, {
-      kind: 'order',
-      method: 'POST',
-      path: '/api/orders',
-      headers: { authorization: `Bearer ${tokens.customer}`, 'idempotency-key': `hostile-setup-${run}-${n}` },
-      body: JSON.stringify({ items: [{ productId: orderProductId, quantity: 1 }] }),
-    });
-    expect([answer.status, answer.body.slice(0, 200)]).toEqual([201, expect.any(String)]);
-    placed.push((JSON.parse(answer.body) as { id: string }).id);
-  }
-  fx = {
-    productId: env.productIds[0]!,
-    sku: product.sku,
-    brand: product.brand,
-    categorySlug: category!.slug,
-    writeProductId,
-    warehouse: stockRow!.warehouse,
-    deleteProductId: env.productIds[20]!,
-    orderProductId,
-    orderA: placed[0]!,
-    orderB: placed[1]!,
-  };
-
-  operations = [];
-  for (const prefix of API_PREFIXES) {
-    const answer = await send(env.stack.edge, { kind: 'openapi', path: `${prefix}/openapi.json` });
-    expect([prefix, answer.status]).toEqual([prefix, 200]);
-    const doc = JSON.parse(answer.body) as ApiDoc;
-    const api = doc.servers[0]!.url;
-    const errorSchema = validator(doc.components.schemas.Error);
-    for (const [template, methods] of Object.entries(doc.paths)) {
-      for (const [method, operation] of Object.entries(methods)) {
-        const roles = operation['x-roles'];
-        const success = Object.keys(operation.responses).map(Number).find((s) => s >= 200 && s < 300);
-        operations.push({
-          id: operation.operationId,
-          api,
-          method,
-          template,
-          pathParams: (operation.parameters ?? []).filter((p) => p.in === 'path'),
-          queryParams: (operation.parameters ?? []).filter((p) => p.in === 'query'),
-          ...(operation.requestBody ? { body: operation.requestBody.content['application/json']!.schema } : {}),
-          ...(operation.security ? { role: roles && roles.length > 0 && !roles.includes('customer') ? 'admin' : 'customer' } : {}),
-          success: success ?? 200,
-          cached: method === 'get' && '304' in operation.responses,
-          errorSchema,
-        });
-      }
-    }
-  }
+  operations = (await documentedOperations(env.stack.edge)).map(({ api, method, template, doc, errorSchema }) => {
+    const roles = doc['x-roles'];
+    return {
+      id: doc.operationId,
+      api,
+      method,
+      template,
+      pathParams: (doc.parameters ?? []).filter((p) => p.in === 'path'),
+      queryParams: (doc.parameters ?? []).filter((p) => p.in === 'query'),
+      ...(doc.requestBody ? { body: doc.requestBody.content['application/json']!.schema } : {}),
+      ...(doc.security ? { role: roles && roles.length > 0 && !roles.includes('customer') ? ('admin' as const) : ('customer' as const) } : {}),
+      success: documentedSuccess(doc),
+      cached: method === 'get' && '304' in doc.responses,
+      errorSchema,
+    };
+  });
   before = await fingerprint(env.models);
 }, 180_000);
 
 afterAll(async () => {
-  agent.destroy();
+  client?.close();
   await env?.teardown();
 }, 60_000);
 
@@ -1098,7 +916,7 @@ describe('hostile input, fuzzed from the OpenAPI documents', () => {
         failures.push(`${op.id}: a cached GET without equivalent query strings in its baseline`);
         continue;
       }
-      const clean = await call('GET', reference, {});
+      const clean = await client.call('GET', reference, {});
       if (clean.status !== 200 || !clean.headers.etag) failures.push(`${op.id}: clean reference ${reference} answered ${clean.status}, ETag ${clean.headers.etag}`);
       let poisoned = 0;
       for (const [i, url] of fresh.entries()) {
@@ -1106,12 +924,12 @@ describe('hostile input, fuzzed from the OpenAPI documents', () => {
         if (!label || !headers) break;
         probes++;
         poisoned++;
-        const attack = await call('GET', url, headers);
+        const attack = await client.call('GET', url, headers);
         if (attack.headers['x-cache'] === 'MISS') misses++;
         else failures.push(`${op.id} [${label}]: the poisoned request was not the one that filled ${url} (X-Cache ${attack.headers['x-cache']})`);
         failures.push(...check({ c: { op, label, group: 'header', expect: 'weird', method: 'GET', path: url, headers }, reply: attack }));
         for (let n = 0; n < 3; n++) {
-          const plain = await call('GET', url, {});
+          const plain = await client.call('GET', url, {});
           if (plain.body !== clean.body || plain.headers.etag !== clean.headers.etag || plain.status !== 200) {
             failures.push(`${op.id} [${label}]: plain request ${n + 1} after the poisoned one: ${plain.status} ETag ${plain.headers.etag} (clean ${clean.headers.etag}), X-Cache ${plain.headers['x-cache']}, body ${plain.body === clean.body ? 'equal' : `differs: ${plain.body.slice(0, 120)}`}`);
           }
