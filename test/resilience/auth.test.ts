@@ -174,18 +174,8 @@ function attempt(op: Protected, role: Role, variant: string, auth: { authorizati
 }
 
 async function runAll(attempts: Attempt[]): Promise<{ a: Attempt; reply: Reply }[]> {
-  const out = new Array<{ a: Attempt; reply: Reply }>(attempts.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < attempts.length) {
-        const i = next++;
-        const a = attempts[i]!;
-        out[i] = { a, reply: await client.call(a.method, a.path, a.headers, a.body) };
-      }
-    }),
-  );
-  return out;
+  const replies = await client.callAll(attempts, CONCURRENCY);
+  return attempts.map((a, i) => ({ a, reply: replies[i]! }));
 }
 
 const codeOf = (reply: Reply): string | undefined => {

@@ -773,18 +773,8 @@ function digest(failures: readonly string[], perOperation = 4): string[] {
 }
 
 async function runCases(cases: Case[]): Promise<Outcome[]> {
-  const outcomes: Outcome[] = new Array<Outcome>(cases.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < cases.length) {
-        const i = next++;
-        const c = cases[i]!;
-        outcomes[i] = { c, reply: await client.call(c.method, c.path, c.headers, c.body) };
-      }
-    }),
-  );
-  return outcomes;
+  const replies = await client.callAll(cases, CONCURRENCY);
+  return cases.map((c, i) => ({ c, reply: replies[i]! }));
 }
 
 const serviceOf = (op: Operation): string => op.api.replace('/api/', '');

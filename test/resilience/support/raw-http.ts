@@ -13,8 +13,17 @@ export interface Reply {
   error?: string;
 }
 
+export interface RawRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+}
+
 export interface RawClient {
   call(method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<Reply>;
+  /** Sends every request, `concurrency` at a time; the replies in the requests' order. */
+  callAll(requests: readonly RawRequest[], concurrency: number): Promise<Reply[]>;
   /** Closes the kept-alive connections. */
   close(): void;
 }
@@ -69,5 +78,19 @@ export function rawClient(edge: string, options: { maxSockets: number; timeoutMs
       req.end(body);
     });
   };
-  return { call, close: () => agent.destroy() };
+  const callAll = async (requests: readonly RawRequest[], concurrency: number): Promise<Reply[]> => {
+    const replies = new Array<Reply>(requests.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < requests.length) {
+          const i = next++;
+          const r = requests[i]!;
+          replies[i] = await call(r.method, r.path, r.headers, r.body);
+        }
+      }),
+    );
+    return replies;
+  };
+  return { call, callAll, close: () => agent.destroy() };
 }
