@@ -13,18 +13,21 @@ export interface MonitorReport {
 }
 
 export interface MonitorRun {
-  /** 0 ok, 1 a budget breached, 2 critical. */
+  /** The monitor's exit: 0 ok, 1 warn (a budget breached), 2 critical; null when it was killed by a signal. */
   code: number | null;
   report: MonitorReport;
   stderr: string;
 }
 
-/** The host's memory is the CI machine's business, not a test's: its budget is set out of reach. */
-export function runMonitor(stack: Stack, stateFile: string, ...extra: string[]): Promise<MonitorRun> {
+/**
+ * One run of the monitor against `stack`, keeping its state (for rates) in `stateFile`. The
+ * host's memory is the CI machine's business, not a test's: its budget is set out of reach.
+ */
+export function runMonitor(stack: Stack, stateFile: string): Promise<MonitorRun> {
   return new Promise((resolve, reject) => {
     execFile(
       path.join(repoRoot, 'scripts', 'monitor'),
-      ['--json', '--edge', stack.edge, '--state', stateFile, '--max-memory', '1', ...extra],
+      ['--json', '--edge', stack.edge, '--state', stateFile, '--max-memory', '1'],
       { encoding: 'utf8', env: { ...process.env, CATALOG_PORT: String(stack.ports.catalog), ORDER_PORT: String(stack.ports.order), SEARCH_PORT: String(stack.ports.search) } },
       (error, stdout, stderr) => {
         try {

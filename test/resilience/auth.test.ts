@@ -204,7 +204,7 @@ function errorBodyProblem(op: Protected, reply: Reply): string | undefined {
 beforeAll(async () => {
   env = await resilienceStack({ name: 'resilience-auth', products: 60 });
   tokens = { customer: await env.token('auth-customer', 'customer'), admin: await env.token('auth-admin', 'admin') };
-  client = rawClient(env.stack.edge, { maxSockets: 16 });
+  client = rawClient(env.stack.edge, { maxSockets: 16, timeoutMs: 15_000 });
   const seeded = await seededFixtures(env, tokens.customer, { orders: 3, keyPrefix: `auth-setup-${run}` });
   fx = { ...seeded, orderA: seeded.orders[0]!, orderB: seeded.orders[1]!, orderC: seeded.orders[2]! };
 

@@ -37,7 +37,7 @@ export interface ResilienceStack {
   jwtSecret: string;
   /** A token for `sub` with `role`, valid `ttl` (default 1 h). */
   token(sub: string, role: 'customer' | 'admin', ttl?: string): Promise<string>;
-  /** Ids of up to `limit` products with at least `minStock` units: orders for them end 201, not OUT_OF_STOCK. */
+  /** Ids of up to `limit` products holding at least `minStock` units now, for orders meant to succeed. */
   stockedProducts(minStock: number, limit: number): Promise<string[]>;
   /** Traffic through nginx; whatever is still running when the suite ends is stopped by `teardown()`. */
   traffic(options: TrafficOptions): Traffic;
