@@ -17,7 +17,15 @@ export interface Pm2Process {
   name: string;
   pid: number;
   pm_id: number;
-  pm2_env: { status: string; restart_time: number; exec_mode: string; pmx_module?: boolean; pm_uptime?: number };
+  pm2_env: {
+    status: string;
+    restart_time: number;
+    exec_mode: string;
+    pmx_module?: boolean;
+    pm_uptime?: number;
+    /** The custom metrics the process reports through @pm2/io (what `pm2 monit` shows), by name. */
+    axm_monitor?: Record<string, { value?: unknown }>;
+  };
 }
 
 /**
@@ -75,8 +83,17 @@ export function pm2DaemonRunning(home = projectPm2Home): boolean {
 export function pm2List(options: { home?: string } = {}): Pm2Process[] {
   if (!pm2DaemonRunning(options.home)) return [];
   const run = pm2(['jlist'], options);
-  if (run.status !== 0) return [];
-  // The JSON is the last line; anything PM2 says before it is not.
-  const last = run.stdout.trim().split('\n').at(-1) ?? '';
+  return run.status === 0 ? processesFromJlist(run.stdout) : [];
+}
+
+/** pm2List() without blocking the event loop (a load generator in the same process keeps running). */
+export async function pm2ListAsync(options: { home?: string } = {}): Promise<Pm2Process[]> {
+  if (!pm2DaemonRunning(options.home)) return [];
+  return processesFromJlist(await pm2Async(['jlist'], options));
+}
+
+/** The processes in `pm2 jlist` output: the JSON is the last line; anything PM2 says before it is not. */
+function processesFromJlist(output: string): Pm2Process[] {
+  const last = output.trim().split('\n').at(-1) ?? '';
   return last.startsWith('[') ? (JSON.parse(last) as Pm2Process[]) : [];
 }

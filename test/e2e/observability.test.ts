@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { seedCatalog } from '@shop/catalog/seed';
 import { testDatabase, type TestDatabase } from '@shop/db/testing';
-import { ecosystemFile } from '../../scripts/lib/pm2.ts';
+import { ecosystemFile, type Pm2Process } from '../../scripts/lib/pm2.ts';
 import { externalAddress, startStack, status, stopAllStacks, type Stack } from './stack-harness.ts';
 
 const INSTANCES = 2;
@@ -128,9 +128,8 @@ describe('one scrape for the whole service', () => {
   });
 
   it('when workers have served traffic, then pm2 shows each one’s req/s, p95, cache hit rate and heap after the last major GC (@pm2/io)', async () => {
-    type Monitored = { pid: number; pm2_env: { axm_monitor?: Record<string, { value: unknown }> } };
-    const figures = (): Monitored[] => stack.workers('catalog') as unknown as Monitored[];
-    const busy = (w: Monitored): boolean => Number(w.pm2_env.axm_monitor?.['req/s']?.value ?? 0) > 0;
+    const figures = (): Pm2Process[] => stack.workers('catalog');
+    const busy = (w: Pm2Process): boolean => Number(w.pm2_env.axm_monitor?.['req/s']?.value ?? 0) > 0;
     // Traffic straight to the port on fresh connections (both workers get some) until every
     // worker has reported a non-zero window, or 30 s.
     const deadline = Date.now() + 30_000;

@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { findNginx, startNginx, stopNginx, testConfig, writeLocalConfig, type LocalNginx } from '../../scripts/lib/nginx.ts';
-import { ecosystemFile, pm2, pm2Async, pm2List, pm2OrThrow, type Pm2Process } from '../../scripts/lib/pm2.ts';
+import { ecosystemFile, pm2, pm2Async, pm2List, pm2ListAsync, pm2OrThrow, type Pm2Process } from '../../scripts/lib/pm2.ts';
 
 export const SERVICE_NAMES = ['catalog', 'order', 'search'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -18,6 +18,8 @@ export interface Stack {
   edge: string;
   env: NodeJS.ProcessEnv;
   workers(name?: ServiceName): Pm2Process[];
+  /** workers() without blocking the event loop (load runs meanwhile). */
+  workersAsync(name?: ServiceName): Promise<Pm2Process[]>;
   /** `pm2 <args>` on this stack's daemon, without blocking the event loop (load runs meanwhile). */
   pm2Async(args: string[], env?: NodeJS.ProcessEnv): Promise<string>;
   stop(): Promise<void>;
@@ -41,6 +43,11 @@ export async function stopAllStacks(): Promise<void> {
 }
 
 /** True when nothing listens on `port` on any address (a wildcard bind succeeds). */
+/** PM2's processes of one service, or of all three (not its modules, such as pm2-logrotate). */
+function serviceWorkers(name?: ServiceName): (p: Pm2Process) => boolean {
+  return (p) => (name ? p.name === name : (SERVICE_NAMES as readonly string[]).includes(p.name));
+}
+
 function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -121,7 +128,8 @@ export async function startStack(options: { instances: number; env: NodeJS.Proce
     }),
     edge: `http://127.0.0.1:${edgePort}`,
     env,
-    workers: (name) => pm2List({ home: pm2Home }).filter((p) => (name ? p.name === name : (SERVICE_NAMES as readonly string[]).includes(p.name))),
+    workers: (name) => pm2List({ home: pm2Home }).filter(serviceWorkers(name)),
+    workersAsync: async (name) => (await pm2ListAsync({ home: pm2Home })).filter(serviceWorkers(name)),
     pm2Async: (args, extraEnv) => pm2Async(args, { home: pm2Home, env: { ...env, ...extraEnv } }),
     stop: stopAllStacks,
   };

@@ -43,19 +43,12 @@ function rssMb(pid: number): number | undefined {
   return Number(line?.match(/(\d+)/)?.[1] ?? Number.NaN) / 1024;
 }
 
-interface Pm2Monitored {
-  name: string;
-  pm_id: number;
-  pm2_env: { axm_monitor?: Record<string, { value?: unknown }> };
-}
-
-/** Each worker's heap after its last major GC (MiB) as PM2's agent in it reported, by name#pm_id; from `pm2 jlist`, without blocking the load. */
+/** Each worker's heap after its last major GC (MiB) as PM2's agent in it reported, by name#pm_id; without blocking the load. */
 async function heapsMb(): Promise<Map<string, number>> {
-  const list = JSON.parse(await env.stack.pm2Async(['jlist'])) as Pm2Monitored[];
   const heaps = new Map<string, number>();
-  for (const p of list) {
-    const used = Number(p.pm2_env.axm_monitor?.['heap after GC']?.value);
-    if (Number.isFinite(used)) heaps.set(`${p.name}#${p.pm_id}`, used);
+  for (const w of await env.stack.workersAsync()) {
+    const used = Number(w.pm2_env.axm_monitor?.['heap after GC']?.value);
+    if (Number.isFinite(used)) heaps.set(`${w.name}#${w.pm_id}`, used);
   }
   return heaps;
 }

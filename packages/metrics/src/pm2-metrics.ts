@@ -1,4 +1,4 @@
-import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type NodeGCPerformanceDetail, type PerformanceEntry } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { quantileFromBuckets } from './quantile.ts';
 import type { ServiceMetrics } from './service-metrics.ts';
@@ -80,7 +80,7 @@ export async function reportToPm2(metrics: ServiceMetrics, windowMs = 5_000): Pr
   const hitRate = io.metric({ name: 'cache hit', unit: '%' });
   const heapAfterGc = io.metric({ name: 'heap after GC', unit: 'MiB' });
   const gcObserver = new PerformanceObserver((list) => {
-    const major = list.getEntries().some((entry) => (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
+    const major = list.getEntries().some((entry) => (entry as PerformanceEntry & { detail?: NodeGCPerformanceDetail }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
     if (major) heapAfterGc.set(oldGenerationInUseMb());
   });
   gcObserver.observe({ entryTypes: ['gc'] });
