@@ -194,13 +194,22 @@ export function createCache(options: CacheOptions = {}): Cache {
     return [...tags];
   };
 
-  /** Waits for the lock holder's value to land in L2. */
-  const waitForPeer = async (key: string): Promise<CacheEntry | undefined> => {
+  /**
+   * Waits for the lock holder's value to land in L2. Gives up when the lock is gone with no value
+   * (the holder's answer was not storable, a 404, or it died): no one waits out `lockWait` for nothing.
+   */
+  const waitForPeer = async (key: string, peerLocks: Locks): Promise<CacheEntry | undefined> => {
     const deadline = now() + lockWait;
+    const fresh = async (): Promise<CacheEntry | undefined> => {
+      const entry = await readL2(key);
+      return entry && isFresh(entry, now()) ? entry : undefined;
+    };
     while (now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, lockPoll));
-      const entry = await readL2(key);
-      if (entry && isFresh(entry, now())) return entry;
+      const entry = await fresh();
+      if (entry) return entry;
+      // Released after our read: its value (if any) is in L2 by now.
+      if (!(await peerLocks.held(key))) return fresh();
     }
     return undefined;
   };
@@ -230,7 +239,7 @@ export function createCache(options: CacheOptions = {}): Cache {
           lockHeld = token !== null;
           if (!lockHeld) {
             if (background && stale) return { value: stale.value, status: 'STALE', entry: stale };
-            const peer = await waitForPeer(key);
+            const peer = await waitForPeer(key, locks);
             if (peer) {
               metrics.hit('l2');
               return { value: peer.value as T, status: 'HIT-L2', entry: peer as CacheEntry<T> };
@@ -248,6 +257,11 @@ export function createCache(options: CacheOptions = {}): Cache {
           metrics.loaderDuration(now() - startedAt, true);
         } catch (error) {
           metrics.loaderDuration(now() - startedAt, false);
+          if (opts?.isAnswer?.(error)) {
+            // The origin has answered otherwise (the product is gone): its old value is no fallback.
+            if (stale) await invalidate({ keys: [key] });
+            throw new LoaderError(key, error);
+          }
           // Within the bound when the refresh began: a loader that takes long to fail (a database
           // timing out) must not turn a read that arrived in time into an error.
           if (stale && startedAt < stale.sieUntil) {

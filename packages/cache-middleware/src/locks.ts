@@ -6,6 +6,8 @@ export interface Locks {
   /** A token when this worker now holds the lock for `key`, null when another worker does. Throws if Redis fails. */
   acquire(key: string, ttlMs: number): Promise<string | null>;
   release(key: string, token: string): Promise<void>;
+  /** True while some worker holds the lock for `key`. Throws if Redis fails. */
+  held(key: string): Promise<boolean>;
 }
 
 /** Short Redis locks (SET NX PX) so one worker across the fleet loads a missing key. */
@@ -20,6 +22,9 @@ export function createRedisLocks(redis: Redis, prefix = 'cache:'): Locks {
     },
     async release(key, token) {
       await client.shopCacheRelease(`${prefix}lock:${key}`, token);
+    },
+    async held(key) {
+      return (await redis.exists(`${prefix}lock:${key}`)) === 1;
     },
   };
 }

@@ -40,21 +40,46 @@ const UNKEYED_HEADERS = [
   'x-http-method-override',
 ];
 
+/**
+ * Request headers that make an answer differ from what a plain GET of the URL gets: conditionals
+ * (a handler's `req.fresh` would turn `If-None-Match: *` into an empty 304) and ranges. The
+ * handler that fills an entry never sees them; they are applied to the stored answer afterwards
+ * (If-None-Match → 304) or ignored (the rest: see decision 0006).
+ */
+const REQUEST_PRECONDITIONS = ['if-none-match', 'if-match', 'if-modified-since', 'if-unmodified-since', 'if-range', 'range'];
+
+/** Response headers a pass-through answer keeps for every coalesced request. */
+const PASSED_THROUGH = ['cache-control', 'retry-after'];
+
+/** What the handler answered a plain GET with. */
 interface Captured {
   status: number;
   contentType: string;
   chunks: Buffer[];
+  /** The handler's own headers among PASSED_THROUGH. */
+  headers: Record<string, string>;
   cacheable: boolean;
 }
 
-/** Not cacheable (non-200, Set-Cookie, …): carried to every coalesced request and sent as is. */
+/** A handler that asks not to be stored: `Cache-Control: no-store`, `private` or `no-cache`. */
+const FORBIDS_STORING = /\b(?:no-store|private|no-cache)\b/i;
+
+/**
+ * Not cacheable (non-200, Set-Cookie, `no-store`, …): carried to every coalesced request and sent
+ * as is. Below 500 it is the origin's answer, not a failure: stale-if-error never covers it (a
+ * product deleted answers 404 at once, not its old page for ten minutes).
+ */
 class UncacheableResponse extends Error {
   readonly entry: HttpEntry;
-  constructor(entry: HttpEntry) {
+  readonly headers: Record<string, string>;
+  constructor(entry: HttpEntry, headers: Record<string, string>) {
     super('response not cacheable');
     this.entry = entry;
+    this.headers = headers;
   }
 }
+
+const isOriginAnswer = (error: unknown): boolean => error instanceof UncacheableResponse && error.entry.status < 500;
 
 /** `/path?a=1&b=2` with parameters sorted, so parameter order does not split the cache. */
 export function normalizedKey(req: Pick<Request, 'originalUrl' | 'get'>, namespace: string, varyHeaders: readonly string[]): string {
@@ -102,13 +127,12 @@ function chooseBody(req: Request, entry: HttpEntry): ['br' | 'gzip' | undefined,
   return [undefined, entry.body];
 }
 
-function send(req: Request, res: Response, entry: HttpEntry, status: CacheStatus | 'BYPASS', cacheControl: string, vary: string): void {
+/** A stored (or shared) answer to this request: 304 when If-None-Match names it; HEAD gets no body. */
+function send(req: Request, res: Response, entry: HttpEntry, status: CacheStatus, cacheControl: string, vary: string): void {
   res.setHeader('X-Cache', status);
   res.setHeader('Vary', vary);
-  if (entry.status !== 200) {
-    res.status(entry.status).type(entry.contentType).send(entry.body);
-    return;
-  }
+  // Ranges are not served (the whole body is small and compressed): say so, as RFC 9110 §14.3 allows.
+  res.setHeader('Accept-Ranges', 'none');
   res.setHeader('ETag', entry.etag);
   res.setHeader('Cache-Control', cacheControl);
   if (matchesEtag(req.get('if-none-match'), entry.etag)) {
@@ -124,11 +148,40 @@ function send(req: Request, res: Response, entry: HttpEntry, status: CacheStatus
   else res.end(body);
 }
 
+/** The origin's answer that is not stored, as the handler gave it (its Cache-Control, Retry-After). */
+function passThrough(res: Response, answer: UncacheableResponse, vary: string): void {
+  res.setHeader('X-Cache', 'BYPASS');
+  res.setHeader('Vary', vary);
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  res.status(answer.entry.status).type(answer.entry.contentType).send(answer.entry.body);
+}
+
+/**
+ * Runs the rest of the chain as a plain GET of the URL — whatever the method, preconditions or
+ * ranges of this request — and captures its response instead of sending it: what is stored, and
+ * shared with coalesced requests, is what any GET would be given. The request is restored after.
+ */
+async function renderAsPlainGet(req: Request, res: Response, next: () => void): Promise<Captured> {
+  const method = req.method;
+  const preconditions = REQUEST_PRECONDITIONS.flatMap((name) => {
+    const value = req.headers[name];
+    Reflect.deleteProperty(req.headers, name);
+    return value === undefined ? [] : [[name, value] as const];
+  });
+  req.method = 'GET';
+  try {
+    return await captureDownstream(res, next);
+  } finally {
+    req.method = method;
+    for (const [name, value] of preconditions) req.headers[name] = value;
+  }
+}
+
 /** Runs the rest of the chain for this request, capturing its response instead of sending it. */
 function captureDownstream(res: Response, next: () => void): Promise<Captured> {
   return new Promise((resolve) => {
     const original = { write: res.write, end: res.end, writeHead: res.writeHead };
-    const captured: Captured = { status: 200, contentType: 'application/json; charset=utf-8', chunks: [], cacheable: true };
+    const captured: Captured = { status: 200, contentType: 'application/json; charset=utf-8', chunks: [], headers: {}, cacheable: true };
     const restore = (): void => {
       res.write = original.write;
       res.end = original.end;
@@ -153,9 +206,14 @@ function captureDownstream(res: Response, next: () => void): Promise<Captured> {
       if (buffer) captured.chunks.push(buffer);
       captured.status = res.statusCode;
       captured.contentType = String(res.getHeader('content-type') ?? captured.contentType);
-      captured.cacheable = res.statusCode === 200 && res.getHeader('set-cookie') === undefined;
+      for (const name of PASSED_THROUGH) {
+        const value = res.getHeader(name);
+        if (value !== undefined) captured.headers[name] = String(value);
+      }
+      captured.cacheable =
+        res.statusCode === 200 && res.getHeader('set-cookie') === undefined && !FORBIDS_STORING.test(captured.headers['cache-control'] ?? '');
       // Headers the handler set are not reused: the cached answer carries only its own.
-      for (const name of ['content-length', 'etag', 'content-type', 'cache-control', 'location']) res.removeHeader(name);
+      for (const name of ['content-length', 'etag', 'content-type', 'cache-control', 'location', 'retry-after']) res.removeHeader(name);
       restore();
       resolve(captured);
       return this;
@@ -219,14 +277,15 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
         async () => {
           // Headers not in the key must not shape what gets stored for everyone.
           for (const name of unkeyed) Reflect.deleteProperty(req.headers, name);
-          const captured = await captureDownstream(res, next);
+          const captured = await renderAsPlainGet(req, res, next);
           const entry = buildHttpEntry(captured.status, captured.contentType, Buffer.concat(captured.chunks), captured.cacheable);
-          if (!captured.cacheable) throw new UncacheableResponse(entry);
+          if (!captured.cacheable) throw new UncacheableResponse(entry, captured.headers);
           return entry;
         },
         {
           ...lifetimes,
           refresh: 'foreground',
+          isAnswer: isOriginAnswer,
           tags: (entry) => (options.tags ? options.tags(req, parseJson(entry.body)) : []),
         },
       );
@@ -234,7 +293,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause ?? error;
       if (cause instanceof UncacheableResponse) {
-        if (!res.headersSent) send(req, res, cause.entry, 'BYPASS', cacheControl, vary);
+        if (!res.headersSent) passThrough(res, cause, vary);
         return;
       }
       throw cause;

@@ -21,6 +21,12 @@ export interface EntryOptions<T = unknown> {
    * The HTTP middleware uses 'foreground' because its loader is bound to the request.
    */
   refresh?: 'background' | 'foreground';
+  /**
+   * True for a loader error that is the origin's answer rather than a failure (the HTTP cache: a
+   * 404 after a delete, a handler's `no-store`). Stale-if-error never stands in for it, and a stale
+   * entry for the key is dropped in every worker and in L2. Default: every error is a failure.
+   */
+  isAnswer?: (error: unknown) => boolean;
 }
 
 export interface CacheOptions {

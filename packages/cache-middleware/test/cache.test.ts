@@ -259,3 +259,37 @@ describe('explicit writes', () => {
     }
   });
 });
+
+describe('answers that are not stored', () => {
+  class NotFound extends Error {}
+  const isAnswer = (error: unknown): boolean => error instanceof NotFound;
+
+  it('when two workers miss a key whose loader answers "not found", then the one that lost the lock does not wait out the lock for a value that never comes', async () => {
+    const prefix = `c-${randomUUID()}:`;
+    const [a, b] = [track(createCache({ redis, prefix })), track(createCache({ redis, prefix }))];
+    const loader = async (): Promise<never> => {
+      await sleep(100);
+      throw new NotFound('no such product');
+    };
+    const timed = async (cache: Cache): Promise<number> => {
+      const started = performance.now();
+      await expect(cache.resolve('gone', loader, { isAnswer })).rejects.toBeInstanceOf(LoaderError);
+      return performance.now() - started;
+    };
+    const [first, second] = await Promise.all([timed(a), timed(b)]);
+    // Lock wait is 2 000 ms: the loser must learn within a poll or two that the holder stored nothing.
+    expect(Math.max(first, second)).toBeLessThan(1_000);
+  });
+
+  it('when a stale entry is refreshed and the loader answers "not found", then that answer is given, not the stale value, and the entry is gone in every worker', async () => {
+    const prefix = `c-${randomUUID()}:`;
+    const [a, b] = [track(createCache({ redis, prefix })), track(createCache({ redis, prefix }))];
+    await a.set('deleted', 'old page', { ttl: 50, staleIfError: 60_000 });
+    expect(await b.getOrSet('deleted', async () => 'unused')).toBe('old page'); // now in b's L1 too
+    await sleep(80);
+    await expect(a.resolve('deleted', () => Promise.reject(new NotFound('gone')), { isAnswer, staleIfError: 60_000 })).rejects.toBeInstanceOf(LoaderError);
+    await sleep(50);
+    expect(b.l1?.peek('deleted')).toBeUndefined();
+    await expect(b.resolve('deleted', () => Promise.reject(new Error('database down')), { staleIfError: 60_000 })).rejects.toBeInstanceOf(LoaderError);
+  });
+});

@@ -18,6 +18,8 @@ let handlerCalls = 0;
 let version = 1;
 let slowMs = 0;
 let warmable: HttpCacheMiddleware;
+/** Products /gone/:id answers 404 for ("deleted"). */
+const gone = new Set<string>();
 
 interface Raw {
   status: number;
@@ -46,6 +48,7 @@ beforeAll(async () => {
   warmable = httpCache({ cache, namespace: 'test', ttl: 60_000 });
   const app = express();
   app.set('trust proxy', 1);
+  app.set('etag', false); // as the services set it: validators come from the cache alone
   const big = 'lorem ipsum dolor sit amet '.repeat(120);
   app.get(
     '/items/:id',
@@ -74,6 +77,21 @@ beforeAll(async () => {
     await sleep(slowMs);
     res.json({ version });
   });
+  app.get('/private', httpCache({ cache, namespace: 'test', ttl: 60_000 }), (_req, res) => {
+    handlerCalls++;
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ secret: handlerCalls });
+  });
+  app.get(
+    '/gone/:id',
+    httpCache({ cache, namespace: 'test', ttl: 100, staleIfError: 60_000 }),
+    (req, res) => {
+      handlerCalls++;
+      if (gone.has(String(req.params.id))) res.status(404).json({ error: { code: 'NOT_FOUND' } });
+      else if (req.params.id === 'down') res.status(503).setHeader('Retry-After', '7').json({ error: { code: 'DEPENDENCY_UNAVAILABLE' } });
+      else res.json({ id: req.params.id, big });
+    },
+  );
   server = http.createServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -250,6 +268,91 @@ describe('HTTP cache middleware', () => {
     // Warmed entries carry their tags like any other.
     await cache.invalidateTags(['warm-tag']);
     expect(json(await get('/warmable?a=1&b=2'))).toEqual({ rendered: 'by the handler' });
+  });
+});
+
+describe('requests that are not a plain GET, on a key nobody has cached yet', () => {
+  /** What a plain GET of `path` is given, from a URL of its own (same handler, same answer). */
+  const reference = async (path: string): Promise<Raw> => get(path);
+
+  it('when the first request for a URL is a HEAD, then it gets the headers a GET gets and the GETs after it get the whole body', async () => {
+    const head = await get('/items/cold-head', {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(head.headers['x-cache']).toBe('MISS');
+    const after = [await get('/items/cold-head'), await get('/items/cold-head', { 'Accept-Encoding': 'gzip' })];
+    expect(after.map((r) => r.headers['x-cache'])).toEqual(['HIT-L1', 'HIT-L1']);
+    expect(json(after[0]!)).toMatchObject({ id: 'cold-head' });
+    expect(head.headers['content-length']).toBe(String(after[0]!.body.length));
+    expect(head.headers.etag).toBe(after[0]!.headers.etag);
+    expect(gunzipSync(after[1]!.body).equals(after[0]!.body)).toBe(true);
+  });
+
+  it('when HEAD and GETs for a cold URL arrive together, then every GET gets the whole body', async () => {
+    slowMs = 0;
+    const [head, ...gets] = await Promise.all([get('/items/cold-together', {}, 'HEAD'), get('/items/cold-together'), get('/items/cold-together')]);
+    expect(head!.body.length).toBe(0);
+    for (const r of gets) expect(json(r)).toMatchObject({ id: 'cold-together' });
+  });
+
+  it('when the first request carries If-None-Match: *, then it gets a 304 and the GETs after it get the whole body', async () => {
+    const conditional = await get('/items/cold-star', { 'If-None-Match': '*' });
+    expect(conditional.status).toBe(304);
+    expect(conditional.body.length).toBe(0);
+    const plain = await get('/items/cold-star');
+    expect(plain.status).toBe(200);
+    expect(json(plain)).toMatchObject({ id: 'cold-star' });
+    expect(plain.headers.etag).toBe(conditional.headers.etag);
+  });
+
+  it('when the first request carries a stale If-None-Match or If-Modified-Since, then it and the GETs after it get the whole body', async () => {
+    const first = await get('/items/cold-ims', { 'If-None-Match': '"old"', 'If-Modified-Since': new Date().toUTCString() });
+    expect(first.status).toBe(200);
+    expect(json(first)).toMatchObject({ id: 'cold-ims' });
+    expect((await get('/items/cold-ims')).body.equals(first.body)).toBe(true);
+  });
+
+  it('when the first request asks for a Range, then ranges are not served (200, the whole body, Accept-Ranges: none) and the GETs after it get the whole body', async () => {
+    const ranged = await get('/items/cold-range', { Range: 'bytes=0-9', 'If-Range': '"x"' });
+    expect(ranged.status).toBe(200);
+    expect(ranged.headers['accept-ranges']).toBe('none');
+    expect(ranged.headers['content-range']).toBeUndefined();
+    const plain = await reference('/items/cold-range');
+    expect(plain.body.equals(ranged.body)).toBe(true);
+    expect(json(plain)).toMatchObject({ id: 'cold-range' });
+  });
+
+  it('when the handler answers Cache-Control: no-store, then nothing is stored and the client sees no-store, not the public policy', async () => {
+    const before = handlerCalls;
+    const first = await get('/private');
+    const second = await get('/private');
+    expect(handlerCalls - before).toBe(2);
+    expect(json(second).secret).not.toBe(json(first).secret);
+    for (const r of [first, second]) {
+      expect(r.headers['cache-control']).toBe('no-store');
+      expect(r.headers['x-cache']).toBe('BYPASS');
+      expect(r.headers.etag).toBeUndefined();
+    }
+  });
+
+  it('when an uncacheable 503 is passed through, then its Retry-After reaches the client', async () => {
+    const down = await get('/gone/down');
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBe('7');
+    expect(down.headers['cache-control']).toBeUndefined();
+  });
+
+  it('when a cached product is deleted and its entry goes stale, then the 404 is answered at once, not the old page (stale-if-error covers failures only)', async () => {
+    const first = await get('/gone/42');
+    expect(first.status).toBe(200);
+    gone.add('42');
+    await sleep(250);
+    const afterDelete = await get('/gone/42');
+    expect(afterDelete.status).toBe(404);
+    expect(afterDelete.headers['x-cache']).toBe('BYPASS');
+    // …and the stale entry is dropped: nothing brings the old page back.
+    expect(await cache.get('http:test:/gone/42')).toBeUndefined();
+    gone.delete('42');
   });
 });
 

@@ -1,7 +1,8 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Auth, Role } from './auth.ts';
-import { validated, type ValidInput } from './validation.ts';
+import { AppError } from './app-error.ts';
+import { validationError, type InputSchemas, type ValidInput } from './validation.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -19,7 +20,7 @@ export interface ApiRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.
   /** Roles allowed; omit for a public route, `[]` for any signed-in user. */
   roles?: Role[];
   schemas: { params?: P; query?: Q; body?: B };
-  /** Route middleware run after the auth check and before validation (e.g. the response cache). */
+  /** Route middleware run after the auth check and input validation (e.g. the response cache). */
   before?: RequestHandler[];
   /** Status code → description of what it means for this operation. */
   responses: Record<number, string>;
@@ -37,7 +38,41 @@ export function apiRoute<P extends z.ZodType = z.ZodUnknown, Q extends z.ZodType
   return route;
 }
 
-/** Mounts every route on `router`, with the auth check first when the route has roles. */
+const INPUT = 'validInput';
+
+/**
+ * Checks the request's params, query and body (strict schemas reject unknown keys; a body needs a
+ * JSON content type) before anything else of the route runs — the response cache included, so an
+ * invalid request costs no cache lookup and occupies no key — and keeps the typed values for the handler.
+ */
+function checkInput(schemas: InputSchemas<z.ZodType, z.ZodType, z.ZodType>): RequestHandler {
+  const parse = (location: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): unknown => {
+    if (!schema) return value;
+    const result = schema.safeParse(value);
+    if (!result.success) throw validationError(location, result.error);
+    return result.data;
+  };
+  return (req, res, next) => {
+    if (schemas.body && !req.is('application/json')) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', 415);
+    }
+    res.locals[INPUT] = {
+      params: parse('params', schemas.params, req.params),
+      query: parse('query', schemas.query, req.query),
+      body: parse('body', schemas.body, req.body),
+    };
+    next();
+  };
+}
+
+/** The route's handler, given the input `checkInput` validated. */
+function runHandler(route: AnyApiRoute): RequestHandler {
+  return async (req, res) => {
+    await route.handler(res.locals[INPUT] as ValidInput<z.ZodType, z.ZodType, z.ZodType>, req, res);
+  };
+}
+
+/** Mounts every route on `router`: the auth check when the route has roles, validation, its middleware, its handler. */
 export function mountRoutes(router: Router, routes: readonly AnyApiRoute[], auth: Auth): void {
   for (const route of routes) {
     const chain: RequestHandler[] = [
@@ -48,8 +83,7 @@ export function mountRoutes(router: Router, routes: readonly AnyApiRoute[], auth
       },
     ];
     if (route.roles) chain.push(auth.requireAuth(...route.roles));
-    chain.push(...(route.before ?? []));
-    chain.push(validated(route.schemas, route.handler));
+    chain.push(checkInput(route.schemas), ...(route.before ?? []), runHandler(route));
     router[route.method](route.path, ...chain);
   }
 }

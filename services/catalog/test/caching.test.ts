@@ -117,3 +117,25 @@ describe('catalog reads through the cache', () => {
     expect(br.headers.vary).toContain('Accept-Encoding');
   });
 });
+
+describe('input checked before the cache', () => {
+  it('when a read is invalid, then it is refused with 400 before any cache lookup, and occupies no key', async () => {
+    const before = app.server.cache.counters.snapshot();
+    const invalid = [
+      '/api/catalog/products?limit=abc',
+      '/api/catalog/products?sort=nope',
+      '/api/catalog/products?unknown=1',
+      '/api/catalog/products/NOT-AN-ID',
+      '/api/catalog/products/NOT-AN-ID/stock',
+      '/api/catalog/categories/Not_A_Slug',
+    ];
+    for (const url of invalid) {
+      for (const method of ['get', 'head'] as const) {
+        const res = await app.http()[method](url).expect(400);
+        expect(res.headers['x-cache']).toBeUndefined();
+      }
+    }
+    const after = app.server.cache.counters.snapshot();
+    expect({ misses: after.misses, hits: after.hits }).toEqual({ misses: before.misses, hits: before.hits });
+  });
+});

@@ -1,5 +1,5 @@
 import { httpCache, type Cache } from '@shop/cache-middleware';
-import { apiRoute, parseQueryString, validateInput, type AnyApiRoute } from '@shop/service-kit';
+import { apiRoute, parseQueryString, type AnyApiRoute } from '@shop/service-kit';
 import type { RequestHandler } from 'express';
 import type { PopularSearches } from '../../domain/popular-searches.ts';
 import type { SearchIndex } from '../../domain/search-index.ts';
@@ -69,7 +69,7 @@ export function searchApi({ index, cache, popular }: SearchApiDeps): SearchApi {
       operationId: 'searchProducts',
       summary: 'Full-text product search with filters, facet counts, sorts and pagination',
       tags: ['search'],
-      before: [validateInput({ query: searchQuery }), countPopular(popular), searchCache],
+      before: [countPopular(popular), searchCache],
       schemas: { query: searchQuery },
       responses: {
         200: 'Hits with highlights, total, page and facet counts (category, brand, price buckets) for the query and filters',
@@ -86,7 +86,7 @@ export function searchApi({ index, cache, popular }: SearchApiDeps): SearchApi {
       operationId: 'suggest',
       summary: 'Type-ahead: completions of the last word, popular searches and top products',
       tags: ['search'],
-      before: [validateInput({ query: suggestQuery }), suggestCache],
+      before: [suggestCache],
       schemas: { query: suggestQuery },
       responses: { 200: 'Suggestions', 304: 'Not modified (If-None-Match)', 400: BAD_INPUT },
       handler: ({ query }, _req, res) => {
