@@ -276,7 +276,8 @@ describe('openLoop (scripts/lib/open-loop.ts)', () => {
     expect(result.latencies).toHaveLength(result.answered);
     for (const latency of result.latencies) expect(latency).toBeGreaterThan(0);
     expect(result.elapsedS).toBe(1);
-    expect(result.timerLagP99).toBeGreaterThanOrEqual(0);
+    // An idle loop's timers fire on time: a lag this large would mean the pacing itself is off.
+    expect(result.timerLagP99).toBeLessThan(200);
     // Paced over the second, not sent at once.
     expect(wallS).toBeGreaterThanOrEqual(0.9);
     expect(wallS).toBeLessThan(5);
