@@ -1,56 +1,146 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Test } from 'supertest';
 import { mongoIdempotencyStore } from '../src/data-access/idempotency-store.ts';
-import { mongoHoldStore, mongoOrderStore } from '../src/data-access/order-store.ts';
+import { mongoOrderStore } from '../src/data-access/order-store.ts';
 import { claimKey } from '../src/domain/idempotency.ts';
 import { restock } from '../src/domain/order-lifecycle.ts';
 import { placeOrder } from '../src/domain/place-order.ts';
 import type { OrderStore } from '../src/domain/ports.ts';
-import { reconcileHolds } from '../src/domain/reconcile.ts';
 import { addProduct, startOrderForTest, sumStock, testDatabase, tokenFor, type OrderUnderTest, type TestDatabase } from './helpers.ts';
+import { answerOf, describeAnswers, sendUntilFinal, type Answer } from './support/retrying-client.ts';
+import { startWireProxy, targetOf, uriThrough, type WireProxy } from './support/wire-proxy.ts';
 
 let db: TestDatabase;
 let app: OrderUnderTest;
 let store: OrderStore;
+/** A second instance of the service whose database traffic goes through `proxy`. */
+let proxied: OrderUnderTest;
+let proxy: WireProxy;
 const noInvalidate = async (): Promise<void> => {};
 
 beforeAll(async () => {
   db = await testDatabase();
   app = await startOrderForTest(db);
   store = mongoOrderStore(db.models);
+  proxy = await startWireProxy(targetOf(db.uri));
+  proxied = await startOrderForTest(db, { MONGODB_URI: uriThrough(db.uri, proxy.port) });
 });
 
 afterAll(async () => {
+  await proxied.stop();
+  await proxy.close();
   await app.stop();
   await db.drop();
 });
 
-describe('an order write whose reply is lost', () => {
-  it('when the insert landed but the driver reported a timeout, then the holds stay and reconciliation keeps the units sold', async () => {
-    const productId = await addProduct(db.models, { sku: 'LOST-REPLY', priceCents: 100, stock: { 'ams-1': 10 } });
-    const timeout = Object.assign(new Error('connection timed out'), { name: 'MongoNetworkTimeoutError' });
-    const flaky: OrderStore = {
-      ...store,
-      orders: {
-        ...store.orders,
-        create: async (order) => {
-          await store.orders.create(order);
-          throw timeout;
-        },
-      },
-    };
-    await expect(placeOrder(flaky, 'lost-reply', 'lost-reply:key:g1', [{ productId, quantity: 4 }], noInvalidate)).rejects.toBe(timeout);
-    expect(await db.models.Order.countDocuments({ customerId: 'lost-reply' })).toBe(1);
+/** The client's request: POST /api/orders through the proxied service, same key and body every time. */
+async function checkout(customer: string, key: string, body: object): Promise<() => Test> {
+  const token = await tokenFor(customer);
+  return () => proxied.http().post('/api/orders').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send(body);
+}
+
+const ordersOf = (customerId: string) => db.models.Order.find({ customerId }).lean();
+
+const report = (what: string, answers: Answer[], orders: number, before: number, after: number): void => {
+  console.log(`${what}: ${describeAnswers(answers)}; orders stored: ${orders}; stock ${before} → ${after} (${before - after} moved)`);
+};
+
+describe('a checkout whose database reply is lost (a TCP proxy between the service and the database drops it)', () => {
+  it('when the order insert lands but its reply is lost, then the retry with the same key gets that order and the units leave stock once', async () => {
+    const productId = await addProduct(db.models, { sku: 'LOST-ORDER-REPLY', priceCents: 100, stock: { 'ams-1': 10 } });
+    const send = await checkout('lost-order-reply', 'lost-order-reply-1', { items: [{ productId, quantity: 4 }] });
+    const lost = proxy.loseNextReply('insert', 'orders');
+    const first = answerOf(await send());
+    await lost;
+    const answers = [first, ...(await sendUntilFinal(send))];
+    const orders = await ordersOf('lost-order-reply');
+    report('order insert reply lost', answers, orders.length, 10, await sumStock(db.models, productId));
+
+    expect(first).toMatchObject({ status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
+    expect(orders).toHaveLength(1);
+    const final = answers.at(-1)!;
+    expect(final).toMatchObject({ status: 201, body: { id: orders[0]!._id.toHexString() } });
+    for (const between of answers.slice(1, -1)) expect(between).toMatchObject({ status: 409, code: 'IDEMPOTENCY_IN_PROGRESS', retryAfter: expect.any(String) });
     expect(await sumStock(db.models, productId)).toBe(6);
-    const result = await reconcileHolds(mongoHoldStore(db.models), 0);
-    expect(result).toEqual({ committed: 1, released: 0 });
-    expect(await sumStock(db.models, productId)).toBe(6);
-    expect((await db.models.Stock.find({ productId }).lean()).every((r) => r.holds.length === 0)).toBe(true);
-    // The client's retry (same key, same generation) gets the order that exists.
-    const again = await placeOrder(store, 'lost-reply', 'lost-reply:key:g1', [{ productId, quantity: 4 }], noInvalidate);
-    expect(again.customerId).toBe('lost-reply');
-    expect(await sumStock(db.models, productId)).toBe(6);
+    // The lost attempt's holds stay until reconciliation commits them (the order exists): still 6.
+    const result = await app.server.reconcile(0);
+    expect(result.released).toBe(0);
+    const rows = await db.models.Stock.find({ productId }).lean();
+    expect(rows.map((r) => [r.quantity, r.holds.length])).toEqual([[6, 0]]);
+    expect((await db.models.Product.findById(productId).lean())!.stockTotal).toBe(6);
+    expect(answerOf(await send())).toMatchObject({ status: 201, replayed: true, body: { id: final.body.id } });
   });
 
+  it('when the idempotency record’s finish lands but its reply is lost, then the client and its retry get the one order', async () => {
+    const productId = await addProduct(db.models, { sku: 'LOST-FINISH-REPLY', priceCents: 100, stock: { 'ams-1': 10 } });
+    const send = await checkout('lost-finish-reply', 'lost-finish-reply-1', { items: [{ productId, quantity: 3 }] });
+    const lost = proxy.loseNextReply('update', 'idempotency_keys');
+    const first = answerOf(await send());
+    await lost;
+    const answers = [first, ...(await sendUntilFinal(send))];
+    const orders = await ordersOf('lost-finish-reply');
+    report('finish reply lost', answers, orders.length, 10, await sumStock(db.models, productId));
+
+    expect(orders).toHaveLength(1);
+    const id = orders[0]!._id.toHexString();
+    expect(first).toMatchObject({ status: 201, body: { id } });
+    expect(answers.at(-1)).toMatchObject({ status: 201, replayed: true, body: { id } });
+    expect(await sumStock(db.models, productId)).toBe(7);
+  });
+
+  it('when the finish write never reaches the database, then the retry takes the key over and gets the one order', async () => {
+    const productId = await addProduct(db.models, { sku: 'CUT-FINISH', priceCents: 100, stock: { 'ams-1': 10 } });
+    const send = await checkout('cut-finish', 'cut-finish-1', { items: [{ productId, quantity: 2 }] });
+    const cut = proxy.cutNextRequest('update', 'idempotency_keys');
+    const first = answerOf(await send());
+    await cut;
+    const answers = [first, ...(await sendUntilFinal(send))];
+    const orders = await ordersOf('cut-finish');
+    report('finish write cut', answers, orders.length, 10, await sumStock(db.models, productId));
+
+    expect(orders).toHaveLength(1);
+    const id = orders[0]!._id.toHexString();
+    expect(first).toMatchObject({ status: 201, body: { id } });
+    expect(answers.at(-1)).toMatchObject({ status: 201, body: { id } });
+    expect(await sumStock(db.models, productId)).toBe(8);
+    expect(await db.models.Idempotency.findById('cut-finish:cut-finish-1').lean()).toMatchObject({ state: 'done', responseStatus: 201 });
+  });
+
+  it('when the claim’s insert lands but its reply is lost, then the retry takes the key over at once and one order is placed', async () => {
+    const productId = await addProduct(db.models, { sku: 'LOST-CLAIM-REPLY', priceCents: 100, stock: { 'ams-1': 10 } });
+    const send = await checkout('lost-claim-reply', 'lost-claim-reply-1', { items: [{ productId, quantity: 5 }] });
+    const lost = proxy.loseNextReply('insert', 'idempotency_keys');
+    const first = answerOf(await send());
+    await lost;
+    const retry = answerOf(await send());
+    const orders = await ordersOf('lost-claim-reply');
+    report('claim reply lost', [first, retry], orders.length, 10, await sumStock(db.models, productId));
+
+    expect(first).toMatchObject({ status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
+    expect(retry).toMatchObject({ status: 201 });
+    expect(orders).toHaveLength(1);
+    expect(retry.body.id).toBe(orders[0]!._id.toHexString());
+    expect(await sumStock(db.models, productId)).toBe(5);
+  });
+
+  it('when recording a refusal loses its reply, then the client still gets the refusal and the retry replays it', async () => {
+    const productId = await addProduct(db.models, { sku: 'LOST-REFUSAL-REPLY', priceCents: 100, stock: { 'ams-1': 1 } });
+    const send = await checkout('lost-refusal-reply', 'lost-refusal-reply-1', { items: [{ productId, quantity: 2 }] });
+    const lost = proxy.loseNextReply('update', 'idempotency_keys');
+    const first = answerOf(await send());
+    await lost;
+    const answers = [first, ...(await sendUntilFinal(send))];
+    const orders = await ordersOf('lost-refusal-reply');
+    report('refusal record reply lost', answers, orders.length, 1, await sumStock(db.models, productId));
+
+    expect(first).toMatchObject({ status: 409, code: 'OUT_OF_STOCK' });
+    expect(answers.at(-1)).toMatchObject({ status: 409, code: 'OUT_OF_STOCK', replayed: true });
+    expect(orders).toHaveLength(0);
+    expect(await sumStock(db.models, productId)).toBe(1);
+  });
+});
+
+describe('an order write that fails', () => {
   it('when the write certainly failed (validation), then the holds are released at once', async () => {
     const productId = await addProduct(db.models, { sku: 'BAD-WRITE', priceCents: 100, stock: { 'ams-1': 10 } });
     const invalid = Object.assign(new Error('bad document'), { name: 'ValidationError' });
@@ -97,8 +187,8 @@ describe('idempotency keys over their lifetime', () => {
     expect(second.generation).toBe(first.generation);
     await keys.finish('owner-test:key-1', second.owner, { status: 201, body: { ok: 'second' } });
     await keys.finish('owner-test:key-1', first.owner, { status: 409, body: { ok: 'first' } });
-    await keys.remove('owner-test:key-1', first.owner);
-    expect((await keys.find('owner-test:key-1'))?.response).toEqual({ status: 201, body: { ok: 'second' } });
+    await keys.unlock('owner-test:key-1', first.owner);
+    expect(await keys.find('owner-test:key-1')).toMatchObject({ owner: second.owner, state: 'done', response: { status: 201, body: { ok: 'second' } } });
   });
 
   it('when keys would collide across customers through a ":" then the key is refused', async () => {

@@ -22,7 +22,7 @@ const toDoc = (id: string, record: IdempotencyRecord) => ({
   expiresAt: new Date(record.expiresAt),
 });
 
-/** Idempotency keys on MongoDB: the unique `_id` is the lock, conditional replaces are takeovers. */
+/** Idempotency keys on MongoDB: the unique `_id` is the lock, conditional replaces are takeovers, unlocking ends a lock early. */
 export function mongoIdempotencyStore({ Idempotency }: ShopModels): IdempotencyStore {
   return {
     async insert(id, record) {
@@ -48,8 +48,8 @@ export function mongoIdempotencyStore({ Idempotency }: ShopModels): IdempotencyS
         { $set: { state: 'done', responseStatus: response.status, responseBody: response.body } },
       );
     },
-    async remove(id, owner) {
-      await Idempotency.deleteOne({ _id: { $eq: id }, owner: { $eq: owner } });
+    async unlock(id, owner) {
+      await Idempotency.updateOne({ _id: { $eq: id }, owner: { $eq: owner }, state: 'running' }, { $set: { lockedUntil: new Date() } });
     },
   };
 }

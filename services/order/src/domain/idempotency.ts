@@ -9,7 +9,7 @@ export interface StoredResponse {
 
 export interface IdempotencyRecord {
   requestHash: string;
-  /** Who runs the request now; finish/remove only act for the current owner (a takeover changes it). */
+  /** Who runs the request now; finish/unlock only act for the current owner (a takeover changes it). */
   owner: string;
   /**
    * Which use of the key this is: kept when a retry takes over a dead attempt (same request),
@@ -31,8 +31,11 @@ export interface IdempotencyStore {
   replaceIf(id: string, expected: IdempotencyRecord, record: IdempotencyRecord): Promise<boolean>;
   /** Stores the answer, only while `owner` still owns the key. */
   finish(id: string, owner: string, response: StoredResponse): Promise<void>;
-  /** Frees the key, only while `owner` still owns it. */
-  remove(id: string, owner: string): Promise<void>;
+  /**
+   * Ends the lock of a running attempt now, only while `owner` still owns it, keeping its
+   * generation: the next retry takes the key over at once and finds whatever this attempt wrote.
+   */
+  unlock(id: string, owner: string): Promise<void>;
 }
 
 export interface IdempotencyPolicy {
@@ -69,7 +72,7 @@ export type IdempotentOutcome =
   | { kind: 'replay'; response: StoredResponse };
 
 /**
- * Claims `id` for this request: 'run' (go ahead, then finish or abandon) or 'replay' (the first
+ * Claims `id` for this request: 'run' (go ahead, under `runClaimed`) or 'replay' (the first
  * attempt's answer). Throws 422 for the same key with another body, 409 while the first attempt
  * still runs. An expired key, or a running one whose lock lapsed (its process died), is taken over.
  */
@@ -95,12 +98,22 @@ export async function claimKey(
       generation: record.generation,
       takeover,
     });
-    if (await store.insert(id, fresh)) return run(fresh);
+    // A claim write that fails may still have landed (its reply lost), leaving the key locked by
+    // `fresh.owner`, which nobody would hold: end that lock so the retry takes it over at once.
+    const write = async (claim: () => Promise<boolean>): Promise<boolean> => {
+      try {
+        return await claim();
+      } catch (error) {
+        await store.unlock(id, fresh.owner).catch(() => {});
+        throw error;
+      }
+    };
+    if (await write(() => store.insert(id, fresh))) return run(fresh);
     const existing = await store.find(id);
     if (!existing) continue;
     if (existing.expiresAt <= now()) {
       // Retention is over: the key starts a new request (a new generation, so a new order).
-      if (await store.replaceIf(id, existing, fresh)) return run(fresh);
+      if (await write(() => store.replaceIf(id, existing, fresh))) return run(fresh);
       continue;
     }
     if (existing.requestHash !== hash) {
@@ -112,7 +125,53 @@ export async function claimKey(
     }
     // The first attempt died holding the key: take over the same request (same generation).
     const takeover = { ...fresh, generation: existing.generation };
-    if (await store.replaceIf(id, existing, takeover)) return run(takeover, true);
+    if (await write(() => store.replaceIf(id, existing, takeover))) return run(takeover, true);
   }
   throw inProgress();
+}
+
+/** The answer a business refusal stores for replay. */
+const refusal = (error: AppError): StoredResponse => ({
+  status: error.httpStatus,
+  body: { error: { code: error.code, message: error.message, details: error.details } },
+});
+
+/**
+ * Runs a claimed request (`claimKey` said 'run') and records its answer: the result as
+ * `status`, or a business refusal (an AppError below 500, which wrote nothing) that is then
+ * rethrown. Any other failure may have written (a lost reply, a timeout): the key is never freed
+ * for a new generation; its lock ends, so the retry takes over this generation and finds what
+ * was written. Recording an answer can fail the same way; then the lock ends too and this
+ * client still gets its answer (a retry reaches the same outcome). An unlock that fails leaves
+ * the lock to lapse: until then retries get 409 IDEMPOTENCY_IN_PROGRESS.
+ */
+export async function runClaimed<T>(
+  store: IdempotencyStore,
+  id: string,
+  owner: string,
+  status: number,
+  work: () => Promise<T>,
+  onUnrecorded: (error: unknown) => void = () => {},
+): Promise<T> {
+  const record = async (response: StoredResponse): Promise<void> => {
+    try {
+      await store.finish(id, owner, response);
+    } catch (error) {
+      onUnrecorded(error);
+      await store.unlock(id, owner).catch(() => {});
+    }
+  };
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    if (error instanceof AppError && error.httpStatus < 500) {
+      await record(refusal(error));
+    } else {
+      await store.unlock(id, owner).catch(() => {});
+    }
+    throw error;
+  }
+  await record({ status, body: result });
+  return result;
 }

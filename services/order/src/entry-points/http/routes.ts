@@ -1,6 +1,6 @@
 import { AppError, apiRoute, currentUser, type AnyApiRoute } from '@shop/service-kit';
 import type { DemoSession } from '../../domain/demo-session.ts';
-import { claimKey, requestHash, type IdempotencyPolicy, type IdempotencyStore } from '../../domain/idempotency.ts';
+import { claimKey, requestHash, runClaimed, type IdempotencyPolicy, type IdempotencyStore } from '../../domain/idempotency.ts';
 import { advanceOrder, cancelOrder, listByStatus } from '../../domain/order-lifecycle.ts';
 import { getOrder, listMyOrders } from '../../domain/order-queries.ts';
 import { placeOrder } from '../../domain/place-order.ts';
@@ -34,7 +34,7 @@ export function orderRoutes({ store, idempotency, policy, invalidate, demoSessio
         201: 'Created (a replay answers the original status and body with Idempotent-Replayed: true)',
         400: 'Invalid input or missing Idempotency-Key',
         ...SIGNED_IN,
-        409: 'OUT_OF_STOCK, or IDEMPOTENCY_IN_PROGRESS while the first request with this key runs',
+        409: 'OUT_OF_STOCK, or IDEMPOTENCY_IN_PROGRESS (Retry-After) while an earlier request with this key runs or its outcome is not known yet',
         422: 'UNKNOWN_PRODUCT, DUPLICATE_LINE, or IDEMPOTENCY_KEY_REUSED with a different body',
       },
       handler: async ({ body }, req, res) => {
@@ -51,23 +51,15 @@ export function orderRoutes({ store, idempotency, policy, invalidate, demoSessio
           return;
         }
         const { owner, generation, takeover } = outcome;
-        try {
-          const order = await placeOrder(store, user.id, `${id}:${generation}`, body.items, invalidate, policy.lockMs, takeover);
-          await idempotency.finish(id, owner, { status: 201, body: order });
-          res.status(201).location(`/api/orders/${order.id}`).json(order);
-        } catch (error) {
-          // A business refusal is the answer to this request and is replayed; anything else
-          // (database down, bug) frees the key so the client's retry runs again.
-          if (error instanceof AppError && error.httpStatus < 500) {
-            await idempotency.finish(id, owner, {
-              status: error.httpStatus,
-              body: { error: { code: error.code, message: error.message, details: error.details } },
-            });
-          } else {
-            await idempotency.remove(id, owner).catch(() => {});
-          }
-          throw error;
-        }
+        const order = await runClaimed(
+          idempotency,
+          id,
+          owner,
+          201,
+          () => placeOrder(store, user.id, `${id}:${generation}`, body.items, invalidate, policy.lockMs, takeover),
+          (error) => req.log.warn({ err: error, idempotencyId: id }, 'answer not recorded for its Idempotency-Key; a retry takes the key over'),
+        );
+        res.status(201).location(`/api/orders/${order.id}`).json(order);
       },
     }),
     apiRoute({
