@@ -2,6 +2,21 @@ export { AppError, notFound, conflict } from './app-error.ts';
 export { baseConfigFields, withSecrets, loadConfig, portSetting, DEV_JWT_SECRET } from './config.ts';
 export { createLogger, throttledWarn, type Logger } from './logger.ts';
 export { validated, validateInput, validationError, objectIdString, type ValidInput } from './validation.ts';
+export {
+  text,
+  notTextKind,
+  notTextCharacters,
+  codePointName,
+  isNfc,
+  textCharacterSource,
+  ONE_LINE_TEXT,
+  MULTI_LINE_TEXT,
+  ONE_LINE_TEXT_MESSAGE,
+  MULTI_LINE_TEXT_MESSAGE,
+  type TextOptions,
+  type NotTextKind,
+  type NotTextCharacter,
+} from './text.ts';
 export { findHostileKey, rejectHostileKeys } from './hostile-keys.ts';
 export { errorHandler, notFoundHandler, toAppError } from './error-handler.ts';
 export { createAuth, currentUser, ROLES, type Auth, type AuthUser, type Role } from './auth.ts';

@@ -10,7 +10,9 @@ import {
   createServiceApp,
   mountRoutes,
   parseQueryString,
+  ONE_LINE_TEXT_MESSAGE,
   rawQuery,
+  text,
   toAppError,
   type AnyApiRoute,
 } from '../src/index.ts';
@@ -44,6 +46,18 @@ const routes: AnyApiRoute[] = [
     responses: { 200: 'OK' },
     handler: ({ query }, _req, res) => {
       res.json({ query });
+    },
+  }),
+  apiRoute({
+    method: 'post',
+    path: '/notes',
+    operationId: 'createNote',
+    summary: 'Echoes a note: free text under the text rule',
+    tags: ['items'],
+    schemas: { body: z.strictObject({ title: text({ min: 1, max: 80, trim: true }), body: text({ max: 1000, multiline: true }) }) },
+    responses: { 201: 'Created', 400: 'Invalid input' },
+    handler: ({ body }, _req, res) => {
+      res.status(201).json({ note: body });
     },
   }),
   apiRoute({
@@ -188,6 +202,20 @@ describe('request bodies', () => {
     expectErrorBody(form, 415, 'UNSUPPORTED_MEDIA_TYPE');
     const text = await http().post(`${PREFIX}/items`).set('Content-Type', 'text/plain').send('{"name":"mug","quantity":1}');
     expectErrorBody(text, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('free text', () => {
+  it('when a text field holds a control character, then 400 VALIDATION_FAILED naming it with the rule\'s message', async () => {
+    const res = await http().post(`${PREFIX}/notes`).send({ title: 'B\u001b…\u0001…', body: '' });
+    expectErrorBody(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.error.details).toEqual([{ location: 'body', field: 'title', message: ONE_LINE_TEXT_MESSAGE }]);
+    expect(res.body.error.message).toBe(`Invalid body: title ${ONE_LINE_TEXT_MESSAGE}`);
+  });
+
+  it('when text arrives decomposed, then the handler gets it in NFC, with newlines kept where text may have lines', async () => {
+    const res = await http().post(`${PREFIX}/notes`).send({ title: ' Cafe\u0301 ', body: 'Cre\u0300me\nbru\u0302le\u0301e' }).expect(201);
+    expect(res.body).toEqual({ note: { title: 'Caf\u00e9', body: 'Cr\u00e8me\nbr\u00fbl\u00e9e' } });
   });
 });
 

@@ -168,8 +168,97 @@ describe('prototype pollution', () => {
   });
 });
 
+/** The names issue 21 reported as accepted and stored, and one holding a NUL. */
+const ISSUE_NAMES = ['\u001cý¥\u0017', 'B\u001b…\u0001…', 'Lamp\u0000'];
+
+/** One of each kind of character the text rule refuses, with what it is. */
+const NOT_TEXT: [string, string][] = [
+  ['NUL', 'a\u0000b'],
+  ['ESC (C0)', 'a\u001b[31mred'],
+  ['DEL', 'a\u007fb'],
+  ['CSI (C1)', 'a\u009b31mred'],
+  ['lone high surrogate', 'a\ud800b'],
+  ['lone low surrogate', 'a\udc00b'],
+  ['noncharacter U+FDD0', 'a\ufdd0b'],
+  ['noncharacter U+FFFE', 'a\ufffeb'],
+  ['noncharacter U+10FFFF', 'a\udbff\udfffb'],
+];
+
+const validProduct = (sku: string): Record<string, unknown> => ({ sku, name: 'Text Lamp', brand: 'Nordvik', category: 'laptops', priceCents: 1 });
+
+describe('text fields refuse what is not text', () => {
+  it.each(ISSUE_NAMES.map((name) => [JSON.stringify(name), name]))('when an admin creates a category named %s, then 400 VALIDATION_FAILED naming "name"', async (_label, name) => {
+    const res = await app.http().post('/api/catalog/categories').set(admin()).send({ slug: 'not-text', name });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details).toEqual([expect.objectContaining({ location: 'body', field: 'name', message: expect.stringMatching(/control characters/) })]);
+  });
+
+  it.each(NOT_TEXT)('when a product name holds a %s, then 400 VALIDATION_FAILED naming "name"', async (_label, name) => {
+    const res = await app.http().post('/api/catalog/products').set(admin()).send({ ...validProduct('NOT-TEXT-1'), name });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'name' })]);
+  });
+
+  it('when any text field of a product holds an ESC, then 400 naming that field, on create and on patch', async () => {
+    const fields: [string, Record<string, unknown>][] = [
+      ['description', { description: 'two\nlines, \u001b[2J cleared' }],
+      ['brand', { brand: 'Nord\u001bvik' }],
+      ['attributes.color', { attributes: { color: 'red\u001b' } }],
+      ['images.0.alt', { images: [{ url: '/img/a.webp', alt: 'a\u001bb' }] }],
+      ['images.0.url', { images: [{ url: '/img/a\u001b.webp' }] }],
+    ];
+    for (const [field, change] of fields) {
+      const created = await app.http().post('/api/catalog/products').set(admin()).send({ ...validProduct('NOT-TEXT-2'), ...change });
+      expect({ field, status: created.status, details: created.body.error?.details }).toEqual({ field, status: 400, details: [expect.objectContaining({ field })] });
+      const patched = await app.http().patch(`/api/catalog/products/${productId}`).set(admin()).send(change);
+      expect({ field, status: patched.status, details: patched.body.error?.details }).toEqual({ field, status: 400, details: [expect.objectContaining({ field })] });
+    }
+  });
+
+  it('when a one-line field holds a tab or a newline, then 400; a description may hold them', async () => {
+    for (const name of ['Text\tLamp', 'Text\nLamp', 'Text\r\nLamp']) {
+      const res = await app.http().post('/api/catalog/products').set(admin()).send({ ...validProduct('NOT-TEXT-3'), name });
+      expect({ name, status: res.status }).toEqual({ name, status: 400 });
+    }
+    const carriageReturn = await app.http().post('/api/catalog/products').set(admin()).send({ ...validProduct('NOT-TEXT-3'), description: 'one\r\ntwo' });
+    expect(carriageReturn.status).toBe(400);
+  });
+
+  it('when a listing is filtered by a brand holding a control character, then 400 naming "brand"', async () => {
+    for (const brand of ['%00', 'Nord%1Bvik', 'Nord%C2%9Bvik', 'Nord%EF%BF%BEvik']) {
+      const res = await app.http().get(`/api/catalog/products?brand=${brand}`);
+      expect({ brand, status: res.status, field: res.body.error?.details?.[0]?.field }).toEqual({ brand, status: 400, field: 'brand' });
+    }
+  });
+});
+
 describe('after every hostile request above', () => {
   it('when the data is compared with before, then nothing changed', async () => {
     expect(await dump()).toEqual(snapshot);
+  });
+});
+
+describe('text is stored in NFC (after the comparison above: these writes are meant to land)', () => {
+  it('when a category and a product arrive in decomposed form ("e" + U+0301), then they are stored and answered composed ("é")', async () => {
+    const category = await app.http().post('/api/catalog/categories').set(admin()).send({ slug: 'cafe', name: 'Cafe\u0301' });
+    expect(category.status).toBe(201);
+    expect(category.body.name).toBe('Caf\u00e9');
+    const created = await app
+      .http()
+      .post('/api/catalog/products')
+      .set(admin())
+      .send({ ...validProduct('NFC-1'), name: 'Cre\u0300me bru\u0302le\u0301e', brand: 'Ame\u0301lie', description: 'Tre\u0300s\n\tbien', attributes: { finish: 'mate\u0301' }, images: [{ url: '/img/creme.webp', alt: 'Cre\u0300me' }] });
+    expect(created.status).toBe(201);
+    const stored = await app.models.Product.findById(created.body.id).lean();
+    expect(stored).toMatchObject({ name: 'Cr\u00e8me br\u00fbl\u00e9e', brand: 'Am\u00e9lie', description: 'Tr\u00e8s\n\tbien', attributes: { finish: 'mat\u00e9' }, images: [{ alt: 'Cr\u00e8me' }] });
+    const filtered = await app.http().get('/api/catalog/products?brand=Ame%CC%81lie').expect(200);
+    expect(filtered.body.items.map((p: { sku: string }) => p.sku)).toEqual(['NFC-1']);
+  });
+
+  it('when a name is at its 120-character limit only once composed, then it is accepted: lengths count the stored form', async () => {
+    const res = await app.http().post('/api/catalog/categories').set(admin()).send({ slug: 'long-composed', name: 'e\u0301'.repeat(120) });
+    expect(res.status).toBe(201);
+    expect(res.body.name).toBe('\u00e9'.repeat(120));
   });
 });

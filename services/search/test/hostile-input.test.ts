@@ -99,7 +99,7 @@ describe('query length', () => {
 describe('regular-expression metacharacters and odd text are literal', () => {
   const odd = [
     ...['.*', '(a+)+$', '[', ']', '\\', '^$|?', '*', '+', '{1,99999}', '(?=a)', 'a|b|c', '%', '%%'],
-    ...['caf\u00e9', 'Gr\u00f6\u00dfe', '\u65e5\u672c\u8a9e', '\ud83c\udfa7\ud83d\udd25', 'a\u0000b', '\u0000'],
+    ...['caf\u00e9', 'Gr\u00f6\u00dfe', '\u65e5\u672c\u8a9e', '\ud83c\udfa7\ud83d\udd25', 'cafe\u0301', '\u202egnp.exe', '\u200b'],
     ...["' OR 1=1 --", '{"$gt":""}', '<script>alert(1)</script>'],
   ];
 
@@ -112,8 +112,8 @@ describe('regular-expression metacharacters and odd text are literal', () => {
     expect(suggest.status).toBe(200);
   });
 
-  it('when q carries a raw NUL (%00), invalid UTF-8 or a stray %, then 200, not an error', async () => {
-    for (const q of ['lap%00top', '%00', '%ED%A0%BC', '%FF%FE', '%E0%A4%A', '100%']) {
+  it('when q carries invalid UTF-8 (read as U+FFFD) or a stray %, then 200, not an error', async () => {
+    for (const q of ['%ED%A0%BC', '%FF%FE', '%E0%A4%A', '100%']) {
       const url = `/api/search?q=${q}`;
       const res = await raw(url);
       expect({ url, status: res.status }).toEqual({ url, status: 200 });
@@ -141,6 +141,35 @@ describe('regular-expression metacharacters and odd text are literal', () => {
     const word = (await raw(encoded('laptop '))).body.total;
     expect(word).toBeGreaterThan(0);
     for (const q of ['laptop.*', 'laptop(+)+$', '[laptop]', '^laptop$', 'laptop|']) expect({ q, total: (await raw(encoded(q))).body.total }).toEqual({ q, total: word });
+  });
+});
+
+describe('text that is not text', () => {
+  const notText: [string, string][] = [
+    ['NUL', 'lap%00top'],
+    ['a lone NUL', '%00'],
+    ['ESC', 'lap%1B%5B2Jtop'],
+    ['a newline', 'lap%0Atop'],
+    ['a tab', 'lap%09top'],
+    ['DEL', 'lap%7Ftop'],
+    ['CSI (C1)', 'lap%C2%9Btop'],
+    ['noncharacter U+FFFF', 'lap%EF%BF%BFtop'],
+    ['noncharacter U+FDD0', 'lap%EF%B7%90top'],
+    ['noncharacter U+10FFFF', 'lap%F4%8F%BF%BFtop'],
+  ];
+
+  it.each(notText)('when q holds %s, then 400 VALIDATION_FAILED naming "q", on /search and /suggest', async (_label, q) => {
+    for (const url of [`/api/search?q=${q}`, `/api/search/suggest?q=${q}`]) {
+      const res = await raw(url);
+      expect({ url, status: res.status, code: res.body.error?.code }).toEqual({ url, status: 400, code: 'VALIDATION_FAILED' });
+      expect(res.body.error?.message).toMatch(/^Invalid query: q /);
+    }
+  });
+
+  it('when the brand filter holds a control character, then 400 VALIDATION_FAILED naming "brand"', async () => {
+    const res = await raw('/api/search?q=laptop&brand=Nord%1Bvik');
+    expect(res.status).toBe(400);
+    expect(res.body.error?.message).toMatch(/^Invalid query: brand /);
   });
 });
 

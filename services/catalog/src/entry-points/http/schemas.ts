@@ -1,4 +1,4 @@
-import { objectIdString } from '@shop/service-kit';
+import { objectIdString, text, textCharacterSource } from '@shop/service-kit';
 import { z } from 'zod';
 import { PRODUCT_SORTS } from '../../domain/types.ts';
 
@@ -11,13 +11,18 @@ const sku = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$
 const categoryRef = z.union([objectIdString, slug]);
 const money = z.number().int('must be whole cents').min(0).max(100_000_000);
 const attributeKey = z.string().min(1).max(40).regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an identifier');
-const attributeValue = z.union([z.string().max(200), z.number().finite(), z.boolean()]);
+const attributeValue = z.union([text({ max: 200 }), z.number().finite(), z.boolean()]);
+/** A URL character: text (no controls, lone surrogates or noncharacters) and not whitespace. */
+const urlCharacter = textCharacterSource({ alsoRefused: '\\s' });
+const urlFirstCharacter = textCharacterSource({ alsoRefused: '\\s/' });
+/**
+ * `https://host…` or a site path `/…` (not `//…`), kept as sent (a URL is not normalized). Each
+ * part is one quantified run whose end is fixed, so a long non-match fails in linear time.
+ */
+const imageUrl = new RegExp(`^(?:https://${urlFirstCharacter}${urlCharacter}*|/(?:${urlFirstCharacter}${urlCharacter}*)?)$`, 'u');
 const image = z.strictObject({
-  url: z
-    .string()
-    .max(500)
-    .regex(/^(https:\/\/[^\s/]+\/?[^\s]*|\/(?!\/)[^\s]*)$/, 'must be an https URL or a site path starting with one "/"'),
-  alt: z.string().max(200).default(''),
+  url: z.string().max(500).regex(imageUrl, 'must be an https URL or a site path starting with one "/", without whitespace or control characters'),
+  alt: text({ max: 200 }).default(''),
 });
 const queryInt = (name: string) =>
   z
@@ -36,7 +41,7 @@ export const stockParams = z.strictObject({
 
 export const listProductsQuery = z.strictObject({
   category: slug.optional(),
-  brand: z.string().trim().min(1).max(80).optional(),
+  brand: text({ min: 1, max: 80, trim: true }).optional(),
   minPrice: queryInt('minPrice').optional(),
   maxPrice: queryInt('maxPrice').optional(),
   inStock: queryBool.optional(),
@@ -52,15 +57,15 @@ export const listProductsQuery = z.strictObject({
 
 export const createCategoryBody = z.strictObject({
   slug,
-  name: z.string().trim().min(1).max(120),
+  name: text({ min: 1, max: 120, trim: true }),
   parent: slug.optional(),
 });
 
 const productFields = {
   sku,
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(5000),
-  brand: z.string().trim().min(1).max(80),
+  name: text({ min: 1, max: 200, trim: true }),
+  description: text({ max: 5000, multiline: true }),
+  brand: text({ min: 1, max: 80, trim: true }),
   category: categoryRef,
   priceCents: money,
   currency: z.enum(['USD', 'EUR', 'GBP']),

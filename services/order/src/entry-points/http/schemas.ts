@@ -33,8 +33,15 @@ export const idempotencyKey = z.string().regex(/^[A-Za-z0-9_.-]{8,100}$/, 'must 
 
 export const orderIdParams = z.strictObject({ id: objectIdString });
 
+/**
+ * A page cursor as the API hands them out: base64url, nothing else. (Node's base64 decoder skips
+ * characters it does not know, so without this a cursor with a NUL or an ESC spliced in would
+ * decode as if they were not there.) Empty reads as no cursor: the first page.
+ */
+const cursor = z.string().max(200).regex(/^[A-Za-z0-9_-]*$/, 'must be a cursor this API returned (base64url)');
+
 export const listOrdersQuery = z.strictObject({
-  cursor: z.string().max(200).optional(),
+  cursor: cursor.optional(),
   limit: z
     .string()
     .regex(/^\d{1,6}$/, 'limit must be a positive integer')

@@ -1,8 +1,9 @@
+import { text } from '@shop/service-kit';
 import { z } from 'zod';
 import { MAX_RESULT_WINDOW } from '../../domain/search-products.ts';
 import { SEARCH_SORTS } from '../../domain/types.ts';
 
-/** Longest query accepted; longer ones are answered 400 before any work. */
+/** Longest query accepted (in UTF-16 code units, once in NFC); longer ones are answered 400 before any work. */
 export const MAX_QUERY_LENGTH = 200;
 export const MAX_PAGE_SIZE = 100;
 export const MAX_SUGGESTIONS = 10;
@@ -13,7 +14,8 @@ const queryInt = (name: string) =>
     .regex(/^\d{1,12}$/, `${name} must be a non-negative integer`)
     .transform(Number);
 const queryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const q = z.string().max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`);
+/** What a shopper typed: one line of text (no control characters), kept in NFC. */
+const q = text({ max: MAX_QUERY_LENGTH });
 
 export const searchQuery = z
   .strictObject({
@@ -25,7 +27,7 @@ export const searchQuery = z
       .max(80)
       .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a category slug (a-z, 0-9, -)')
       .optional(),
-    brand: z.string().trim().min(1).max(80).optional(),
+    brand: text({ min: 1, max: 80, trim: true }).optional(),
     minPrice: queryInt('minPrice').optional(),
     maxPrice: queryInt('maxPrice').optional(),
     inStock: queryBool.optional(),
