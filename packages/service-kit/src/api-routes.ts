@@ -1,8 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Auth, Role } from './auth.ts';
-import { AppError } from './app-error.ts';
-import { validationError, type InputSchemas, type ValidInput } from './validation.ts';
+import { parseInput, type InputSchemas, type ValidInput } from './validation.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -46,21 +45,8 @@ const INPUT = 'validInput';
  * invalid request costs no cache lookup and occupies no key — and keeps the typed values for the handler.
  */
 function checkInput(schemas: InputSchemas<z.ZodType, z.ZodType, z.ZodType>): RequestHandler {
-  const parse = (location: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): unknown => {
-    if (!schema) return value;
-    const result = schema.safeParse(value);
-    if (!result.success) throw validationError(location, result.error);
-    return result.data;
-  };
   return (req, res, next) => {
-    if (schemas.body && !req.is('application/json')) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', 415);
-    }
-    res.locals[INPUT] = {
-      params: parse('params', schemas.params, req.params),
-      query: parse('query', schemas.query, req.query),
-      body: parse('body', schemas.body, req.body),
-    };
+    res.locals[INPUT] = parseInput(schemas, req);
     next();
   };
 }

@@ -1,7 +1,7 @@
 export { AppError, notFound, conflict } from './app-error.ts';
 export { baseConfigFields, withSecrets, loadConfig, portSetting, DEV_JWT_SECRET } from './config.ts';
 export { createLogger, throttledWarn, type Logger } from './logger.ts';
-export { validated, validateInput, validationError, objectIdString, type ValidInput } from './validation.ts';
+export { parseInput, validationError, objectIdString, type InputSchemas, type ValidInput } from './validation.ts';
 export {
   text,
   notTextKind,

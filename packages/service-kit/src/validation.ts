@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from './app-error.ts';
 
@@ -35,42 +35,21 @@ function parsePart<T extends z.ZodType>(schema: T, location: Location, value: un
 }
 
 /**
- * Wraps a handler so it only runs with validated, typed input. Params, query and body are all
- * checked (strict schemas reject unknown keys); a body schema also requires a JSON content type.
+ * The request's params, query and body checked against `schemas` (strict schemas reject unknown
+ * keys; a body schema also requires a JSON content type): typed values, or a 400/415 AppError.
  */
-export function validated<
-  P extends z.ZodType = z.ZodUnknown,
-  Q extends z.ZodType = z.ZodUnknown,
-  B extends z.ZodType = z.ZodUnknown,
->(
+export function parseInput<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
   schemas: InputSchemas<P, Q, B>,
-  handler: (input: ValidInput<P, Q, B>, req: Request, res: Response) => unknown,
-): RequestHandler {
-  return async (req, res) => {
-    if (schemas.body && !req.is('application/json')) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', 415);
-    }
-    const input = {
-      params: schemas.params ? parsePart(schemas.params, 'params', req.params) : req.params,
-      query: schemas.query ? parsePart(schemas.query, 'query', req.query) : req.query,
-      body: schemas.body ? parsePart(schemas.body, 'body', req.body) : req.body,
-    } as ValidInput<P, Q, B>;
-    await handler(input, req, res);
-  };
-}
-
-/**
- * Checks input before the rest of a route's chain runs, for middleware that must only ever see
- * valid requests (the search response cache, whose key is the raw query string). The handler
- * behind it validates again and gets the typed values.
- */
-export function validateInput(schemas: InputSchemas<z.ZodType, z.ZodType, z.ZodType>): RequestHandler {
-  return (req, _res, next) => {
-    if (schemas.params) parsePart(schemas.params, 'params', req.params);
-    if (schemas.query) parsePart(schemas.query, 'query', req.query);
-    if (schemas.body) parsePart(schemas.body, 'body', req.body);
-    next();
-  };
+  req: Pick<Request, 'params' | 'query' | 'body' | 'is'>,
+): ValidInput<P, Q, B> {
+  if (schemas.body && !req.is('application/json')) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', 415);
+  }
+  return {
+    params: schemas.params ? parsePart(schemas.params, 'params', req.params) : req.params,
+    query: schemas.query ? parsePart(schemas.query, 'query', req.query) : req.query,
+    body: schemas.body ? parsePart(schemas.body, 'body', req.body) : req.body,
+  } as ValidInput<P, Q, B>;
 }
 
 /**
