@@ -120,20 +120,23 @@ describe('workers killed and reloaded under mixed load', () => {
     expect(taken).toBe(ordered);
   }, 240_000);
 
-  it('when 3 × K customers order the last K units through nginx while the order and catalog workers reload, then exactly K orders succeed and the stock ends at 0', async () => {
+  it('when 3 × K customers order the last K units, split over three warehouses, through nginx while the order and catalog workers reload, then exactly K units are sold and the stock ends at 0', async () => {
     const K = 60;
     const N = 3 * K;
+    // 3 units per order and no warehouse holding a multiple of 3: some lines must take from two rows.
+    const PER_ORDER = 3;
+    const SPLIT: Record<string, number> = { 'lastk-a': 25, 'lastk-b': 20, 'lastk-c': 15 };
     const admin = await env.token('stock-admin', 'admin');
     const productId = env.productIds[250]!;
-    // All K units in one warehouse, none elsewhere.
+    // The K units split over three warehouses, none elsewhere.
     const rows = await env.models.Stock.find({ productId }, { warehouse: 1 }).lean<{ warehouse: string }[]>();
-    for (const warehouse of new Set([...rows.map((r) => r.warehouse), 'lastk'])) {
+    for (const warehouse of new Set([...rows.map((r) => r.warehouse), ...Object.keys(SPLIT)])) {
       const set = await send(env.stack.edge, {
         kind: 'set-stock',
         method: 'PUT',
         path: `/api/catalog/products/${productId}/stock/${warehouse}`,
         headers: { authorization: `Bearer ${admin}` },
-        body: JSON.stringify({ quantity: warehouse === 'lastk' ? K : 0 }),
+        body: JSON.stringify({ quantity: SPLIT[warehouse] ?? 0 }),
       });
       expect([warehouse, set.status]).toEqual([warehouse, 200]);
     }
@@ -144,7 +147,7 @@ describe('workers killed and reloaded under mixed load', () => {
     const clients = Array.from({ length: 6 }, async () => {
       while (next < N) {
         const i = next++;
-        finals.push(await placeUntilFinal(env.stack.edge, tokens[i]!, `lastk-order-${i}`, [{ productId, quantity: 1 }]));
+        finals.push(await placeUntilFinal(env.stack.edge, tokens[i]!, `lastk-order-${i}`, [{ productId, quantity: PER_ORDER }]));
         await sleep(250);
       }
     });
@@ -166,14 +169,22 @@ describe('workers killed and reloaded under mixed load', () => {
     const codes = statusCounts(finals.map((f) => f.attempts.at(-1)!));
     console.log(`last ${K} units, ${N} customers: final answers ${JSON.stringify(codes)}; retried attempts ${JSON.stringify(retryTally(finals))}; reloads ${reloads.join(', ')}`);
     expect(reloads.length).toBeGreaterThanOrEqual(1);
-    expect(won.length).toBe(K);
+    expect(won.length).toBe(K / PER_ORDER);
     expect(finals.filter((f) => f.status !== 201 && !(f.status === 409 && f.code === 'OUT_OF_STOCK')).map((f) => `${f.key}: ${f.status} ${f.code}`)).toEqual([]);
-    const stored = await env.models.Order.countDocuments({ 'lines.productId': productId });
+    const stored = await env.models.Order.find({ 'lines.productId': productId }, { lines: 1 }).lean<{ lines: { allocations?: { warehouse: string; quantity: number }[] }[] }[]>();
+    // Where the sold units came from, per warehouse, as the orders record it.
+    const fromRows = new Map<string, number>();
+    for (const allocation of stored.flatMap((o) => o.lines.flatMap((l) => l.allocations ?? []))) {
+      fromRows.set(allocation.warehouse, (fromRows.get(allocation.warehouse) ?? 0) + allocation.quantity);
+    }
     const left = (await unitsOf([productId])).get(productId);
     const product = await env.models.Product.findById(productId, { stockTotal: 1 }).lean<{ stockTotal: number }>();
-    console.log(`orders stored for the product: ${stored}; units left: ${left}; stockTotal ${product?.stockTotal}`);
-    expect(stored).toBe(K);
+    const split = stored.filter((o) => o.lines.some((l) => (l.allocations?.length ?? 0) > 1)).length;
+    console.log(`orders stored for the product: ${stored.length} (${split} taking from several rows); units per warehouse ${JSON.stringify(Object.fromEntries(fromRows))}; units left: ${left}; stockTotal ${product?.stockTotal}`);
+    expect(stored.length).toBe(K / PER_ORDER);
+    expect(Object.fromEntries(fromRows)).toEqual(SPLIT);
     expect(left).toBe(0);
     expect(product?.stockTotal).toBe(0);
+    expect(await env.models.Stock.countDocuments({ productId, 'holds.0': { $exists: true } })).toBe(0);
   }, 240_000);
 });

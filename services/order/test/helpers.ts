@@ -67,7 +67,7 @@ export interface WorkerProcess {
 }
 
 /** Starts the order service in a separate Node process (see fixtures/order-worker.ts). */
-export async function spawnWorker(db: TestDatabase, mode: 'normal' | 'naive' | 'hang-after-reserve'): Promise<WorkerProcess> {
+export async function spawnWorker(db: TestDatabase, mode: 'normal' | 'naive' | 'hang-after-reserve' | 'hang-mid-line' | 'hang-after-order'): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(import.meta.dirname, 'fixtures', 'order-worker.ts'), mode], {
     env: { ...process.env, ...testEnv(db) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -126,6 +126,66 @@ describe('cancellation', () => {
   });
 });
 
+describe('cancelling a line served from several warehouses', () => {
+  const rowsOf = async (productId: string): Promise<Record<string, number>> =>
+    Object.fromEntries((await db.models.Stock.find({ productId }).sort({ warehouse: 1 }).lean()).map((r) => [r.warehouse, r.quantity]));
+
+  it('when a customer cancels an order that took units from two warehouses, then each row gets back what it gave, once', async () => {
+    const productId = await addProduct(db.models, { sku: 'CAN-SPLIT-1', priceCents: 100, stock: { 'ams-1': 4, 'fra-1': 3 } });
+    const id = await placed(alice, productId, 6);
+    expect(await rowsOf(productId)).toEqual({ 'ams-1': 0, 'fra-1': 1 });
+    const res = await app.http().post(`/api/orders/${id}/cancel`).set(as(alice)).expect(200);
+    expect(res.body.lines).toEqual([expect.objectContaining({ restocked: true, allocations: [{ warehouse: 'ams-1', quantity: 4 }, { warehouse: 'fra-1', quantity: 2 }] })]);
+    expect(await rowsOf(productId)).toEqual({ 'ams-1': 4, 'fra-1': 3 });
+    expect((await db.models.Product.findById(productId).lean())!.stockTotal).toBe(7);
+    const returns = (await db.models.Stock.find({ productId }).sort({ warehouse: 1 }).lean()).map((r) => r.returns.map((x) => [String(x.orderId), x.quantity]));
+    expect(returns).toEqual([[[id, 4]], [[id, 2]]]);
+    await app.http().post(`/api/orders/${id}/cancel`).set(as(alice)).expect(409);
+    await app.server.reconcile(0);
+    expect(await rowsOf(productId)).toEqual({ 'ams-1': 4, 'fra-1': 3 });
+  });
+
+  it('when a cancellation crashed after returning one warehouse’s units but not the other’s, then reconciliation returns only the missing ones', async () => {
+    const productId = await addProduct(db.models, { sku: 'CAN-SPLIT-2', priceCents: 100, stock: { 'ams-1': 4, 'fra-1': 3 } });
+    const id = await placed(alice, productId, 6);
+    // The state such a crash leaves: cancelled, ams-1's 4 units back with their return record, fra-1's 2 not, line unmarked.
+    await db.models.Order.updateOne({ _id: id }, { $set: { status: 'cancelled' } });
+    await db.models.Stock.updateOne(
+      { productId, warehouse: 'ams-1' },
+      { $inc: { quantity: 4 }, $push: { returns: { orderId: new Types.ObjectId(id), quantity: 4, at: new Date() } } },
+    );
+    const result = await app.server.reconcile(0);
+    expect(result.restocked).toBe(1);
+    expect(await rowsOf(productId)).toEqual({ 'ams-1': 4, 'fra-1': 3 });
+    expect((await db.models.Order.findById(id).lean())!.lines.every((l) => l.restocked)).toBe(true);
+    await app.server.reconcile(0);
+    expect(await rowsOf(productId)).toEqual({ 'ams-1': 4, 'fra-1': 3 });
+  });
+
+  it('when an order written before allocations (one warehouse per line) is read and cancelled, then its units go back to that warehouse', async () => {
+    const productId = await addProduct(db.models, { sku: 'CAN-OLD', priceCents: 100, stock: { 'ams-1': 5, 'fra-1': 2 } });
+    // Such an order as it was stored, and the decrement it made.
+    const id = new Types.ObjectId();
+    await db.models.Stock.updateOne({ productId, warehouse: 'fra-1' }, { $inc: { quantity: -2 } });
+    await db.models.Order.collection.insertOne({
+      _id: id,
+      customerId: 'alice',
+      idempotencyId: 'alice:old-order:g1',
+      status: 'pending',
+      paymentStatus: 'unpaid',
+      lines: [{ productId: new Types.ObjectId(productId), sku: 'CAN-OLD', name: 'x', quantity: 2, unitPriceCents: 100, lineTotalCents: 200, warehouse: 'fra-1', restocked: false }],
+      totalCents: 200,
+      currency: 'USD',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    const read = await app.http().get(`/api/orders/${id.toHexString()}`).set(as(alice)).expect(200);
+    expect(read.body.lines[0].allocations).toEqual([{ warehouse: 'fra-1', quantity: 2 }]);
+    await app.http().post(`/api/orders/${id.toHexString()}/cancel`).set(as(alice)).expect(200);
+    expect(await rowsOf(productId)).toEqual({ 'ams-1': 5, 'fra-1': 2 });
+  });
+});
+
 describe('admin listing by status', () => {
   it('when an admin lists cancelled orders, then only those come, newest first; customers get 403', async () => {
     const res = await app.http().get('/api/orders/by-status/cancelled?limit=50').set(as(admin)).expect(200);

@@ -1,19 +1,36 @@
 import { recomputeStockTotals } from '@shop/catalog/seed';
-import type { OrderDoc, ProductDoc, ShopModels } from '@shop/db';
+import type { OrderDoc, ProductDoc, ShopModels, StockDoc } from '@shop/db';
 import { Types } from 'mongoose';
 import type { OrderStore } from '../domain/ports.ts';
 import { encodeCursor } from '../domain/order-queries.ts';
 import type { HoldStore } from '../domain/reconcile.ts';
-import type { Order, OrderPage } from '../domain/types.ts';
+import type { Allocation, Order, OrderLine, OrderPage } from '../domain/types.ts';
 
 const oid = (id: string): Types.ObjectId => new Types.ObjectId(id);
+
+/** Where a stored line's units came from; an order written before allocations names one warehouse for all. */
+function allocationsOf(line: OrderDoc['lines'][number]): Allocation[] {
+  if (line.allocations && line.allocations.length > 0) return line.allocations.map(({ warehouse, quantity }) => ({ warehouse, quantity }));
+  return line.warehouse ? [{ warehouse: line.warehouse, quantity: line.quantity }] : [];
+}
+
+const toLine = (line: OrderDoc['lines'][number]): OrderLine => ({
+  productId: line.productId.toHexString(),
+  sku: line.sku,
+  name: line.name,
+  quantity: line.quantity,
+  unitPriceCents: line.unitPriceCents,
+  lineTotalCents: line.lineTotalCents,
+  allocations: allocationsOf(line),
+  restocked: line.restocked ?? false,
+});
 
 export const toOrder = (row: OrderDoc): Order => ({
   id: row._id.toHexString(),
   customerId: row.customerId,
   status: row.status,
   paymentStatus: row.paymentStatus,
-  lines: row.lines.map((line) => ({ ...line, productId: line.productId.toHexString(), restocked: line.restocked ?? false })),
+  lines: row.lines.map(toLine),
   totalCents: row.totalCents,
   currency: row.currency,
   createdAt: new Date(row.createdAt).toISOString(),
@@ -37,15 +54,38 @@ export function mongoOrderStore(models: ShopModels): OrderStore {
     stock: {
       async reserve(productId, quantity, orderId) {
         // One document, one atomic update: the row must hold enough, and the units that leave it
-        // are recorded as a hold for this order in the same write.
+        // are recorded as a hold for this order in the same write (one hold per row and order).
         const row = await Stock.findOneAndUpdate(
-          { productId: oid(productId), quantity: { $gte: quantity } },
+          { productId: oid(productId), quantity: { $gte: quantity }, 'holds.orderId': { $ne: oid(orderId) } },
           { $inc: { quantity: -quantity }, $push: { holds: { orderId: oid(orderId), quantity, at: new Date() } } },
           { sort: { quantity: -1 }, projection: { warehouse: 1 } },
         ).lean<{ warehouse: string }>();
         return row ? row.warehouse : null;
       },
-      release: (productId, warehouse, orderId) => releaseHold(Stock, productId, warehouse, orderId),
+      async rows(productId) {
+        const rows = await Stock.find({ productId: oid(productId) }, { warehouse: 1, quantity: 1, holds: 1 }).lean<
+          Pick<StockDoc, 'warehouse' | 'quantity' | 'holds'>[]
+        >();
+        return rows.map((row) => ({
+          warehouse: row.warehouse,
+          quantity: row.quantity,
+          holds: row.holds.map((h) => ({ orderId: h.orderId.toHexString(), quantity: h.quantity, at: new Date(h.at) })),
+        }));
+      },
+      async take(productId, warehouse, quantity, orderId) {
+        // One document, one atomic update each: the row must still hold `quantity`, and the units
+        // that leave it join this order's hold there (a first hold, or more on the one it has).
+        const row = { productId: oid(productId), warehouse: { $eq: warehouse }, quantity: { $gte: quantity } };
+        const first = await Stock.updateOne(
+          { ...row, 'holds.orderId': { $ne: oid(orderId) } },
+          { $inc: { quantity: -quantity }, $push: { holds: { orderId: oid(orderId), quantity, at: new Date() } } },
+        );
+        if (first.modifiedCount === 1) return true;
+        const more = await Stock.updateOne({ ...row, 'holds.orderId': oid(orderId) }, { $inc: { quantity: -quantity, 'holds.$.quantity': quantity } });
+        return more.modifiedCount === 1;
+      },
+      release: (productId, warehouse, orderId) => releaseHolds(Stock, { productId: oid(productId), warehouse: { $eq: warehouse } }, orderId),
+      releaseAll: (productId, orderId) => releaseHolds(Stock, { productId: oid(productId) }, orderId),
       commit: (productId, warehouse, orderId) => commitHold(Stock, productId, warehouse, orderId),
       async returnUnits(productId, warehouse, orderId, quantity) {
         await Stock.updateOne(
@@ -137,17 +177,22 @@ async function page(
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
 }
 
-/** Gives a hold's units back; conditional on the hold, so doing it twice changes nothing. */
-async function releaseHold(Stock: StockModel, productId: string, warehouse: string, orderId: string): Promise<void> {
-  const row = await Stock.findOne(
-    { productId: oid(productId), warehouse: { $eq: warehouse }, 'holds.orderId': oid(orderId) },
-    { holds: 1 },
-  ).lean<{ holds: { orderId: Types.ObjectId; quantity: number }[] }>();
-  const hold = row?.holds.find((h) => h.orderId.toHexString() === orderId);
-  if (!hold) return;
-  await Stock.updateOne(
-    { productId: oid(productId), warehouse: { $eq: warehouse }, 'holds.orderId': oid(orderId) },
-    { $inc: { quantity: hold.quantity }, $pull: { holds: { orderId: oid(orderId) } } },
+/**
+ * Gives back the units of this order's hold in each row matching `rows`. Conditional on the hold
+ * being there with the quantity read, so doing it twice changes nothing (and a hold that grew
+ * meanwhile is left for the next release rather than half given back).
+ */
+async function releaseHolds(Stock: StockModel, rows: Record<string, unknown>, orderId: string): Promise<void> {
+  const held = await Stock.find({ ...rows, 'holds.orderId': oid(orderId) }, { holds: 1 }).lean<Pick<StockDoc, '_id' | 'holds'>[]>();
+  await Promise.all(
+    held.map(async (row) => {
+      const hold = row.holds.find((h) => h.orderId.toHexString() === orderId);
+      if (!hold) return;
+      await Stock.updateOne(
+        { _id: row._id, holds: { $elemMatch: { orderId: oid(orderId), quantity: hold.quantity } } },
+        { $inc: { quantity: hold.quantity }, $pull: { holds: { orderId: oid(orderId) } } },
+      );
+    }),
   );
 }
 
@@ -173,10 +218,11 @@ export function mongoHoldStore(models: ShopModels): HoldStore {
           .map((h) => ({ productId: row.productId.toHexString(), warehouse: row.warehouse, orderId: h.orderId.toHexString() })),
       );
     },
-    async orderExists(orderId) {
-      return (await Order.exists({ _id: oid(orderId) })) !== null;
+    async orderLines(orderId) {
+      const row = await Order.findById(oid(orderId), { lines: 1 }).lean<Pick<OrderDoc, 'lines'>>();
+      return row ? row.lines.map((line) => ({ productId: line.productId.toHexString(), allocations: allocationsOf(line) })) : null;
     },
-    release: (productId, warehouse, orderId) => releaseHold(Stock, productId, warehouse, orderId),
+    release: (productId, warehouse, orderId) => releaseHolds(Stock, { productId: oid(productId), warehouse: { $eq: warehouse } }, orderId),
     commit: (productId, warehouse, orderId) => commitHold(Stock, productId, warehouse, orderId),
     recomputeTotals: async (productIds) => {
       await recomputeStockTotals(models, productIds.map(oid));

@@ -41,16 +41,16 @@ export async function cancelOrder(store: OrderStore, user: AuthUser, id: string,
 }
 
 /**
- * Puts a cancelled order's units back, line by line: return the units (with a return record for
- * this order in the same atomic update, so a second return is refused however stale the caller's
- * view is), then mark the line restocked. Return records stay as tombstones (pruned after days),
- * so concurrent or repeated passes can never restock twice.
+ * Puts a cancelled order's units back, line by line: return each row's units to the row they came
+ * from (with a return record for this order in the same atomic update, so a second return to that
+ * row is refused however stale the caller's view is), then mark the line restocked. Return records
+ * stay as tombstones (pruned after days), so concurrent or repeated passes can never restock twice.
  */
 export async function restock(store: OrderStore, order: Order, invalidate: InvalidateTags): Promise<Order> {
   const lines = [...order.lines];
   for (const [index, line] of lines.entries()) {
     if (line.restocked) continue;
-    await store.stock.returnUnits(line.productId, line.warehouse, order.id, line.quantity);
+    for (const from of line.allocations) await store.stock.returnUnits(line.productId, from.warehouse, order.id, from.quantity);
     await store.orders.markRestocked(order.id, index);
     lines[index] = { ...line, restocked: true };
   }

@@ -2,9 +2,10 @@ import { stockChangeTags } from '@shop/catalog/cache-tags';
 import { AppError } from '@shop/service-kit';
 import { Types } from 'mongoose';
 import type { InvalidateTags, OrderStore } from './ports.ts';
-import type { Order, OrderLine, PricedProduct, RequestedLine } from './types.ts';
+import { releaseOrder, reserveOrder } from './reserve-stock.ts';
+import type { Order, PricedLine, PricedProduct, RequestedLine } from './types.ts';
 
-function priceLines(requested: RequestedLine[], products: PricedProduct[]): { lines: Omit<OrderLine, 'warehouse'>[]; currency: string } {
+function priceLines(requested: RequestedLine[], products: PricedProduct[]): { lines: PricedLine[]; currency: string } {
   const byId = new Map(products.map((p) => [p.id, p]));
   const bySku = new Map(products.map((p) => [p.sku, p]));
   const unknown: string[] = [];
@@ -41,8 +42,9 @@ function priceLines(requested: RequestedLine[], products: PricedProduct[]): { li
 /**
  * Places an order without multi-document transactions (decision 0007):
  * 1. price every line from the catalog;
- * 2. reserve each line with one conditional update per stock row that both decrements and records
- *    a hold for this order id, releasing what was taken if any line cannot be served (409);
+ * 2. reserve each line, from one or several stock rows, with one conditional update per row that
+ *    both decrements and records a hold for this order id, releasing every hold if any line
+ *    cannot be completed (409);
  * 3. write the order; 4. commit the holds. A crash anywhere leaves holds that reconciliation
  *    resolves by whether the order exists, so units are never lost nor sold twice.
  */
@@ -80,24 +82,10 @@ export async function placeOrder(
   const { lines: priced, currency } = priceLines(requested, await store.products.find(ids, skus));
   const orderId = new Types.ObjectId().toHexString();
 
-  const reserved: OrderLine[] = [];
   const releaseAll = async (): Promise<void> => {
-    await Promise.allSettled(reserved.map((line) => store.stock.release(line.productId, line.warehouse, orderId)));
+    await releaseOrder(store.stock, priced, orderId).catch(() => {});
   };
-  try {
-    for (const line of priced) {
-      const warehouse = await store.stock.reserve(line.productId, line.quantity, orderId);
-      if (!warehouse) {
-        throw new AppError('OUT_OF_STOCK', `Not enough stock for ${line.sku}`, 409, {
-          details: { sku: line.sku, requested: line.quantity },
-        });
-      }
-      reserved.push({ ...line, warehouse });
-    }
-  } catch (error) {
-    await releaseAll();
-    throw error;
-  }
+  const reserved = await reserveOrder(store.stock, orderId, priced);
 
   if (Date.now() - startedAt > writeDeadlineMs) {
     await releaseAll();
@@ -131,7 +119,7 @@ export async function placeOrder(
   }
 
   // The order exists: holds become plain decrements. Failures here are finished by reconciliation.
-  await Promise.allSettled(reserved.map((line) => store.stock.commit(line.productId, line.warehouse, orderId)));
+  await Promise.allSettled(reserved.flatMap((line) => line.allocations.map((a) => store.stock.commit(line.productId, a.warehouse, orderId))));
   const productIds = reserved.map((line) => line.productId);
   const totals = await store.products.refreshStockTotals(productIds).catch(() => new Map<string, number>());
   const soldOut = productIds.some((id) => totals.get(id) === 0);

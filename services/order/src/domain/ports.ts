@@ -1,4 +1,4 @@
-import type { Order, OrderLine, OrderPage, OrderStatus, PricedProduct } from './types.ts';
+import type { Order, OrderLine, OrderPage, OrderStatus, PricedProduct, StockRowView } from './types.ts';
 
 /** What placing and reading orders needs from storage. data-access/ implements it on MongoDB. */
 export interface OrderStore {
@@ -13,12 +13,22 @@ export interface OrderStore {
   };
   stock: {
     /**
-     * Takes `quantity` units from one warehouse that has them, recording a hold for `orderId` in
-     * the same atomic update. Returns the warehouse, or null when no warehouse has enough.
+     * Takes `quantity` units from the fullest warehouse that has them all, recording a hold for
+     * `orderId` in the same atomic update. Returns the warehouse, or null when no single row has enough.
      */
     reserve(productId: string, quantity: number, orderId: string): Promise<string | null>;
+    /** The product's stock rows with their holds (a snapshot to plan takes from). */
+    rows(productId: string): Promise<StockRowView[]>;
+    /**
+     * Takes exactly `quantity` units from one row if it still holds that many, adding them to this
+     * order's hold there (one hold per row and order) in the same atomic update. False when the
+     * row no longer has them: nothing changed.
+     */
+    take(productId: string, warehouse: string, quantity: number, orderId: string): Promise<boolean>;
     /** Gives the units of a hold back (no-op when the hold is already gone). */
     release(productId: string, warehouse: string, orderId: string): Promise<void>;
+    /** Gives back every hold of `orderId` on any row of the product, including one whose take reply was lost. */
+    releaseAll(productId: string, orderId: string): Promise<void>;
     /** Drops the hold, keeping the units taken: the order exists. */
     commit(productId: string, warehouse: string, orderId: string): Promise<void>;
     /**

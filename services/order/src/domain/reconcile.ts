@@ -1,33 +1,51 @@
+import type { Allocation } from './types.ts';
+
 /** Outcome of one reconciliation pass. */
 export interface ReconcileResult {
-  /** Holds whose order exists: kept as decrements. */
+  /** Holds whose order exists and names their row: kept as decrements. */
   committed: number;
-  /** Holds without an order (a crash between reserve and order write): units given back. */
+  /** Holds without an order (a crash between reserve and order write), or on a row their order does not name: units given back. */
   released: number;
   /** Cancelled orders whose units were not all back in stock. */
   restocked?: number;
 }
 
 export interface HoldStore {
-  /** Holds older than `before`: product, warehouse and order of each. */
+  /** Holds older than `before`: product, warehouse and order of each (a line's holds may be on several rows). */
   staleHolds(before: Date): Promise<{ productId: string; warehouse: string; orderId: string }[]>;
-  orderExists(orderId: string): Promise<boolean>;
+  /** The order's lines with where their units came from; null when there is no such order. */
+  orderLines(orderId: string): Promise<{ productId: string; allocations: Allocation[] }[] | null>;
   release(productId: string, warehouse: string, orderId: string): Promise<void>;
   commit(productId: string, warehouse: string, orderId: string): Promise<void>;
   /** Rebuilds products' stockTotal from their rows. */
   recomputeTotals(productIds: string[]): Promise<void>;
 }
 
+const rowKey = (productId: string, warehouse: string): string => `${productId}/${warehouse}`;
+
 /**
  * Resolves reservations left behind by crashed or stalled requests. A hold older than the
- * reservation timeout is committed if its order exists, released otherwise. Every step is a
- * conditional single-document update, so concurrent passes in several workers are harmless.
+ * reservation timeout is committed if its order exists and one of its lines took units from that
+ * row, released otherwise: no order, or units the order does not count (never kept as sold). Every
+ * step is a conditional single-document update, so concurrent passes in several workers are harmless.
  */
 export async function reconcileHolds(store: HoldStore, olderThanMs: number, now: () => number = Date.now): Promise<ReconcileResult> {
   const holds = await store.staleHolds(new Date(now() - olderThanMs));
   const result: ReconcileResult = { committed: 0, released: 0 };
+  // The rows each order's lines name, read once per order per pass.
+  const named = new Map<string, Promise<Set<string> | null>>();
+  const rowsNamedBy = (orderId: string): Promise<Set<string> | null> => {
+    let rows = named.get(orderId);
+    if (!rows) {
+      rows = store
+        .orderLines(orderId)
+        .then((lines) => (lines ? new Set(lines.flatMap((line) => line.allocations.map((a) => rowKey(line.productId, a.warehouse)))) : null));
+      named.set(orderId, rows);
+    }
+    return rows;
+  };
   for (const hold of holds) {
-    if (await store.orderExists(hold.orderId)) {
+    if ((await rowsNamedBy(hold.orderId))?.has(rowKey(hold.productId, hold.warehouse))) {
       await store.commit(hold.productId, hold.warehouse, hold.orderId);
       result.committed++;
     } else {

@@ -6,6 +6,12 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAYMENT_STATUSES = ['unpaid', 'paid', 'refunded'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
+/** Units of a line taken from one warehouse's stock row. */
+export interface OrderAllocation {
+  warehouse: string;
+  quantity: number;
+}
+
 export interface OrderLine {
   productId: Types.ObjectId;
   sku: string;
@@ -13,7 +19,13 @@ export interface OrderLine {
   quantity: number;
   unitPriceCents: number;
   lineTotalCents: number;
-  warehouse: string;
+  /**
+   * Where the line's units came from: one entry per stock row, adding up to `quantity` (several
+   * when no single warehouse held them all). Absent on orders written before lines could split.
+   */
+  allocations?: OrderAllocation[];
+  /** Orders written before `allocations`: the one warehouse that served the whole line. */
+  warehouse?: string;
   /** Set once a cancelled order's units for this line are back in stock. */
   restocked: boolean;
 }
@@ -51,15 +63,38 @@ export const orderIndexes: readonly IndexDefinition<OrderDoc>[] = [
   },
 ];
 
+const allocationSchema = new Schema<OrderAllocation>(
+  {
+    warehouse: { type: String, required: true },
+    quantity: { type: Number, required: true, min: 1 },
+  },
+  { _id: false },
+);
+
+/** A line says where its units came from: allocations over distinct warehouses adding up to its quantity, or (older orders) one warehouse. */
+function sourcedOnce(this: unknown, quantity: number): boolean {
+  const line = this as OrderLine;
+  const allocations = line.allocations ?? [];
+  if (allocations.length === 0) return typeof line.warehouse === 'string' && line.warehouse.length > 0;
+  const warehouses = new Set(allocations.map((a) => a.warehouse));
+  return warehouses.size === allocations.length && allocations.reduce((sum, a) => sum + a.quantity, 0) === quantity;
+}
+
 const lineSchema = new Schema<OrderLine>(
   {
     productId: { type: Schema.Types.ObjectId, required: true },
     sku: { type: String, required: true },
     name: { type: String, required: true },
-    quantity: { type: Number, required: true, min: 1 },
+    quantity: {
+      type: Number,
+      required: true,
+      min: 1,
+      validate: { validator: sourcedOnce, message: 'a line needs allocations over distinct warehouses adding up to its quantity' },
+    },
     unitPriceCents: { type: Number, required: true, min: 0 },
     lineTotalCents: { type: Number, required: true, min: 0 },
-    warehouse: { type: String, required: true },
+    allocations: { type: [allocationSchema], default: undefined },
+    warehouse: { type: String },
     restocked: { type: Boolean, default: false },
   },
   { _id: false },
