@@ -71,10 +71,11 @@ export async function placeOrder(
   mayExist = true,
 ): Promise<Order> {
   const startedAt = Date.now();
-  // A retry whose first attempt wrote the order but died before answering gets that order.
+  // A retry whose first attempt wrote the order but failed before answering (a lost reply) gets
+  // that order, and finishes what the attempt could not: its holds, totals and cache tags.
   if (mayExist) {
     const earlier = await store.orders.findByIdempotencyId(idempotencyId);
-    if (earlier) return ownOrder(earlier, customerId);
+    if (earlier) return settle(store, ownOrder(earlier, customerId), invalidate);
   }
 
   const ids = requested.flatMap((l) => (l.productId ? [l.productId] : []));
@@ -115,12 +116,20 @@ export async function placeOrder(
     await releaseAll();
     const winner = await store.orders.findByIdempotencyId(idempotencyId);
     if (!winner) throw new Error(`order for ${idempotencyId} vanished`);
-    return ownOrder(winner, customerId);
+    return settle(store, ownOrder(winner, customerId), invalidate);
   }
+  return settle(store, order, invalidate);
+}
 
-  // The order exists: holds become plain decrements. Failures here are finished by reconciliation.
-  await Promise.allSettled(reserved.flatMap((line) => line.allocations.map((a) => store.stock.commit(line.productId, a.warehouse, orderId))));
-  const productIds = reserved.map((line) => line.productId);
+/**
+ * The order exists: its holds become plain decrements, its products' `stockTotal` is recomputed
+ * from their rows and their cache tags are dropped. Every step is idempotent (a commit only pulls
+ * a hold still there), so settling twice — the attempt that wrote the order and a retry that
+ * found it — changes nothing more. Failures here are finished by reconciliation.
+ */
+async function settle(store: OrderStore, order: Order, invalidate: InvalidateTags): Promise<Order> {
+  await Promise.allSettled(order.lines.flatMap((line) => line.allocations.map((a) => store.stock.commit(line.productId, a.warehouse, order.id))));
+  const productIds = order.lines.map((line) => line.productId);
   const totals = await store.products.refreshStockTotals(productIds).catch(() => new Map<string, number>());
   const soldOut = productIds.some((id) => totals.get(id) === 0);
   await invalidate(stockChangeTags(productIds, soldOut));
