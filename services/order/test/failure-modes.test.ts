@@ -71,6 +71,30 @@ describe('a checkout whose database reply is lost (a TCP proxy between the servi
     expect(answerOf(await send())).toMatchObject({ status: 201, replayed: true, body: { id: final.body.id } });
   });
 
+  it('when the order insert never reaches the database, then the retry places the order with the units the first attempt holds, not against them', async () => {
+    // 5 units, 4 ordered: the first attempt's holds leave 1 on the shelf, so a retry that competed
+    // with them would be refused (and that refusal replayed for 24 h) while they wait for reconciliation.
+    const productId = await addProduct(db.models, { sku: 'CUT-ORDER', priceCents: 100, stock: { 'ams-1': 3, 'fra-1': 2 } });
+    const send = await checkout('cut-order', 'cut-order-1', { items: [{ productId, quantity: 4 }] });
+    const cut = proxy.cutNextRequest('insert', 'orders');
+    const first = answerOf(await send());
+    await cut;
+    const answers = [first, ...(await sendUntilFinal(send))];
+    const orders = await ordersOf('cut-order');
+    report('order insert cut', answers, orders.length, 5, await sumStock(db.models, productId));
+
+    expect(first).toMatchObject({ status: 503 });
+    expect(orders).toHaveLength(1);
+    expect(answers.at(-1)).toMatchObject({ status: 201, body: { id: orders[0]!._id.toHexString() } });
+    const rows = await db.models.Stock.find({ productId }).sort({ warehouse: 1 }).lean();
+    expect(rows.map((r) => [r.warehouse, r.quantity, r.holds.length])).toEqual([
+      ['ams-1', 0, 0],
+      ['fra-1', 1, 0],
+    ]);
+    expect(await app.server.reconcile(0)).toMatchObject({ committed: 0, released: 0 });
+    expect(await sumStock(db.models, productId)).toBe(1);
+  });
+
   it('when the idempotency record’s finish lands but its reply is lost, then the client and its retry get the one order', async () => {
     const productId = await addProduct(db.models, { sku: 'LOST-FINISH-REPLY', priceCents: 100, stock: { 'ams-1': 10 } });
     const send = await checkout('lost-finish-reply', 'lost-finish-reply-1', { items: [{ productId, quantity: 3 }] });

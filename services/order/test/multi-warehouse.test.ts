@@ -257,3 +257,33 @@ describe('a multi-warehouse line and orders still in flight', () => {
     expect(await holdCount(productId)).toBe(0);
   });
 });
+
+describe('a retry of the same generation (same order id) after its attempt failed', () => {
+  const holdsOf = async (productId: string): Promise<number> =>
+    (await db.models.Stock.find({ productId }).lean()).reduce((n, row) => n + row.holds.length, 0);
+
+  it('when the attempt died mid-line holding part of it, then the retry gives that part back, reserves afresh and the units leave once', async () => {
+    const productId = await addProduct(db.models, { sku: 'RESUME-PART', priceCents: 100, stock: { 'ams-1': 3, 'fra-1': 3 } });
+    const orderId = new Types.ObjectId().toHexString();
+    expect(await store.stock.take(productId, 'ams-1', 3, orderId)).toBe(true); // the dead attempt's first take
+    const order = await placeOrder(store, 'resume-part', 'resume-part:key:g1', [{ productId, quantity: 5 }], noInvalidate, { orderId });
+    expect(order.id).toBe(orderId);
+    expect(order.lines[0]!.allocations.reduce((n, a) => n + a.quantity, 0)).toBe(5);
+    expect(await sumStock(db.models, productId)).toBe(1);
+    expect(await holdsOf(productId)).toBe(0);
+  });
+
+  it('when the attempt held every unit and its order write failed, then the retry writes the order with those holds', async () => {
+    const productId = await addProduct(db.models, { sku: 'RESUME-ALL', priceCents: 100, stock: { 'ams-1': 3, 'fra-1': 3 } });
+    const orderId = new Types.ObjectId().toHexString();
+    expect(await store.stock.take(productId, 'ams-1', 3, orderId)).toBe(true);
+    expect(await store.stock.take(productId, 'fra-1', 2, orderId)).toBe(true);
+    const order = await placeOrder(store, 'resume-all', 'resume-all:key:g1', [{ productId, quantity: 5 }], noInvalidate, { orderId });
+    expect(order.lines[0]!.allocations).toEqual([
+      { warehouse: 'ams-1', quantity: 3 },
+      { warehouse: 'fra-1', quantity: 2 },
+    ]);
+    expect(await sumStock(db.models, productId)).toBe(1);
+    expect(await holdsOf(productId)).toBe(0);
+  });
+});

@@ -113,7 +113,11 @@ export function mongoOrderStore(models: ShopModels): OrderStore {
           });
         } catch (error) {
           const e = error as { code?: number; keyPattern?: Record<string, unknown>; message?: string };
-          if (e.code === 11000 && (e.keyPattern?.idempotencyId !== undefined || /idempotency/.test(e.message ?? ''))) return null;
+          // The key's order exists already: written by a concurrent attempt, or by an earlier attempt
+          // of this generation (the same _id) whose insert landed late.
+          if (e.code === 11000 && (e.keyPattern?.idempotencyId !== undefined || e.keyPattern?._id !== undefined || /idempotency|index: _id_ /.test(e.message ?? ''))) {
+            return null;
+          }
           throw error;
         }
         return toOrder(doc.toObject());

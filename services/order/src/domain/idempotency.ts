@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { Types } from 'mongoose';
 import { AppError } from '@shop/service-kit';
 
 /** A stored answer to replay. */
@@ -16,6 +17,11 @@ export interface IdempotencyRecord {
    * new when an expired key is reused for a new request. Orders are unique per generation.
    */
   generation: string;
+  /**
+   * The generation's order id, under which its stock holds are recorded: kept with the generation,
+   * so a takeover finds the holds of the attempt it replaces (absent on keys from before it existed).
+   */
+  orderId?: string;
   state: 'running' | 'done';
   lockedUntil: number;
   expiresAt: number;
@@ -66,6 +72,8 @@ export type IdempotentOutcome =
       kind: 'run';
       owner: string;
       generation: string;
+      /** The id the order gets (the same across takeovers of one generation). */
+      orderId: string;
       /** True when this claim took over a dead attempt of the same request, which may have written its order. */
       takeover: boolean;
     }
@@ -88,6 +96,7 @@ export async function claimKey(
       requestHash: hash,
       owner: randomUUID(),
       generation: randomUUID(),
+      orderId: new Types.ObjectId().toHexString(),
       state: 'running',
       lockedUntil: now() + policy.lockMs,
       expiresAt: now() + policy.retentionMs,
@@ -96,6 +105,7 @@ export async function claimKey(
       kind: 'run',
       owner: record.owner,
       generation: record.generation,
+      orderId: record.orderId ?? new Types.ObjectId().toHexString(),
       takeover,
     });
     // A claim write that fails may still have landed (its reply lost), leaving the key locked by
@@ -124,7 +134,7 @@ export async function claimKey(
       throw inProgress();
     }
     // The first attempt died holding the key: take over the same request (same generation).
-    const takeover = { ...fresh, generation: existing.generation };
+    const takeover = { ...fresh, generation: existing.generation, orderId: existing.orderId ?? fresh.orderId };
     if (await write(() => store.replaceIf(id, existing, takeover))) return run(takeover, true);
   }
   throw inProgress();

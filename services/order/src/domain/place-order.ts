@@ -2,7 +2,7 @@ import { stockChangeTags } from '@shop/catalog/cache-tags';
 import { AppError } from '@shop/service-kit';
 import { Types } from 'mongoose';
 import type { InvalidateTags, OrderStore } from './ports.ts';
-import { releaseOrder, reserveOrder } from './reserve-stock.ts';
+import { releaseOrder, reserveOrder, resumeReservation } from './reserve-stock.ts';
 import type { Order, PricedLine, PricedProduct, RequestedLine } from './types.ts';
 
 function priceLines(requested: RequestedLine[], products: PricedProduct[]): { lines: PricedLine[]; currency: string } {
@@ -59,16 +59,26 @@ function ownOrder(order: Order, customerId: string): Order {
 /** Errors after which the order certainly was not written (anything else might have been). */
 const DEFINITELY_NOT_WRITTEN = new Set(['ValidationError', 'StrictModeError', 'CastError']);
 
+export interface PlaceOptions {
+  /** Give up (and release) rather than write an order this late: reconciliation may already be releasing. Default 30 s. */
+  writeDeadlineMs?: number;
+  /**
+   * False for a fresh claim of the key (no order or hold of it can exist yet): skips the lookups.
+   * True (default) for a takeover: the order of an earlier attempt is answered, and its holds are
+   * used rather than competed with.
+   */
+  mayExist?: boolean;
+  /** The order's id, under which its holds are recorded: the same for every attempt of one generation. */
+  orderId?: string;
+}
+
 export async function placeOrder(
   store: OrderStore,
   customerId: string,
   idempotencyId: string,
   requested: RequestedLine[],
   invalidate: InvalidateTags,
-  /** Give up (and release) rather than write an order this late: reconciliation may already be releasing. */
-  writeDeadlineMs = 30_000,
-  /** False for a fresh claim of the key (no order can exist yet): skips the lookup. */
-  mayExist = true,
+  { writeDeadlineMs = 30_000, mayExist = true, orderId = new Types.ObjectId().toHexString() }: PlaceOptions = {},
 ): Promise<Order> {
   const startedAt = Date.now();
   // A retry whose first attempt wrote the order but failed before answering (a lost reply) gets
@@ -81,12 +91,14 @@ export async function placeOrder(
   const ids = requested.flatMap((l) => (l.productId ? [l.productId] : []));
   const skus = requested.flatMap((l) => (l.sku ? [l.sku] : []));
   const { lines: priced, currency } = priceLines(requested, await store.products.find(ids, skus));
-  const orderId = new Types.ObjectId().toHexString();
 
   const releaseAll = async (): Promise<void> => {
     await releaseOrder(store.stock, priced, orderId).catch(() => {});
   };
-  const reserved = await reserveOrder(store.stock, orderId, priced);
+  // An earlier attempt of this generation that failed before writing (its insert cut, its process
+  // gone) may still hold the units: they are this order's, so it takes them instead of competing
+  // with itself (and being refused while they wait for reconciliation).
+  const reserved = (mayExist ? await resumeReservation(store.stock, orderId, priced) : undefined) ?? (await reserveOrder(store.stock, orderId, priced));
 
   if (Date.now() - startedAt > writeDeadlineMs) {
     await releaseAll();
@@ -112,10 +124,12 @@ export async function placeOrder(
     throw error;
   }
   if (!order) {
-    // A concurrent takeover of the same key wrote its order first: ours is not needed.
-    await releaseAll();
+    // Another attempt of the same key wrote its order first: ours is not needed. When that is an
+    // earlier attempt of this generation (same order id, its insert landed late), the holds are
+    // the order's own and stay; settling commits them.
     const winner = await store.orders.findByIdempotencyId(idempotencyId);
     if (!winner) throw new Error(`order for ${idempotencyId} vanished`);
+    if (winner.id !== orderId) await releaseAll();
     return settle(store, ownOrder(winner, customerId), invalidate);
   }
   return settle(store, order, invalidate);

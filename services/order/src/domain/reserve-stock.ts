@@ -101,3 +101,25 @@ export async function reserveOrder(stock: Stock, orderId: string, lines: readonl
   }
   throw new AppError('OUT_OF_STOCK', `Not enough stock for ${refused.sku}`, 409, { details: { sku: refused.sku, requested: refused.quantity } });
 }
+
+/**
+ * The holds `orderId` already has on these lines' rows, left by an earlier attempt of the same
+ * generation: the lines with those allocations when they hold every line's units exactly (the
+ * attempt reserved everything, then its order write failed), else undefined — after giving back
+ * any partial holds (the attempt died mid-reservation, before any write of the order), so the
+ * caller reserves afresh under the same id.
+ */
+export async function resumeReservation(stock: Stock, orderId: string, lines: readonly PricedLine[]): Promise<OrderLine[] | undefined> {
+  let held = false;
+  const resumed: OrderLine[] = [];
+  for (const line of lines) {
+    const allocations = (await stock.rows(line.productId)).flatMap((row) =>
+      row.holds.filter((h) => h.orderId === orderId).map((h) => ({ warehouse: row.warehouse, quantity: h.quantity })),
+    );
+    held ||= allocations.length > 0;
+    resumed.push({ ...line, allocations });
+  }
+  if (resumed.every((line) => sum(line.allocations.map((a) => a.quantity)) === line.quantity)) return resumed;
+  if (held) await releaseOrder(stock, lines, orderId);
+  return undefined;
+}

@@ -13,6 +13,12 @@ export interface IdempotencyDoc {
   owner: string;
   /** One use of the key: kept across takeovers of a dead attempt, new after expiry. */
   generation: string;
+  /**
+   * The id the generation's order gets, and its stock holds are recorded under: kept across
+   * takeovers, so a retry recognises the holds of an attempt that failed (absent on keys written
+   * before it was added).
+   */
+  orderId?: string;
   state: 'running' | 'done';
   /** While running: after this the first attempt is presumed dead and a retry may take over. */
   lockedUntil: Date;
@@ -38,6 +44,7 @@ export const idempotencySchema = new Schema<IdempotencyDoc>(
     requestHash: { type: String, required: true },
     owner: { type: String, required: true },
     generation: { type: String, required: true },
+    orderId: String,
     state: { type: String, enum: ['running', 'done'], required: true },
     lockedUntil: { type: Date, required: true },
     responseStatus: Number,

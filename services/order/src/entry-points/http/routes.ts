@@ -50,13 +50,13 @@ export function orderRoutes({ store, idempotency, policy, invalidate, demoSessio
           res.status(outcome.response.status).json(outcome.response.body);
           return;
         }
-        const { owner, generation, takeover } = outcome;
+        const { owner, generation, orderId, takeover } = outcome;
         const order = await runClaimed(
           idempotency,
           id,
           owner,
           201,
-          () => placeOrder(store, user.id, `${id}:${generation}`, body.items, invalidate, policy.lockMs, takeover),
+          () => placeOrder(store, user.id, `${id}:${generation}`, body.items, invalidate, { writeDeadlineMs: policy.lockMs, mayExist: takeover, orderId }),
           (error) => req.log.warn({ err: error, idempotencyId: id }, 'answer not recorded for its Idempotency-Key; a retry takes the key over'),
         );
         res.status(201).location(`/api/orders/${order.id}`).json(order);
