@@ -144,6 +144,8 @@ describe('cached routes: the first request for a URL cannot change what later GE
     const failures: string[] = [];
     const rows: string[] = [];
     const cached: string[] = [];
+    /** Routes and paths where a plain GET after the first request was served from L2 (the other worker). */
+    const l2Reads = new Set<string>();
     let checks = 0;
     for (const op of publicGets) {
       const url = urlOf(op);
@@ -169,9 +171,11 @@ describe('cached routes: the first request for a URL cannot change what later GE
               ...(first.headers['x-cache'] === 'MISS' ? [] : [`X-Cache ${String(first.headers['x-cache'])}: the variant did not fill the entry (test not cold)`]),
               ...variant.expect(first, reference),
             ];
-            // Then plain GETs, enough for both workers (L1 of one, L2 for the other).
+            // Then plain GETs, each on a new connection: PM2 hands connections to the workers in
+            // turn, so both read the entry (the one that filled it from L1, the other from L2).
             for (let n = 0; n < 4; n++) {
-              const plain = await client.call('GET', url, {});
+              const plain = await client.call('GET', url, { connection: 'close' });
+              if (plain.headers['x-cache'] === 'HIT-L2') l2Reads.add(`${op.doc.operationId} ${where}`);
               problems.push(...fullBody(plain, reference).map((p) => `plain GET ${n + 1} after it (X-Cache ${String(plain.headers['x-cache'])}): ${p}`));
             }
             checks++;
@@ -184,11 +188,13 @@ describe('cached routes: the first request for a URL cannot change what later GE
         for (const [, client] of targets) client.close();
       }
     }
-    console.log(`[cache-safety] MongoDB server: ${env.mongoServer}\ncached routes: ${cached.join(', ')}; ${checks} cold first requests, each followed by 4 plain GETs\n${rows.join('\n')}`);
+    console.log(`[cache-safety] MongoDB server: ${env.mongoServer}\ncached routes: ${cached.join(', ')}; ${checks} cold first requests, each followed by 4 plain GETs; read from L2 by the other worker: ${[...l2Reads].join(', ')}\n${rows.join('\n')}`);
     if (failures.length) console.log(`failures (${failures.length}):\n${failures.slice(0, 60).join('\n')}`);
     expect(failures).toEqual([]);
     // The catalog's categories, category, list, product, product by sku, stock; search and suggest.
     expect(cached.length).toBeGreaterThanOrEqual(8);
     expect(checks).toBe(cached.length * 2 * VARIANTS.length);
+    // The second worker read what the first stored, on every route (directly; nginx keeps its own connections).
+    expect(cached.filter((id) => !l2Reads.has(`${id} direct`))).toEqual([]);
   }, 600_000);
 });

@@ -208,8 +208,13 @@ export function createCache(options: CacheOptions = {}): Cache {
       await new Promise((resolve) => setTimeout(resolve, lockPoll));
       const entry = await fresh();
       if (entry) return entry;
-      // Released after our read: its value (if any) is in L2 by now.
-      if (!(await peerLocks.held(key))) return fresh();
+      if (!breaker.allows()) continue;
+      // Released after our read: its value (if any) is in L2 by now. A failed check counts as held.
+      const held = await peerLocks.held(key).catch((error: unknown) => {
+        l2Failed(error, 'lock');
+        return true;
+      });
+      if (!held) return fresh();
     }
     return undefined;
   };
