@@ -47,10 +47,13 @@ function* stringsIn(value: unknown, path: string): Generator<[string, string]> {
   for (const [key, item] of Object.entries(value)) yield* stringsIn(item, path ? `${path}.${key}` : key);
 }
 
+/** Fields kept exactly as sent (the API does not normalize URLs): never reported as "not NFC". */
+const AS_SENT = /(?:^|\.)url$/;
+
 /** What is wrong with one stored string; empty when nothing is. */
-export function textProblems(value: string, multiline: boolean): string[] {
+export function textProblems(value: string, multiline: boolean, keptAsSent = false): string[] {
   const problems = notTextCharacters(value, multiline).map((c) => `${codePointName(c.codePoint)} ${c.kind} at ${c.index}`);
-  if (!isNfc(value)) problems.push('not NFC');
+  if (!keptAsSent && !isNfc(value)) problems.push('not NFC');
   return problems;
 }
 
@@ -64,7 +67,7 @@ export async function* badTextIn(connection: Connection, collection: string, cou
     counted.documents++;
     const { _id: id, ...fields } = document;
     for (const [field, value] of stringsIn(fields, '')) {
-      const problems = textProblems(value, multiLine.has(field));
+      const problems = textProblems(value, multiLine.has(field), AS_SENT.test(field));
       if (problems.length > 0) yield { collection, id: printable(String(id)), field: printable(field), problems, preview: preview(value) };
     }
   }

@@ -110,7 +110,7 @@ export const MULTI_LINE_TEXT_MESSAGE = 'must be text: no control characters othe
 // --- The zod builder every service schema uses for free text
 
 export interface TextOptions {
-  /** Bounds, in UTF-16 code units of the value as kept (trimmed when `trim`, then NFC). */
+  /** Bounds, in characters (code points, as JSON Schema counts them) of the value as kept (trimmed when `trim`, then NFC). */
   min?: number;
   max: number;
   /** Allows tab and newline (descriptions); one line otherwise. */
@@ -124,7 +124,7 @@ function descriptionOf({ min = 0, max, multiline = false, trim = false }: TextOp
   return (
     `${lines}. Never: C0/C1 controls (U+0000–U+001F, U+007F–U+009F), lone surrogates (U+D800–U+DFFF), ` +
     `noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF). Kept ${trim ? 'trimmed and ' : ''}in Unicode NFC; ` +
-    `${min > 0 ? `${min}–${max}` : `at most ${max}`} UTF-16 code units as kept.`
+    `${min > 0 ? `${min}–${max}` : `at most ${max}`} characters (code points) as kept.`
   );
 }
 
@@ -139,6 +139,12 @@ export function text(options: TextOptions): z.ZodString {
   let schema = z.string().regex(multiline ? MULTI_LINE_TEXT : ONE_LINE_TEXT, multiline ? MULTI_LINE_TEXT_MESSAGE : ONE_LINE_TEXT_MESSAGE);
   if (trim) schema = schema.trim();
   schema = schema.overwrite((value) => value.normalize('NFC'));
-  if (min > 0) schema = schema.min(min);
-  return schema.max(max).meta({ description: descriptionOf(options) });
+  // Counted in code points, as JSON Schema's minLength/maxLength count: an emoji is one character
+  // to the document and to this check alike (zod's .min/.max would count UTF-16 units).
+  schema = schema.superRefine((value, ctx) => {
+    const length = [...value].length;
+    if (length > max) ctx.addIssue({ code: 'too_big', origin: 'string', maximum: max, inclusive: true, input: value, message: `must be at most ${max} characters` });
+    else if (length < min) ctx.addIssue({ code: 'too_small', origin: 'string', minimum: min, inclusive: true, input: value, message: `must be at least ${min} characters` });
+  });
+  return schema.meta({ description: descriptionOf(options), ...(min > 0 ? { minLength: min } : {}), maxLength: max });
 }

@@ -130,6 +130,16 @@ describe('text(): the zod builder', () => {
     expect(text({ max: 1 }).safeParse('\u0958').success).toBe(false);
   });
 
+  it('when a value has characters outside the BMP, then lengths count characters as the OpenAPI document does, not UTF-16 units', () => {
+    const name = text({ min: 1, max: 200 });
+    const document = z.toJSONSchema(name, { io: 'input' }) as { maxLength?: number; pattern?: string };
+    const emoji = '😀'.repeat(150); // 150 characters, 300 UTF-16 units
+    expect(document.maxLength).toBe(200);
+    expect(new RegExp(document.pattern!, 'u').test(emoji) && [...emoji].length <= document.maxLength!).toBe(true);
+    expect(name.safeParse(emoji).success).toBe(true);
+    expect(name.safeParse('😀'.repeat(201)).success).toBe(false);
+  });
+
   it('when surrounding whitespace holds a control character, then it is refused, not trimmed away', () => {
     expect(name.safeParse('abc\u000b').success).toBe(false);
     expect(name.safeParse('\nabc').success).toBe(false);
