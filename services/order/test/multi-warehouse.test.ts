@@ -286,4 +286,21 @@ describe('a retry of the same generation (same order id) after its attempt faile
     expect(await sumStock(db.models, productId)).toBe(1);
     expect(await holdsOf(productId)).toBe(0);
   });
+
+  it('when the attempt’s complete holds are older than the write deadline, then the retry gives them back and reserves afresh (reconciliation may be releasing them)', async () => {
+    const productId = await addProduct(db.models, { sku: 'RESUME-OLD', priceCents: 100, stock: { 'ams-1': 2, 'fra-1': 4 } });
+    const orderId = new Types.ObjectId().toHexString();
+    // The old attempt took ams-1 2 + fra-1 3; afresh, fullest first takes fra-1 4 + ams-1 1.
+    expect(await store.stock.take(productId, 'ams-1', 2, orderId)).toBe(true);
+    expect(await store.stock.take(productId, 'fra-1', 3, orderId)).toBe(true);
+    await db.models.Stock.updateMany({ productId }, { $set: { 'holds.$[].at': new Date(Date.now() - 45_000) } });
+    const order = await placeOrder(store, 'resume-old', 'resume-old:key:g1', [{ productId, quantity: 5 }], noInvalidate, { orderId, writeDeadlineMs: 30_000 });
+    expect(order.id).toBe(orderId);
+    expect(order.lines[0]!.allocations).toEqual([
+      { warehouse: 'fra-1', quantity: 4 },
+      { warehouse: 'ams-1', quantity: 1 },
+    ]);
+    expect(await holdsOf(productId)).toBe(0);
+    expect(await sumStock(db.models, productId)).toBe(1);
+  });
 });

@@ -98,7 +98,10 @@ export async function placeOrder(
   // An earlier attempt of this generation that failed before writing (its insert cut, its process
   // gone) may still hold the units: they are this order's, so it takes them instead of competing
   // with itself (and being refused while they wait for reconciliation).
-  const reserved = (mayExist ? await resumeReservation(store.stock, orderId, priced) : undefined) ?? (await reserveOrder(store.stock, orderId, priced));
+  // Holds older than the write deadline are not resumed: with this order's own deadline they could
+  // outlive the reservation timeout, after which reconciliation releases holds without an order.
+  const reserved =
+    (mayExist ? await resumeReservation(store.stock, orderId, priced, writeDeadlineMs) : undefined) ?? (await reserveOrder(store.stock, orderId, priced));
 
   if (Date.now() - startedAt > writeDeadlineMs) {
     await releaseAll();

@@ -105,21 +105,29 @@ export async function reserveOrder(stock: Stock, orderId: string, lines: readonl
 /**
  * The holds `orderId` already has on these lines' rows, left by an earlier attempt of the same
  * generation: the lines with those allocations when they hold every line's units exactly (the
- * attempt reserved everything, then its order write failed), else undefined — after giving back
- * any partial holds (the attempt died mid-reservation, before any write of the order), so the
+ * attempt reserved everything, then its order write failed) and are younger than `maxAgeMs`, else
+ * undefined — after giving back any holds found (partial ones: the attempt died mid-reservation,
+ * before any write of the order; old ones: reconciliation, which releases holds without an order
+ * past the reservation timeout, must not release them under the order being written now), so the
  * caller reserves afresh under the same id.
  */
-export async function resumeReservation(stock: Stock, orderId: string, lines: readonly PricedLine[]): Promise<OrderLine[] | undefined> {
+export async function resumeReservation(
+  stock: Stock,
+  orderId: string,
+  lines: readonly PricedLine[],
+  maxAgeMs: number,
+  now: () => number = Date.now,
+): Promise<OrderLine[] | undefined> {
   let held = false;
+  let young = true;
   const resumed: OrderLine[] = [];
   for (const line of lines) {
-    const allocations = (await stock.rows(line.productId)).flatMap((row) =>
-      row.holds.filter((h) => h.orderId === orderId).map((h) => ({ warehouse: row.warehouse, quantity: h.quantity })),
-    );
-    held ||= allocations.length > 0;
-    resumed.push({ ...line, allocations });
+    const holds = (await stock.rows(line.productId)).flatMap((row) => row.holds.filter((h) => h.orderId === orderId).map((h) => ({ row, h })));
+    held ||= holds.length > 0;
+    young &&= holds.every(({ h }) => now() - h.at.getTime() < maxAgeMs);
+    resumed.push({ ...line, allocations: holds.map(({ row, h }) => ({ warehouse: row.warehouse, quantity: h.quantity })) });
   }
-  if (resumed.every((line) => sum(line.allocations.map((a) => a.quantity)) === line.quantity)) return resumed;
+  if (young && resumed.every((line) => sum(line.allocations.map((a) => a.quantity)) === line.quantity)) return resumed;
   if (held) await releaseOrder(stock, lines, orderId);
   return undefined;
 }
