@@ -48,6 +48,9 @@ function service(name, port) {
     max_memory_restart: env.MAX_MEMORY_RESTART ?? '768M',
     // A worker that dies at start is retried with growing delays, not in a tight loop.
     exp_backoff_restart_delay: 200,
+    // PM2 does not inject its own @pm2/io (its Heap Size/Used Heap Size/… beside ours): the
+    // services report their figures through @pm2/io themselves (packages/metrics pm2-metrics.ts).
+    pmx: false,
     merge_logs: true,
     out_file: path.join(logDir, `${name}.out.log`),
     error_file: path.join(logDir, `${name}.error.log`),
