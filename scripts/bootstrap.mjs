@@ -78,7 +78,8 @@ if (wanted.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot && has('apt-get')) {
     say(`installing ${wanted.join(', ')} from Debian…`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    // NEEDRESTART_SUSPEND: no service-restart survey after the install (Ubuntu's needrestart hook).
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_SUSPEND: '1' };
     // Installed packages must not start their own services (nginx would take port 80).
     const policy = '/usr/sbin/policy-rc.d';
     const blockServices = !existsSync(policy);
