@@ -2,7 +2,7 @@
 //   1. MongoDB: MONGODB_URI, else a server on 27017, else the stand-in (persisting to .data/).
 //   2. Redis: one on REDIS_URL / 6379, else redis-server started if installed, else none (the
 //      services then run their caches L1-only and count rate limits per worker, and say so).
-//   3. Demo data seeded once (SEED_PRODUCTS, default 10 000), indexes applied.
+//   3. Demo data seeded once (SEED_PRODUCTS, default 10 000), missing declared indexes created (never dropped: decision 0016).
 //   4. PM2: catalog, order and search in cluster mode (ecosystem.config.js), one worker per core.
 //   5. The storefront built into storefront/dist (hashed, precompressed assets; decision 0012).
 //   6. nginx on :8080 (NGINX_LISTEN) if installed, with the config rendered from nginx/; otherwise
@@ -15,7 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { seedCatalog } from '@shop/catalog/seed';
-import { applyIndexes, connectMongo, shopModels } from '@shop/db';
+import { connectMongo, prepareDatabase, shopModels } from '@shop/db';
 import { localMongo, SCRIPT_SOCKET_TIMEOUT_MS } from './lib/local-mongo.ts';
 import { findNginx, runningNginxPid, startNginx, testConfig, writeLocalConfig } from './lib/nginx.ts';
 import { ensureDirs, runDir } from './lib/paths.ts';
@@ -68,7 +68,7 @@ async function ensureDemoData(uri: string, dbName: string): Promise<void> {
   const connection = await connectMongo({ uri, dbName, socketTimeoutMS: SCRIPT_SOCKET_TIMEOUT_MS });
   try {
     const models = shopModels(connection);
-    await applyIndexes(Object.values(models));
+    await prepareDatabase(connection, Object.values(models), { by: 'npm start', log: (line) => log('indexes', line) }); // creates missing indexes, never drops
     const existing = await models.Product.estimatedDocumentCount();
     if (existing >= SEED_PRODUCTS) {
       log('seed', `${existing} products already in "${dbName}"`);

@@ -1,21 +1,35 @@
 import type { QueryShape } from './index-fit.ts';
+import {
+  cancelledNotRestockedQuery,
+  expiredReturnsQuery,
+  productsChangedSinceQuery,
+  productVersionsQuery,
+  staleHoldsQuery,
+} from './periodic-queries.ts';
 
 /**
- * The queries the services run on every request, each with the index that must serve it.
- * Tests check every entry two ways: statically (the index key starts with the equality fields,
- * then the sort, then the range field: the ESR rule) and, on servers that support `explain`,
- * by asking the planner which index it picked.
+ * The queries the services run on every request, and every query they run on a timer, each with
+ * the index that must serve it. Tests check every entry three ways: the shape lists exactly the
+ * fields the filter uses; statically (the index key starts with the equality fields, then the
+ * sort, then the range field: the ESR rule; a partial index's filter is contained in the query's);
+ * and, on servers that support `explain`, by asking the planner which index it picked.
  */
 export interface HotQuery extends QueryShape {
   name: string;
-  collection: 'categories' | 'products' | 'stock';
+  collection: 'categories' | 'products' | 'stock' | 'orders';
   /** The declared index that must serve it. */
   index: string;
-  /** A concrete filter for explain. */
+  /**
+   * A concrete filter and sort for explain. For the periodic queries: what the service's own
+   * builder (periodic-queries.ts) produces, so the registry cannot drift from the code.
+   */
   example: { filter: Record<string, unknown>; sort: Record<string, 1 | -1> };
+  /** Runs on a timer in every worker (reconciliation, polls), not per request. */
+  periodic?: true;
 }
 
 const someId = '0123456789abcdef01234567';
+const cutoff = new Date('2024-01-01T00:00:00Z');
 
 export const hotQueries: readonly HotQuery[] = [
   {
@@ -90,7 +104,47 @@ export const hotQueries: readonly HotQuery[] = [
     sort: { updatedAt: 1, _id: 1 },
     range: 'updatedAt',
     index: 'updated',
-    example: { filter: { updatedAt: { $gte: new Date(0) } }, sort: { updatedAt: 1, _id: 1 } },
+    example: productsChangedSinceQuery(cutoff),
+    periodic: true,
+  },
+  {
+    name: 'search index reconciliation: every product version (covered by the index)',
+    collection: 'products',
+    equality: [],
+    sort: { updatedAt: 1, _id: 1 },
+    index: 'updated',
+    example: productVersionsQuery(),
+    periodic: true,
+  },
+  {
+    name: 'order reconciliation: stock rows with stale holds',
+    collection: 'stock',
+    equality: [],
+    sort: {},
+    range: 'holds.at',
+    index: 'holds_at',
+    example: staleHoldsQuery(cutoff),
+    periodic: true,
+  },
+  {
+    name: 'order reconciliation: prune old cancel-return records',
+    collection: 'stock',
+    equality: [],
+    sort: {},
+    range: 'returns.at',
+    index: 'returns_at',
+    example: expiredReturnsQuery(cutoff),
+    periodic: true,
+  },
+  {
+    name: 'order reconciliation: cancelled orders not restocked',
+    collection: 'orders',
+    equality: ['status', 'lines.restocked'],
+    sort: {},
+    range: 'updatedAt',
+    index: 'cancelled_unrestocked',
+    example: cancelledNotRestockedQuery(cutoff),
+    periodic: true,
   },
   {
     name: 'stock rows of a product',

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { connectMongo } from './connection.ts';
-import { applyIndexes } from './index-sync.ts';
+import { markDatabase } from './database-marker.ts';
+import { ensureIndexes } from './index-sync.ts';
 import { shopModels, type ShopModels } from './models.ts';
 
 export interface TestDatabase {
@@ -22,7 +23,8 @@ export interface TestDatabase {
 /**
  * For test suites: a fresh database of its own (`<prefix>_<random>`) on the run's MongoDB (the
  * jest global setup exports MONGODB_URI; without it the suite fails, it does not skip), with
- * the declared indexes applied.
+ * the declared indexes created, marked as created by this project (`_shop_meta`), as `npm start`
+ * marks a database it creates — so the destructive index commands treat it as the project's.
  */
 export async function testDatabase(prefix: string, options: { maxPoolSize?: number; uri?: string } = {}): Promise<TestDatabase> {
   // `uri`: a server of the suite's own (one it freezes or stops), instead of the run's.
@@ -31,7 +33,8 @@ export async function testDatabase(prefix: string, options: { maxPoolSize?: numb
   const dbName = `${prefix}_${randomBytes(4).toString('hex')}`;
   const connection = await connectMongo({ uri, dbName, maxPoolSize: options.maxPoolSize ?? 4 });
   const models = shopModels(connection);
-  await applyIndexes(Object.values(models));
+  await markDatabase(connection, 'testDatabase()');
+  await ensureIndexes(Object.values(models));
   return {
     uri,
     dbName,

@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Connection } from 'mongoose';
 import { applyIndexes, checkIndexes } from '../src/index-sync.ts';
 import { shopModels, type ShopModels } from '../src/models.ts';
-import { freshDatabase } from './helpers.ts';
+import { freshDatabase, runScript } from './helpers.ts';
 
-const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 let connection: Connection;
 let models: ShopModels;
 let dbName: string;
@@ -22,15 +19,8 @@ afterAll(async () => {
   await connection.close();
 });
 
-/** Runs `npm run db:indexes -- <flag>`'s script against this test's database. */
-function cli(flag: string): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'db-indexes.ts'), flag], {
-    env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
+/** Runs `npm run db:indexes -- <flags>`'s script against this test's database. */
+const cli = (...flags: string[]): { status: number | null; output: string } => runScript('db-indexes.ts', flags, { uri, dbName });
 
 describe('index drift', () => {
   it('when nothing was applied yet, then every declared index is reported missing', async () => {
@@ -66,16 +56,32 @@ describe('index drift', () => {
     expect(status).toBe(1);
   });
 
-  it('when `db:indexes --apply` runs, then it fixes the drift and `--check` exits 0', () => {
+  it('when `db:indexes --apply` runs, then it creates the missing index, never drops the undeclared one, and exits 0', async () => {
     const applied = cli('--apply');
-    expect(applied.output).toContain('indexes in sync');
+    expect(applied.output).toMatch(/creating products\.category_price \{"categoryId":1,"priceCents":1,"_id":1\} …/);
+    expect(applied.output).toContain('index drift');
+    expect(applied.output).toContain('EXTRA    products.rogue_name');
+    expect(applied.output).not.toContain('MISSING');
     expect(applied.status).toBe(0);
+    const names = (await models.Product.collection.indexes()).map((i) => i.name);
+    expect(names).toEqual(expect.arrayContaining(['category_price', 'rogue_name']));
+    // --check keeps failing on any drift, an undeclared index included.
+    expect(cli('--check').status).toBe(1);
+  });
+
+  it('when the undeclared index is dropped explicitly, then `--check` exits 0', () => {
+    expect(cli('--drop-undeclared', '--yes', '--even-if-foreign').status).toBe(0);
     const checked = cli('--check');
     expect(checked.status).toBe(0);
     expect(checked.output).toMatch(/indexes in sync: \d+ declared indexes/);
   });
 
-  it('when given neither or both flags, then it exits 2 with the usage', () => {
+  it('when given an unknown flag, no mode, or a flag without its mode, then it exits 2 with the usage', () => {
     expect(cli('--bogus').status).toBe(2);
+    expect(cli().status).toBe(2);
+    expect(cli('--check', '--apply').status).toBe(2);
+    const yesAlone = cli('--apply', '--yes');
+    expect(yesAlone.status).toBe(2);
+    expect(yesAlone.output).toContain('usage: npm run db:indexes');
   });
 });

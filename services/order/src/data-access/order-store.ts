@@ -1,5 +1,5 @@
 import { recomputeStockTotals } from '@shop/catalog/seed';
-import type { OrderDoc, ProductDoc, ShopModels, StockDoc } from '@shop/db';
+import { cancelledNotRestockedQuery, expiredReturnsQuery, staleHoldsQuery, type OrderDoc, type ProductDoc, type ShopModels, type StockDoc } from '@shop/db';
 import { Types } from 'mongoose';
 import type { OrderStore } from '../domain/ports.ts';
 import { encodeCursor } from '../domain/order-queries.ts';
@@ -94,7 +94,8 @@ export function mongoOrderStore(models: ShopModels): OrderStore {
         );
       },
       async pruneReturns(before) {
-        await Stock.updateMany({ 'returns.at': { $lt: before } }, { $pull: { returns: { at: { $lt: before } } } });
+        // Filter shared with the hot-query registry (@shop/db periodic-queries): served by `returns_at`.
+        await Stock.updateMany(expiredReturnsQuery(before).filter, { $pull: { returns: { at: { $lt: before } } } });
       },
     },
     orders: {
@@ -137,7 +138,8 @@ export function mongoOrderStore(models: ShopModels): OrderStore {
         return page(Order, { status: { $eq: status } }, cursor, limit);
       },
       async cancelledNotRestocked(before) {
-        const rows = await Order.find({ status: 'cancelled', updatedAt: { $lt: before }, 'lines.restocked': false }).limit(100).lean<OrderDoc[]>();
+        // Filter shared with the hot-query registry: served by `cancelled_unrestocked`.
+        const rows = await Order.find(cancelledNotRestockedQuery(before).filter).limit(100).lean<OrderDoc[]>();
         return rows.map(toOrder);
       },
       async findByIdempotencyId(idempotencyId) {
@@ -213,7 +215,8 @@ export function mongoHoldStore(models: ShopModels): HoldStore {
   const { Stock, Order } = models;
   return {
     async staleHolds(before) {
-      const rows = await Stock.find({ 'holds.at': { $lt: before } }, { productId: 1, warehouse: 1, holds: 1 }).lean<
+      // Filter shared with the hot-query registry: served by `holds_at`.
+      const rows = await Stock.find(staleHoldsQuery(before).filter, { productId: 1, warehouse: 1, holds: 1 }).lean<
         { productId: Types.ObjectId; warehouse: string; holds: { orderId: Types.ObjectId; at: Date }[] }[]
       >();
       return rows.flatMap((row) =>

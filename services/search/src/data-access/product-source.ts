@@ -1,4 +1,4 @@
-import type { ProductDoc, ShopModels } from '@shop/db';
+import { productsChangedSinceQuery, productVersionsQuery, type ProductDoc, type ShopModels } from '@shop/db';
 import { Types } from 'mongoose';
 import type { ProductSource } from '../domain/ports.ts';
 import type { SearchableProduct } from '../domain/types.ts';
@@ -65,15 +65,18 @@ export function mongoProductSource({ Product, Category }: ShopModels): ProductSo
       return rows.map(toSearchable);
     },
     async changedSince(since) {
-      // Served by the products `updated` index.
-      const rows = await Product.find({ updatedAt: { $gte: since } }, PROJECTION).sort({ updatedAt: 1, _id: 1 }).lean<Row[]>();
+      // Served by the products `updated` index (query shared with the hot-query registry).
+      const { filter, sort } = productsChangedSinceQuery(since);
+      const rows = await Product.find(filter, PROJECTION).sort(sort).lean<Row[]>();
       return rows.map(toSearchable);
     },
     count() {
       return Product.estimatedDocumentCount();
     },
     async versions() {
-      const rows = await Product.find({}, { _id: 1, updatedAt: 1 }).lean<Pick<ProductDoc, '_id' | 'updatedAt'>[]>();
+      // Sorted on the `updated` index, which then answers alone (covered): no product document is read.
+      const { filter, sort } = productVersionsQuery();
+      const rows = await Product.find(filter, { _id: 1, updatedAt: 1 }).sort(sort).lean<Pick<ProductDoc, '_id' | 'updatedAt'>[]>();
       return rows.map((row) => ({ id: row._id.toHexString(), updatedAt: new Date(row.updatedAt).getTime() }));
     },
     async categories() {

@@ -44,6 +44,13 @@ export interface OrderDoc {
   updatedAt: Date;
 }
 
+/**
+ * Cancelled orders with a line whose units are not back in stock yet: the partial filter of
+ * `cancelled_unrestocked` (normally an empty index). The reconciliation query carries this very
+ * object (periodic-queries.ts), which is what lets MongoDB use the partial index.
+ */
+export const CANCELLED_NOT_RESTOCKED = { status: 'cancelled', 'lines.restocked': false } as const;
+
 export const orderIndexes: readonly IndexDefinition<OrderDoc>[] = [
   {
     name: 'customer_created',
@@ -59,7 +66,15 @@ export const orderIndexes: readonly IndexDefinition<OrderDoc>[] = [
   {
     name: 'status_created',
     key: { status: 1, createdAt: -1, _id: -1 },
-    serves: 'GET /orders/by-status/:status (admin) — find({ status }).sort({ createdAt: -1, _id: -1 }); reconciliation of cancelled orders',
+    serves: 'GET /orders/by-status/:status (admin) — find({ status }).sort({ createdAt: -1, _id: -1 })',
+  },
+  {
+    name: 'cancelled_unrestocked',
+    key: { updatedAt: 1 },
+    options: { partialFilterExpression: CANCELLED_NOT_RESTOCKED },
+    serves:
+      'order reconciliation, every pass of every worker — cancelledNotRestockedQuery: find({ status: "cancelled", ' +
+      '"lines.restocked": false, updatedAt: { $lt: cutoff } }).limit(100): cancellations a crash left half-restocked',
   },
 ];
 

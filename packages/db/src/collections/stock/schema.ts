@@ -28,6 +28,14 @@ export interface StockDoc {
   createdAt: Date;
 }
 
+/**
+ * The partial filters of `holds_at` and `returns_at`: only rows with something in the array are
+ * indexed (almost none at any time). MongoDB uses a partial index only for a query that contains
+ * its filter, so the reconciliation queries (periodic-queries.ts) carry these very objects.
+ */
+export const HAS_HOLDS = { 'holds.0': { $exists: true } } as const;
+export const HAS_RETURNS = { 'returns.0': { $exists: true } } as const;
+
 export const stockIndexes: readonly IndexDefinition<StockDoc>[] = [
   {
     name: 'product_warehouse_unique',
@@ -48,8 +56,18 @@ export const stockIndexes: readonly IndexDefinition<StockDoc>[] = [
   {
     name: 'holds_at',
     key: { 'holds.at': 1 },
-    options: { partialFilterExpression: { 'holds.0': { $exists: true } } },
-    serves: 'reconciliation — find({ "holds.at": { $lt: cutoff } }): reservations left behind by a crash',
+    options: { partialFilterExpression: HAS_HOLDS },
+    serves:
+      'order reconciliation, every pass of every worker — staleHoldsQuery: find({ "holds.0": { $exists: true }, ' +
+      '"holds.at": { $lt: cutoff } }): reservations left behind by a crash',
+  },
+  {
+    name: 'returns_at',
+    key: { 'returns.at': 1 },
+    options: { partialFilterExpression: HAS_RETURNS },
+    serves:
+      'order reconciliation, every pass of every worker — expiredReturnsQuery: updateMany({ "returns.0": { $exists: true }, ' +
+      '"returns.at": { $lt: cutoff } }, { $pull }): prunes old cancel-return records',
   },
 ];
 
