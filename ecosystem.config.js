@@ -9,7 +9,9 @@
 //   services listen on (not HOST: shells and front-end tools export that one for their own uses);
 //   SHUTDOWN_TIMEOUT_MS [10000], SHUTDOWN_DRAIN_MS [1500]; MAX_MEMORY_RESTART [768M];
 //   SHOP_LOG_DIR [.run/logs]; <SERVICE>_RATE_LIMIT_MAX overrides RATE_LIMIT_MAX for one service;
-//   DEMO_SIGN_IN [false] the order service's demo sign-in (`npm start` turns it on; decision 0012).
+//   DEMO_SIGN_IN [false] the order service's demo sign-in (`npm start` turns it on; decision 0012);
+//   TRUSTED_PROXIES [none] front load balancers and EDGE_PROXIES [loopback] the nginx hop, the
+//   addresses whose X-Forwarded-For names the client (decision 0017).
 // Everything else in the environment (MONGODB_URI, REDIS_URL, JWT_SECRET, …) reaches the services
 // as it is; each validates its own config and refuses to start on a bad value.
 import { existsSync } from 'node:fs';
@@ -63,6 +65,9 @@ function service(name, port) {
       ...(rateLimit === undefined ? {} : { RATE_LIMIT_MAX: rateLimit }),
       // Stated, not inherited: a `pm2 reload --update-env` must turn the demo sign-in off as well as on.
       DEMO_SIGN_IN: env.DEMO_SIGN_IN ?? 'false',
+      // Stated too: a reload without them must fall back to the defaults, not keep the old lists.
+      TRUSTED_PROXIES: env.TRUSTED_PROXIES ?? '',
+      EDGE_PROXIES: env.EDGE_PROXIES ?? '127.0.0.0/8,::1/128',
     },
   };
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseProxyList } from '@shop/service-kit';
 import { repoRoot, runDir } from './paths.ts';
 import { aliveAs, endProcess } from './processes.ts';
 
@@ -29,10 +30,31 @@ export interface NginxProfile {
   brotliModule: string | null;
   /** Path of ngx_http_brotli_static_module.so (serves the storefront's prebuilt .br files), or null. */
   brotliStaticModule: string | null;
+  /** The include file of the real-IP directives (renderRealIpConf: TRUSTED_PROXIES, decision 0017). */
+  realIpConf: string;
 }
 
 export const templatePath = path.join(repoRoot, 'nginx', 'nginx.conf.template');
 export const dockerConfigPath = path.join(repoRoot, 'nginx', 'docker.conf');
+/** The container writes its real-IP include here at start (nginx/docker-entrypoint.sh). */
+export const DOCKER_REAL_IP_CONF = '/etc/nginx/shop/real-ip.conf';
+
+/**
+ * The real-IP include for the front load balancers of TRUSTED_PROXIES: nginx takes the client
+ * address from their X-Forwarded-For, walking right to left past every trusted entry, so a value
+ * a client wrote left of what its load balancer appended is never used. With none, the client is
+ * the TCP peer. nginx/docker-entrypoint.sh writes the same text byte for byte (a test compares).
+ */
+export function renderRealIpConf(trustedProxies: readonly string[]): string {
+  const lines = ['# Front load balancers trusted to name the client (TRUSTED_PROXIES, decision 0017).'];
+  if (trustedProxies.length === 0) {
+    lines.push('# None: the client is the TCP peer; an X-Forwarded-For it sends is ignored.');
+  } else {
+    for (const entry of trustedProxies) lines.push(`set_real_ip_from ${entry};`);
+    lines.push('real_ip_header X-Forwarded-For;', 'real_ip_recursive on;');
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 const BROTLI_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so';
 const BROTLI_STATIC_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_static_module.so';
@@ -66,6 +88,7 @@ export function renderNginxConfig(profile: NginxProfile, template = readFileSync
     STATIC_ROOT: profile.staticRoot,
     CONF_DIR: profile.confDir,
     ALLOW_METRICS: profile.allowMetrics.map((cidr) => `      allow ${cidr};`).join('\n'),
+    REAL_IP_CONF: profile.realIpConf,
   };
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
     const value = values[name];
@@ -97,6 +120,11 @@ export interface LocalNginxOptions {
   connLimit?: number;
   /** What `location /` serves. Default: staticRoot(). */
   staticRoot?: string;
+  /**
+   * Front load balancers (TRUSTED_PROXIES: a comma-separated IP/CIDR list, or its entries).
+   * Default: the TRUSTED_PROXIES environment variable; none when it is unset.
+   */
+  trustedProxies?: string | readonly string[];
 }
 
 /** The profile `npm start` and the end-to-end tests run: everything under `dir`, services on loopback. */
@@ -120,7 +148,14 @@ export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
     allowMetrics: [],
     brotliModule: existsSync(BROTLI_MODULE) ? BROTLI_MODULE : null,
     brotliStaticModule: existsSync(BROTLI_STATIC_MODULE) ? BROTLI_STATIC_MODULE : null,
+    realIpConf: path.join(dir, 'real-ip.conf'),
   };
+}
+
+/** The front load balancers of a local rendering: the option, else TRUSTED_PROXIES; a bad entry throws. */
+export function localTrustedProxies(options: LocalNginxOptions = {}): string[] {
+  const value = options.trustedProxies ?? process.env.TRUSTED_PROXIES;
+  return typeof value === 'string' || value === undefined ? parseProxyList(value) : parseProxyList(value.join(','));
 }
 
 /** The profile of nginx/docker.conf: the image of nginx/Dockerfile, services by compose name. */
@@ -144,6 +179,8 @@ export function dockerProfile(): NginxProfile {
     allowMetrics: ['172.28.0.10'],
     brotliModule: BROTLI_MODULE,
     brotliStaticModule: BROTLI_STATIC_MODULE,
+    // Rendered from the container's TRUSTED_PROXIES when it starts (nginx/docker-entrypoint.sh).
+    realIpConf: DOCKER_REAL_IP_CONF,
   };
 }
 
@@ -158,11 +195,13 @@ export interface LocalNginx {
 /** Renders the local profile into its directory (temp dirs open to nginx's unprivileged workers). */
 export function writeLocalConfig(options: LocalNginxOptions = {}): LocalNginx {
   const profile = localProfile(options);
+  const realIp = renderRealIpConf(localTrustedProxies(options));
   const dir = path.dirname(profile.pidFile);
   mkdirSync(profile.tempDir, { recursive: true });
   // Workers run as `nobody` when the master is root: they write request/response temp files here.
   chmodSync(profile.tempDir, 0o1777);
   const conf = path.join(dir, 'nginx.conf');
+  writeFileSync(profile.realIpConf, realIp);
   writeFileSync(conf, renderNginxConfig(profile));
   const port = profile.listen.includes(':') ? profile.listen.split(':').at(-1) : profile.listen;
   return { conf, prefix: dir, pidFile: profile.pidFile, accessLog: path.join(dir, 'nginx-access.log'), url: `http://127.0.0.1:${port}` };

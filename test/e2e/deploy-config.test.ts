@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dockerConfigPath, dockerProfile, findNginx, localProfile, renderNginxConfig, testConfig, writeLocalConfig } from '../../scripts/lib/nginx.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 
@@ -81,6 +81,96 @@ describe('docker-compose.yml', () => {
     const run = spawnSync('docker-compose', composeArgs, { encoding: 'utf8', env });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('set JWT_SECRET');
+  });
+
+  // The file as docker-compose resolves it (anchors merged, variables at their defaults).
+  interface ComposeService {
+    ports?: unknown[];
+    expose?: string[];
+    networks?: Record<string, { ipv4_address?: string } | null>;
+    environment?: Record<string, string>;
+    command?: string[];
+    depends_on?: Record<string, unknown>;
+  }
+  interface ComposeNetwork {
+    internal?: boolean;
+    ipam?: { config?: { subnet?: string }[] };
+  }
+  interface ComposeFile {
+    services: Record<string, ComposeService>;
+    networks: Record<string, ComposeNetwork>;
+  }
+
+  /**
+   * `docker-compose config` as data. docker-compose v1 prints YAML only; it is a Python program
+   * that depends on PyYAML, so its own interpreter turns the YAML into JSON.
+   */
+  function resolvedCompose(): ComposeFile {
+    const run = spawnSync('docker-compose', composeArgs.filter((arg) => arg !== '-q'), {
+      encoding: 'utf8',
+      env: { ...process.env, JWT_SECRET: 'compose-check-'.padEnd(40, '0') },
+    });
+    expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({ status: 0, stderr: '' });
+    const where = spawnSync('sh', ['-c', 'command -v docker-compose'], { encoding: 'utf8' }).stdout.trim();
+    const shebang = /^#!\s*(\S*python\S*)/.exec(readFileSync(where, 'utf8').slice(0, 200))?.[1] ?? 'python3';
+    const json = spawnSync(shebang, ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], { input: run.stdout, encoding: 'utf8' });
+    expect({ status: json.status, stderr: json.stderr }).toEqual({ status: 0, stderr: '' });
+    return JSON.parse(json.stdout) as ComposeFile;
+  }
+  let resolved: ComposeFile;
+  let services: Record<string, ComposeService>;
+  beforeAll(() => {
+    resolved = resolvedCompose();
+    services = resolved.services;
+  });
+  const networksOf = (service: string): string[] => Object.keys(services[service]?.networks ?? {}).sort();
+  const membersOf = (network: string): string[] => Object.keys(services).filter((name) => networksOf(name).includes(network)).sort();
+  const apiServices = ['catalog', 'order', 'search'];
+
+  it('when docker-compose resolves the file, then only nginx and Prometheus publish ports, the services only expose theirs, and every container names its networks (none is left on a shared default)', () => {
+    expect(Object.keys(services).filter((name) => services[name]?.ports !== undefined).sort()).toEqual(['nginx', 'prometheus']);
+    for (const name of apiServices) expect(services[name]?.expose).toHaveLength(1);
+    expect(Object.keys(services).filter((name) => networksOf(name).length === 0)).toEqual([]);
+    expect(Object.keys(resolved.networks).sort()).toEqual(['app', 'data', 'edge']);
+  });
+
+  it('when docker-compose resolves the file, then catalog, order and search share the internal app network with nginx alone and the internal data network with the data tier, and Prometheus is on neither', () => {
+    for (const name of apiServices) expect({ name, networks: networksOf(name) }).toEqual({ name, networks: ['app', 'data'] });
+    expect(membersOf('app')).toEqual(['catalog', 'nginx', 'order', 'search']);
+    expect(membersOf('data')).toEqual(['catalog', 'mongo', 'order', 'redis', 'redis-cache', 'search', 'seed']);
+    expect(membersOf('edge')).toEqual(['nginx', 'prometheus']);
+    expect(networksOf('prometheus')).toEqual(['edge']);
+    expect({ app: resolved.networks.app?.internal, data: resolved.networks.data?.internal }).toEqual({ app: true, data: true });
+  });
+
+  it('when Prometheus scrapes through nginx, then it does so from the one address nginx/docker.conf allows, on the network it shares with nginx; and the services believe X-Forwarded-For only from nginx on app', () => {
+    const docker = readFileSync(dockerConfigPath, 'utf8');
+    const address = services.prometheus?.networks?.edge?.ipv4_address;
+    expect(address).toBe('172.28.0.10');
+    expect(docker).toContain(`allow ${address};`);
+    expect(resolved.networks.edge?.ipam?.config?.[0]?.subnet).toBe('172.28.0.0/24');
+
+    const nginxOnApp = services.nginx?.networks?.app?.ipv4_address;
+    expect(resolved.networks.app?.ipam?.config?.[0]?.subnet).toBe('172.28.1.0/24');
+    expect(nginxOnApp).toMatch(/^172\.28\.1\.\d+$/);
+    for (const name of apiServices) expect({ name, edge: services[name]?.environment?.EDGE_PROXIES }).toEqual({ name, edge: nginxOnApp });
+  });
+
+  it('when docker-compose resolves the file, then both Redis instances are capped and never evict, and the services get REDIS_URL at the state instance and CACHE_REDIS_URL at the cache instance', () => {
+    const flag = (command: string[] | undefined, name: string): string | undefined => {
+      const at = command?.indexOf(name) ?? -1;
+      return at === -1 ? undefined : command?.[at + 1];
+    };
+    for (const name of ['redis', 'redis-cache']) {
+      const command = services[name]?.command;
+      expect({ name, maxmemory: flag(command, '--maxmemory') }).toEqual({ name, maxmemory: expect.stringMatching(/^[1-9]\d*(kb|mb|gb)$/i) });
+      expect({ name, policy: flag(command, '--maxmemory-policy') }).toEqual({ name, policy: 'noeviction' });
+    }
+    for (const name of apiServices) {
+      const env = services[name]?.environment ?? {};
+      expect({ name, redis: env.REDIS_URL, cache: env.CACHE_REDIS_URL }).toEqual({ name, redis: 'redis://redis:6379', cache: 'redis://redis-cache:6379' });
+      expect(Object.keys(services[name]?.depends_on ?? {})).toEqual(expect.arrayContaining(['redis', 'redis-cache']));
+    }
   });
 });
 

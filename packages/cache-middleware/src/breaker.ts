@@ -7,6 +7,8 @@
 export interface Breaker {
   /** False while open (skip the call, treat it as a miss); true for the single half-open probe. */
   allows(): boolean;
+  /** True while closed; unlike `allows()`, never takes the half-open probe. */
+  closed(): boolean;
   success(): void;
   failure(): void;
   reset(): void;
@@ -24,6 +26,9 @@ export function createBreaker(threshold = 1, coolDownMs = 2_000, now: () => numb
         return true;
       }
       return false;
+    },
+    closed() {
+      return state === 'closed';
     },
     success() {
       state = 'closed';

@@ -1,12 +1,12 @@
-import { createBreaker } from './breaker.ts';
+import { createBreaker, type Breaker } from './breaker.ts';
 import { isFresh, makeEntry, type CacheEntry, type Lifetimes } from './entry.ts';
-import { InvalidKeyError, LoaderError } from './errors.ts';
+import { InvalidKeyError, isRedisOutOfMemory, LoaderError } from './errors.ts';
 import { createInvalidationBus, type InvalidationBus, type InvalidationMessage } from './bus.ts';
 import type { CacheLayer } from './layers/layer.ts';
 import { createMemoryLayer, type MemoryLayer } from './layers/memory-layer.ts';
 import { createRedisLayer } from './layers/redis-layer.ts';
 import { createRedisLocks, type Locks } from './locks.ts';
-import { combineMetrics, createCounters, type CacheCounters, type CacheMetrics } from './metrics.ts';
+import { combineMetrics, createCounters, type CacheCounters, type CacheMetrics, type RedisFullUse } from './metrics.ts';
 import type { CacheOptions, EntryOptions } from './options.ts';
 
 export type CacheStatus = 'HIT-L1' | 'HIT-L2' | 'MISS' | 'STALE';
@@ -72,17 +72,32 @@ export function createCache(options: CacheOptions = {}): Cache {
 
   const l1: MemoryLayer | null =
     options.l1 === false ? null : createMemoryLayer({ ...options.l1, now, onEvict: () => metrics.eviction('l1') });
-  const l2: CacheLayer | null =
-    options.l2 !== undefined ? options.l2 : options.redis ? createRedisLayer({ redis: options.redis, prefix, now }) : null;
+  // Entries may live in a Redis of their own (l2Redis); locks and the bus always use `redis`.
+  const l2Redis = options.l2Redis ?? options.redis;
+  const separateL2 = l2Redis !== undefined && l2Redis !== options.redis;
+  const l2: CacheLayer | null = options.l2 !== undefined ? options.l2 : l2Redis ? createRedisLayer({ redis: l2Redis, prefix, now }) : null;
   const locks: Locks | null = options.redis ? createRedisLocks(options.redis, prefix) : null;
   // A stalled Redis would cost every request a command timeout: after a failure, reads, writes
   // and locks skip L2 for 2 s, then one call probes; Redis reporting ready closes it at once.
-  // (Invalidations always try, and queue on failure.)
-  const breaker = createBreaker(1, 2_000, now);
-  const l2Failed = (error: unknown, context: string): void => {
+  // (Invalidations always try, and queue on failure.) With a separate L2 Redis each client has
+  // its own breaker: a dead lock Redis must not stop L2 reads, nor a dead L2 Redis the locks' one.
+  const l2Breaker = createBreaker(1, 2_000, now);
+  const lockBreaker = separateL2 ? createBreaker(1, 2_000, now) : l2Breaker;
+  const redisFailed = (breaker: Breaker, error: unknown, context: string): void => {
     breaker.failure();
     metrics.l2Error();
     report(error, context);
+  };
+  const l2Failed = (error: unknown, context: string): void => redisFailed(l2Breaker, error, context);
+  const lockFailed = (error: unknown, context: string): void => redisFailed(lockBreaker, error, context);
+  /**
+   * A write refused by a full Redis (maxmemory, noeviction; decision 0015). Redis answered, so the
+   * breaker is not opened (that would skip L2 reads of what is stored): it is counted on its own.
+   */
+  const redisFull = (use: RedisFullUse, breaker: Breaker, error: unknown, context: string): void => {
+    breaker.success();
+    metrics.redisFull?.(use);
+    report(error, `${context} (redis full)`);
   };
 
   // Invalidations that could not reach Redis are replayed when it answers again.
@@ -112,10 +127,21 @@ export function createCache(options: CacheOptions = {}): Cache {
       })
     : null;
 
+  /**
+   * L2 first, then the message: a worker dropping its L1 on the message must not read the old
+   * entry back from L2. The message goes out even when the L2 delete failed (with a separate L2
+   * Redis, one may be down while the other is up), and the whole is replayed later.
+   */
   const pushToRedis = async (message: InvalidationMessage): Promise<void> => {
-    if (message.tags?.length) await l2?.deleteTags(message.tags);
-    if (message.keys?.length) await l2?.deleteKeys(message.keys);
+    let l2Error: unknown;
+    try {
+      if (message.tags?.length) await l2?.deleteTags(message.tags);
+      if (message.keys?.length) await l2?.deleteKeys(message.keys);
+    } catch (error) {
+      l2Error = error ?? new Error('L2 delete failed');
+    }
     await bus?.publish(message);
+    if (l2Error !== undefined) throw l2Error;
   };
 
   const replayPending = async (): Promise<void> => {
@@ -133,10 +159,15 @@ export function createCache(options: CacheOptions = {}): Cache {
       report(error, 'replay invalidations');
     }
   };
-  options.redis?.on('ready', () => {
+  // Either client reporting ready closes its breaker and replays what it may have missed.
+  const readyHandler = (breaker: Breaker) => (): void => {
     breaker.reset();
     void replayPending();
-  });
+  };
+  const onRedisReady = readyHandler(lockBreaker);
+  const onL2RedisReady = readyHandler(l2Breaker);
+  options.redis?.on('ready', onRedisReady);
+  if (separateL2) l2Redis.on('ready', onL2RedisReady);
 
   const invalidate = async (message: InvalidationMessage): Promise<void> => {
     await applyLocally(message);
@@ -152,10 +183,10 @@ export function createCache(options: CacheOptions = {}): Cache {
   };
 
   const l2Get = async (key: string): Promise<CacheEntry | undefined> => {
-    if (!l2 || !breaker.allows()) return undefined;
+    if (!l2 || !l2Breaker.allows()) return undefined;
     try {
       const entry = await l2.get(key);
-      breaker.success();
+      l2Breaker.success();
       return entry;
     } catch (error) {
       l2Failed(error, 'l2 get');
@@ -172,12 +203,14 @@ export function createCache(options: CacheOptions = {}): Cache {
 
   const store = async (key: string, entry: CacheEntry, loadStartedAt: number): Promise<void> => {
     await l1?.set(key, entry, loadStartedAt);
-    if (!l2 || !breaker.allows()) return;
+    if (!l2 || !l2Breaker.allows()) return;
     try {
       await l2.set(key, entry, loadStartedAt);
-      breaker.success();
+      l2Breaker.success();
     } catch (error) {
-      l2Failed(error, 'l2 set');
+      // Full: the entry stays in this worker's L1 until L2 entries expire and make room.
+      if (isRedisOutOfMemory(error)) redisFull('l2', l2Breaker, error, 'l2 set');
+      else l2Failed(error, 'l2 set');
     }
   };
 
@@ -208,12 +241,18 @@ export function createCache(options: CacheOptions = {}): Cache {
       await new Promise((resolve) => setTimeout(resolve, lockPoll));
       const entry = await fresh();
       if (entry) return entry;
-      if (!breaker.allows()) continue;
+      if (!lockBreaker.allows()) continue;
       // Released after our read: its value (if any) is in L2 by now. A failed check counts as held.
-      const held = await peerLocks.held(key).catch((error: unknown) => {
-        l2Failed(error, 'lock');
-        return true;
-      });
+      const held = await peerLocks.held(key).then(
+        (found) => {
+          lockBreaker.success();
+          return found;
+        },
+        (error: unknown) => {
+          lockFailed(error, 'lock');
+          return true;
+        },
+      );
       if (!held) return fresh();
     }
     return undefined;
@@ -238,9 +277,12 @@ export function createCache(options: CacheOptions = {}): Cache {
     const work = (async (): Promise<Resolved<T>> => {
       let token: string | null = null;
       let lockHeld = false;
-      if (locks && l2 && breaker.allows()) {
+      // Locks only help while L2 carries the winner's value to the others. (With one client the
+      // breaker is shared; with two, the L2 one is only looked at: its probe belongs to an L2 call.)
+      if (locks && l2 && (!separateL2 || l2Breaker.closed()) && lockBreaker.allows()) {
         try {
           token = await locks.acquire(key, lockTtl);
+          lockBreaker.success();
           lockHeld = token !== null;
           if (!lockHeld) {
             if (background && stale) return { value: stale.value, status: 'STALE', entry: stale };
@@ -251,7 +293,9 @@ export function createCache(options: CacheOptions = {}): Cache {
             }
           }
         } catch (error) {
-          l2Failed(error, 'lock');
+          // A full lock Redis: load without the cross-worker lock (single-flight in this worker holds).
+          if (isRedisOutOfMemory(error)) redisFull('lock', lockBreaker, error, 'lock');
+          else lockFailed(error, 'lock');
         }
       }
       const startedAt = now();
@@ -367,6 +411,8 @@ export function createCache(options: CacheOptions = {}): Cache {
       return entry;
     },
     async close() {
+      options.redis?.off('ready', onRedisReady);
+      if (separateL2) l2Redis.off('ready', onL2RedisReady);
       await bus?.close();
     },
   };

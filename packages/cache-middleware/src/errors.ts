@@ -23,3 +23,12 @@ export class InvalidKeyError extends CacheError {
     this.name = 'InvalidKeyError';
   }
 }
+
+/**
+ * True for Redis' refusal of a write at `maxmemory` under `noeviction` ("OOM command not allowed
+ * when used memory > 'maxmemory'"), also when it comes from inside a script (Redis 6 wraps it
+ * in "ERR Error running script …: -OOM …"). Redis is up and answering: this is not an outage.
+ */
+export function isRedisOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /(?:^|[\s-])OOM command not allowed/.test(error.message);
+}

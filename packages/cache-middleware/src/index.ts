@@ -6,6 +6,6 @@ export { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
 export { createMemoryLayer, type MemoryLayer, type MemoryLayerOptions } from './layers/memory-layer.ts';
 export { createRedisLayer, type RedisLayerOptions } from './layers/redis-layer.ts';
 export type { CacheLayer } from './layers/layer.ts';
-export { createCounters, combineMetrics, type CacheMetrics, type CacheCounters } from './metrics.ts';
-export { CacheError, LoaderError, InvalidKeyError } from './errors.ts';
+export { createCounters, combineMetrics, type CacheMetrics, type CacheCounters, type RedisFullUse } from './metrics.ts';
+export { CacheError, LoaderError, InvalidKeyError, isRedisOutOfMemory } from './errors.ts';
 export { makeEntry, isFresh, type CacheEntry } from './entry.ts';

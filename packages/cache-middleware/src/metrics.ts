@@ -6,6 +6,8 @@
 export type Layer = 'l1' | 'l2';
 export type StaleReason = 'revalidating' | 'loader-error';
 export type InvalidationKind = 'tags' | 'keys' | 'remote' | 'resync';
+/** What a full Redis refused: an L2 entry write, or a stampede lock (decision 0015). */
+export type RedisFullUse = 'l2' | 'lock';
 
 export interface CacheMetrics {
   hit(layer: Layer): void;
@@ -15,6 +17,12 @@ export interface CacheMetrics {
   eviction(layer: Layer): void;
   invalidation(kind: InvalidationKind): void;
   l2Error(): void;
+  /**
+   * Redis answered a write with an OOM error (at `maxmemory`, `noeviction`): it is up but full.
+   * Not an L2 error: it opens no circuit, reads go on; the entry stays in L1 only, or the load
+   * runs without the cross-worker lock. Optional, so existing sinks keep compiling.
+   */
+  redisFull?(use: RedisFullUse): void;
 }
 
 export interface CacheCounters extends CacheMetrics {
@@ -28,6 +36,7 @@ export interface CacheCounters extends CacheMetrics {
     evictions: Record<Layer, number>;
     invalidations: Record<InvalidationKind, number>;
     l2Errors: number;
+    redisFull: Record<RedisFullUse, number>;
   };
 }
 
@@ -42,6 +51,7 @@ export function createCounters(): CacheCounters {
     evictions: { l1: 0, l2: 0 },
     invalidations: { tags: 0, keys: 0, remote: 0, resync: 0 },
     l2Errors: 0,
+    redisFull: { l2: 0, lock: 0 },
   };
   return {
     hit: (layer) => void state.hits[layer]++,
@@ -55,6 +65,7 @@ export function createCounters(): CacheCounters {
     eviction: (layer) => void state.evictions[layer]++,
     invalidation: (kind) => void state.invalidations[kind]++,
     l2Error: () => void state.l2Errors++,
+    redisFull: (use) => void state.redisFull[use]++,
     snapshot: () => structuredClone(state),
   };
 }
@@ -69,5 +80,6 @@ export function combineMetrics(...sinks: CacheMetrics[]): CacheMetrics {
     eviction: (layer) => sinks.forEach((s) => s.eviction(layer)),
     invalidation: (kind) => sinks.forEach((s) => s.invalidation(kind)),
     l2Error: () => sinks.forEach((s) => s.l2Error()),
+    redisFull: (use) => sinks.forEach((s) => s.redisFull?.(use)),
   };
 }

@@ -35,6 +35,13 @@ export interface CacheOptions {
    * only (one process). Use a client that fails fast (no offline queue, a command timeout).
    */
   redis?: Redis;
+  /**
+   * Redis for the L2 entries when it is not `redis` (docker-compose: a memory-capped instance of
+   * their own, decision 0015). Entries, tag sets and invalidation marks go here; stampede locks
+   * and invalidation messages stay on `redis`. Each client has its own circuit breaker, closed
+   * again when that client reports `ready`. Default: `redis`.
+   */
+  l2Redis?: Redis;
   /** Namespace of every Redis key and the pub/sub channel. Default `cache:`. */
   prefix?: string;
   /** L1 bounds, or false for no L1. Defaults: 10 000 entries, 64 MiB. */

@@ -12,6 +12,8 @@ export interface CacheMetricsSink {
   eviction(layer: 'l1' | 'l2'): void;
   invalidation(kind: 'tags' | 'keys' | 'remote' | 'resync'): void;
   l2Error(): void;
+  /** A write Redis refused for lack of memory (maxmemory, noeviction): not counted as an error. */
+  redisFull(use: 'l2' | 'lock'): void;
 }
 
 /** A MongoDB command slower than the threshold, kept for the performance summary. */
@@ -76,6 +78,12 @@ export function createServiceMetrics(service: string, options: { defaults?: bool
   const cacheEvictions = new Counter({ name: 'cache_evictions_total', help: 'Entries evicted for size, by layer', labelNames: ['layer'], registers });
   const cacheInvalidations = new Counter({ name: 'cache_invalidations_total', help: 'Invalidations applied, by kind', labelNames: ['kind'], registers });
   const cacheL2Errors = new Counter({ name: 'cache_l2_errors_total', help: 'Redis (L2) operations that failed', registers });
+  const cacheRedisFull = new Counter({
+    name: 'cache_redis_full_total',
+    help: 'Cache writes Redis refused because it is at maxmemory (noeviction): new entries (l2) or fill locks (lock)',
+    labelNames: ['use'],
+    registers,
+  });
   const cacheLoads = new Histogram({
     name: 'cache_load_duration_seconds',
     help: 'Time to compute a missing entry (the loader), by result',
@@ -147,6 +155,7 @@ export function createServiceMetrics(service: string, options: { defaults?: bool
       eviction: (layer) => cacheEvictions.inc({ layer }),
       invalidation: (kind) => cacheInvalidations.inc({ kind }),
       l2Error: () => cacheL2Errors.inc(),
+      redisFull: (use) => cacheRedisFull.labels(use).inc(),
     },
     mongo: {
       commandDuration: new Histogram({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOOPBACK_PROXIES, proxyListSetting } from './client-address.ts';
 
 /** Dev-only signing secret; refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -23,6 +24,12 @@ export const baseConfigFields = {
   MONGODB_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  /**
+   * Redis for the shared cache's L2 entries, when they live apart from REDIS_URL (rate limits,
+   * fill locks, invalidation messages, metrics): a memory-capped instance of their own, so cache
+   * growth can never push those out (decision 0015). Unset: the L2 uses REDIS_URL.
+   */
+  CACHE_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   /** Namespace of every Redis key the service writes: cache entries and rate-limit counters. */
   CACHE_PREFIX: z
     .string()
@@ -35,6 +42,17 @@ export const baseConfigFields = {
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Keep answering (with `Connection: close`) this long after a stop signal; PM2 sets 1 500. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(30_000).default(0),
+  /**
+   * Front load balancers in front of nginx: comma-separated IPs/CIDRs whose X-Forwarded-For names
+   * the client (nginx's set_real_ip_from, and these services' `trust proxy`; decision 0017).
+   * Empty (the default): none; the client is whoever connects to nginx.
+   */
+  TRUSTED_PROXIES: proxyListSetting(''),
+  /**
+   * Where nginx connects to the services from (IPs/CIDRs): the hop whose X-Forwarded-For a
+   * service believes. Default loopback, nginx on the same host; empty: no hop is believed.
+   */
+  EDGE_PROXIES: proxyListSetting(LOOPBACK_PROXIES),
 };
 
 /** Use as `.transform(withSecrets)`: a real JWT_SECRET in production, the dev default elsewhere. */

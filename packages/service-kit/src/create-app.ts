@@ -1,6 +1,10 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
+import { z } from 'zod';
+import { createAuth, type Auth } from './auth.ts';
+import { trustProxySetting, type ProxySettings } from './client-address.ts';
 import { compressResponses } from './compress-responses.ts';
+import { baseConfigFields, loadConfig, withSecrets } from './config.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { healthRouter, type HealthCheck } from './health.ts';
 import { rejectHostileKeys } from './hostile-keys.ts';
@@ -34,17 +38,43 @@ export interface ServiceAppOptions {
    * (mounted like health: before the rate limit and the deadline).
    */
   metrics?: { http: RequestHandler; scrape: () => Promise<string | null>; contentType: string };
+  /**
+   * Who may name the client in X-Forwarded-For (Express `trust proxy`): the nginx hop
+   * (EDGE_PROXIES) and front load balancers (TRUSTED_PROXIES); a service passes its config.
+   * Default: both from process.env, validated as the config validates them (a bad value throws).
+   */
+  proxies?: ProxySettings;
+  /**
+   * Verifies bearer tokens on the health routes: an admin token sees readiness detail from
+   * anywhere. Default: a verifier for JWT_SECRET as the config resolves it from process.env (none
+   * when it cannot: then only local callers see the detail).
+   */
+  auth?: Auth;
+}
+
+/** EDGE_PROXIES and TRUSTED_PROXIES from the environment, as every service's config reads them. */
+function proxiesFromEnv(): ProxySettings {
+  return loadConfig(z.object({ EDGE_PROXIES: baseConfigFields.EDGE_PROXIES, TRUSTED_PROXIES: baseConfigFields.TRUSTED_PROXIES }), process.env);
+}
+
+/** The token verifier for JWT_SECRET as every service's config resolves it (the dev secret only on loopback outside production). */
+function authFromEnv(): Auth | undefined {
+  const schema = z.object({ NODE_ENV: baseConfigFields.NODE_ENV, HOST: baseConfigFields.HOST, JWT_SECRET: baseConfigFields.JWT_SECRET }).transform(withSecrets);
+  const parsed = schema.safeParse(process.env);
+  return parsed.success ? createAuth(parsed.data.JWT_SECRET) : undefined;
 }
 
 /**
- * The Express app every service gets: trust exactly one proxy hop (nginx), helmet, request ids,
+ * The Express app every service gets: X-Forwarded-For believed only from the nginx hop and trusted
+ * load balancers (decision 0017), helmet, request ids,
  * JSON logs, brotli/gzip over 1 KB, 500 kb JSON bodies, hostile-key rejection, health, the
  * service's routes, 404s and one central error handler.
  */
 export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 1);
+  // A peer that is not listed never chooses its req.ip (nor its rate-limit bucket) by header.
+  app.set('trust proxy', trustProxySetting(options.proxies ?? proxiesFromEnv()));
   app.set('etag', false);
   app.set('query parser', parseQueryString);
 
@@ -56,7 +86,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(helmet());
   app.use(compressResponses({ threshold: 1024 }));
 
-  const health = healthRouter(options.service, options.healthChecks);
+  const health = healthRouter(options.service, options.healthChecks, { auth: options.auth ?? authFromEnv() });
   app.use(health);
   app.use(options.prefix, health);
   const metrics = options.metrics;

@@ -22,7 +22,15 @@ export { errorHandler, notFoundHandler, toAppError } from './error-handler.ts';
 export { createAuth, currentUser, ROLES, type Auth, type AuthUser, type Role } from './auth.ts';
 export { createRedis, connectRedis, connectRedisFromConfig, pingRedis, type Redis } from './redis.ts';
 export { createRateLimiter, rateLimiterFromConfig, type RateLimitOptions } from './rate-limit.ts';
-export { dependencyHealthChecks, healthRouter, type HealthCheck, type DependencyStatus } from './health.ts';
+export { dependencyHealthChecks, healthRouter, type HealthCheck, type HealthRouterOptions, type DependencyStatus } from './health.ts';
+export {
+  isLoopbackAddress,
+  parseProxyList,
+  proxyEntryProblem,
+  trustProxySetting,
+  LOOPBACK_PROXIES,
+  type ProxySettings,
+} from './client-address.ts';
 export { listen, type RunningHttpServer } from './http-server.ts';
 export { installProcessHandlers, signalReady } from './process-handlers.ts';
 export { createServiceApp, type ServiceAppOptions } from './create-app.ts';

@@ -89,18 +89,38 @@ export async function pingRedis(client: Redis): Promise<number> {
   return performance.now() - started;
 }
 
+interface RedisSettings {
+  REDIS_URL: string;
+  REDIS_COMMAND_TIMEOUT_MS: number;
+  /** The cache's L2 entries' own Redis (decision 0015); unset: they live in REDIS_URL. */
+  CACHE_REDIS_URL?: string;
+}
+
 /**
  * A service's Redis client from its validated settings, connected if Redis answers within 2 s;
  * otherwise a warning, and the client keeps reconnecting in the background.
+ *
+ * `'cache'`: the client for the cache's L2 entries when CACHE_REDIS_URL names another Redis than
+ * REDIS_URL (docker-compose: a memory-capped instance of their own, decision 0015), else undefined
+ * (the L2 shares the main client). Same fail-fast settings; `<service>-cache` in CLIENT LIST.
  */
+export async function connectRedisFromConfig(config: RedisSettings, logger: Logger, service: string): Promise<Redis>;
+export async function connectRedisFromConfig(config: RedisSettings, logger: Logger, service: string, use: 'cache'): Promise<Redis | undefined>;
 export async function connectRedisFromConfig(
-  config: { REDIS_URL: string; REDIS_COMMAND_TIMEOUT_MS: number },
+  config: RedisSettings,
   logger: Logger,
   service: string,
-): Promise<Redis> {
-  const client = createRedis({ url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, logger, name: service });
+  use: 'main' | 'cache' = 'main',
+): Promise<Redis | undefined> {
+  const cache = use === 'cache';
+  const url = cache ? config.CACHE_REDIS_URL : config.REDIS_URL;
+  if (!url || (cache && url === config.REDIS_URL)) return undefined;
+  const client = createRedis({ url, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, logger, name: cache ? `${service}-cache` : service });
   if (!(await connectRedis(client))) {
-    logger.warn({ redis: config.REDIS_URL }, 'Redis is not reachable: rate limits count per worker until it is');
+    logger.warn(
+      { redis: url },
+      cache ? 'cache Redis is not reachable: the cache serves from memory until it is' : 'Redis is not reachable: rate limits count per worker until it is',
+    );
   }
   return client;
 }

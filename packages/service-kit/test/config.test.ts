@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { baseConfigFields, DEV_JWT_SECRET, loadConfig, portSetting, withSecrets } from '../src/index.ts';
+import { baseConfigFields, DEV_JWT_SECRET, loadConfig, parseProxyList, portSetting, withSecrets } from '../src/index.ts';
 
 const schema = z.object({ ...baseConfigFields, PORT: portSetting(3001) }).transform(withSecrets);
 
@@ -34,6 +34,8 @@ describe('loadConfig', () => {
       RATE_LIMIT_WINDOW_MS: 60_000,
       RATE_LIMIT_MAX: 1_200,
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      TRUSTED_PROXIES: [],
+      EDGE_PROXIES: ['127.0.0.0/8', '::1/128'],
       PORT: 3001,
     });
     expect(config.MONGODB_URI).toBeUndefined();
@@ -105,5 +107,38 @@ describe('loadConfig', () => {
     expect(configError({ HOST: '0.0.0.0' })).toContain('JWT_SECRET:');
     expect(loadConfig(schema, { HOST: '0.0.0.0', JWT_SECRET: 'x'.repeat(32) }).HOST).toBe('0.0.0.0');
     expect(loadConfig(schema, { HOST: 'localhost' }).JWT_SECRET).toBe(DEV_JWT_SECRET);
+  });
+});
+
+describe('TRUSTED_PROXIES and EDGE_PROXIES', () => {
+  it('when TRUSTED_PROXIES lists addresses and ranges with spaces and blanks, then the config holds each entry once trimmed', () => {
+    const config = loadConfig(schema, { TRUSTED_PROXIES: ' 10.0.0.0/8, 192.0.2.7 ,, 2001:db8::/48 ', EDGE_PROXIES: '172.28.0.11' });
+    expect(config.TRUSTED_PROXIES).toEqual(['10.0.0.0/8', '192.0.2.7', '2001:db8::/48']);
+    expect(config.EDGE_PROXIES).toEqual(['172.28.0.11']);
+  });
+
+  it('when EDGE_PROXIES is set empty, then no hop is trusted (not the loopback default)', () => {
+    expect(loadConfig(schema, { EDGE_PROXIES: '' }).EDGE_PROXIES).toEqual([]);
+    expect(loadConfig(schema, { TRUSTED_PROXIES: '' }).TRUSTED_PROXIES).toEqual([]);
+  });
+
+  it('when an entry is not an IP address or CIDR range, then loading throws naming the variable and every bad entry', () => {
+    const message = configError({ TRUSTED_PROXIES: 'lb.example.com,10.0.0.0/33,10.1.0.0/16,fe80::1%eth0', EDGE_PROXIES: 'nginx' });
+    expect(message).toContain('TRUSTED_PROXIES: "lb.example.com" is not an IP address or CIDR range');
+    expect(message).toContain('TRUSTED_PROXIES: "10.0.0.0/33": the prefix length must be a number from 1 to 32');
+    expect(message).toContain('TRUSTED_PROXIES: "fe80::1%eth0" is not an IP address or CIDR range');
+    expect(message).toContain('EDGE_PROXIES: "nginx" is not an IP address or CIDR range');
+    expect(message).not.toContain('10.1.0.0/16');
+  });
+
+  it('when a range would cover every address (/0), then loading throws instead of letting every client choose its address', () => {
+    expect(configError({ TRUSTED_PROXIES: '0.0.0.0/0' })).toContain('TRUSTED_PROXIES: "0.0.0.0/0" would let every client choose its own address');
+    expect(configError({ TRUSTED_PROXIES: '::/0' })).toContain('TRUSTED_PROXIES: "::/0" would let every client choose its own address');
+  });
+
+  it('when parseProxyList meets a bad entry, then it throws naming the variable (the nginx renderer uses it)', () => {
+    expect(parseProxyList(' 10.0.0.5 , ::1/128')).toEqual(['10.0.0.5', '::1/128']);
+    expect(parseProxyList(undefined)).toEqual([]);
+    expect(() => parseProxyList('10.0.0.5,not-an-ip')).toThrow('TRUSTED_PROXIES: "not-an-ip" is not an IP address or CIDR range');
   });
 });

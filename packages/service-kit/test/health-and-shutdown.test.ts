@@ -2,7 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express, { Router } from 'express';
 import request from 'supertest';
-import { createServiceApp, healthRouter, listen, type HealthCheck } from '../src/index.ts';
+import { createAuth, createServiceApp, DEV_JWT_SECRET, healthRouter, listen, type Auth, type HealthCheck, type ProxySettings } from '../src/index.ts';
 import { silentLogger, sleep, startApp, type StartedApp } from './helpers.ts';
 
 const logger = silentLogger();
@@ -36,8 +36,8 @@ const down = (name: string, critical: boolean): HealthCheck => ({
   },
 });
 
-async function serviceWithChecks(checks: HealthCheck[]): Promise<StartedApp> {
-  return startApp(createServiceApp({ service: 'hs', prefix: PREFIX, logger, healthChecks: checks, routes: Router() }), logger);
+async function serviceWithChecks(checks: HealthCheck[], more: { auth?: Auth; proxies?: ProxySettings } = {}): Promise<StartedApp> {
+  return startApp(createServiceApp({ service: 'hs', prefix: PREFIX, logger, healthChecks: checks, routes: Router(), ...more }), logger);
 }
 
 describe('health routes', () => {
@@ -50,7 +50,7 @@ describe('health routes', () => {
     degraded = await serviceWithChecks([up('mongodb', true), down('redis', false)]);
     unavailable = await serviceWithChecks([down('mongodb', true), up('redis', false)]);
     const bare = express();
-    bare.use(healthRouter('hs', [{ name: 'stuck', critical: true, check: () => new Promise(() => {}) }, up('redis', false)], 200));
+    bare.use(healthRouter('hs', [{ name: 'stuck', critical: true, check: () => new Promise(() => {}) }, up('redis', false)], { timeoutMs: 200 }));
     hanging = await startApp(bare, logger);
     apps.push(degraded, unavailable, hanging);
   });
@@ -96,6 +96,88 @@ describe('health routes', () => {
       expect(res.body).toMatchObject({ status: 'ok', service: 'hs' });
     }
     await request(unavailable.baseUrl).get(`${PREFIX}/health`).expect(200);
+  });
+});
+
+describe('who sees the health detail (decision 0017)', () => {
+  const SECRET = 'health-detail-secret-0123456789abcdefghij';
+  const auth = createAuth(SECRET);
+  // nginx on loopback (the default EDGE_PROXIES) relays a client from the internet.
+  const PUBLIC = { 'X-Forwarded-For': '203.0.113.9' };
+  const apps: StartedApp[] = [];
+  let degraded: StartedApp;
+  let unavailable: StartedApp;
+  let tokens: { admin: string; customer: string; foreign: string };
+
+  beforeAll(async () => {
+    degraded = await serviceWithChecks([up('mongodb', true), down('redis', false)], { auth });
+    unavailable = await serviceWithChecks([down('mongodb', true), up('redis', false)], { auth });
+    apps.push(degraded, unavailable);
+    tokens = {
+      admin: await auth.sign({ id: 'ops', role: 'admin' }),
+      customer: await auth.sign({ id: 'alice', role: 'customer' }),
+      foreign: await createAuth('another-secret-0123456789abcdefghijkl').sign({ id: 'ops', role: 'admin' }),
+    };
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.stop()));
+  });
+
+  it('when a client that is not local asks /health/ready through the nginx hop, then it gets only {status, service}, with the same status code and no-store; a local caller gets the detail', async () => {
+    for (const path of ['/health/ready', `${PREFIX}/health/ready`]) {
+      const ok = await request(degraded.baseUrl).get(path).set(PUBLIC).expect(200);
+      expect(ok.body).toEqual({ status: 'degraded', service: 'hs' });
+      expect(ok.headers['cache-control']).toBe('no-store');
+      const failing = await request(unavailable.baseUrl).get(path).set(PUBLIC).expect(503);
+      expect(failing.body).toEqual({ status: 'unavailable', service: 'hs' });
+      expect(failing.headers['cache-control']).toBe('no-store');
+    }
+    // The monitor, PM2 and container health checks ask from this machine: the pid and each dependency.
+    const ready = await request(unavailable.baseUrl).get('/health/ready').expect(503);
+    expect(ready.body).toMatchObject({ status: 'unavailable', service: 'hs', pid: process.pid });
+    expect(ready.body.dependencies.mongodb).toEqual({ status: 'down', critical: true, latencyMs: expect.any(Number), error: 'mongodb refused the connection' });
+    // Through nginx from this machine: nginx names 127.0.0.1.
+    const relayed = await request(unavailable.baseUrl).get('/health/ready').set('X-Forwarded-For', '127.0.0.1').expect(503);
+    expect(relayed.body.dependencies.redis).toEqual({ status: 'up', critical: false, latencyMs: expect.any(Number) });
+  });
+
+  it('when a client that is not local asks /health, then it gets {status: "ok", service} without the pid; a local caller gets the pid and uptime', async () => {
+    const res = await request(degraded.baseUrl).get(`${PREFIX}/health`).set(PUBLIC).expect(200);
+    expect(res.body).toEqual({ status: 'ok', service: 'hs' });
+    expect(res.headers['cache-control']).toBe('no-store');
+    const live = await request(unavailable.baseUrl).get('/health').expect(200);
+    expect(live.body).toEqual({ status: 'ok', service: 'hs', pid: process.pid, uptimeSeconds: expect.any(Number) });
+  });
+
+  it('when a client that is not local bears an admin token, then it gets the detail; a customer, foreign or malformed token gets the plain answer, never a 401', async () => {
+    const admin = await request(degraded.baseUrl).get('/health/ready').set(PUBLIC).set('Authorization', `Bearer ${tokens.admin}`).expect(200);
+    expect(admin.body).toMatchObject({ status: 'degraded', service: 'hs', pid: process.pid, dependencies: { redis: { status: 'down', error: 'redis refused the connection' } } });
+    const adminLive = await request(degraded.baseUrl).get('/health').set(PUBLIC).set('Authorization', `Bearer ${tokens.admin}`).expect(200);
+    expect(adminLive.body.pid).toBe(process.pid);
+    for (const header of [`Bearer ${tokens.customer}`, `Bearer ${tokens.foreign}`, 'Bearer not-a-token-at-all', `Basic ${tokens.admin}`]) {
+      const res = await request(degraded.baseUrl).get('/health/ready').set(PUBLIC).set('Authorization', header);
+      expect({ header: header.slice(0, 12), status: res.status, body: res.body }).toEqual({ header: header.slice(0, 12), status: 200, body: { status: 'degraded', service: 'hs' } });
+    }
+  });
+
+  it('when a loopback peer that is not a trusted hop relays a client (EDGE_PROXIES emptied while nginx runs on this host), then the answer is still the plain one', async () => {
+    const untrusting = await serviceWithChecks([up('mongodb', true)], { auth, proxies: { EDGE_PROXIES: [], TRUSTED_PROXIES: [] } });
+    apps.push(untrusting);
+    const relayed = await request(untrusting.baseUrl).get('/health/ready').set(PUBLIC).expect(200);
+    expect(relayed.body).toEqual({ status: 'ready', service: 'hs' });
+    const direct = await request(untrusting.baseUrl).get('/health/ready').expect(200);
+    expect(direct.body.dependencies).toEqual({ mongodb: { status: 'up', critical: true, latencyMs: expect.any(Number) } });
+  });
+
+  it('when the app is given no verifier, then admin tokens for JWT_SECRET as the config resolves it from the environment (the dev secret unless one is exported) are honoured, others are not', async () => {
+    const fromEnv = await serviceWithChecks([up('mongodb', true)]);
+    apps.push(fromEnv);
+    const devAdmin = await createAuth(process.env.JWT_SECRET ?? DEV_JWT_SECRET).sign({ id: 'ops', role: 'admin' });
+    const honoured = await request(fromEnv.baseUrl).get('/health/ready').set(PUBLIC).set('Authorization', `Bearer ${devAdmin}`).expect(200);
+    expect(honoured.body.dependencies.mongodb.status).toBe('up');
+    const refused = await request(fromEnv.baseUrl).get('/health/ready').set(PUBLIC).set('Authorization', `Bearer ${tokens.admin}`).expect(200);
+    expect(refused.body).toEqual({ status: 'ready', service: 'hs' });
   });
 });
 

@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Router } from 'express';
 import request from 'supertest';
-import { connectRedis, createRateLimiter, createRedis, createServiceApp, type Redis } from '../src/index.ts';
+import { z } from 'zod';
+import {
+  baseConfigFields,
+  connectRedis,
+  createRateLimiter,
+  createRedis,
+  createServiceApp,
+  loadConfig,
+  type ProxySettings,
+  type Redis,
+} from '../src/index.ts';
 import { closedPort, closeRedis, requireRedisUrl, silentLogger, startApp, type StartedApp } from './helpers.ts';
 
 const PREFIX = '/api/rl';
@@ -13,14 +23,18 @@ const logger = silentLogger();
 const started: StartedApp[] = [];
 const clients: Redis[] = [];
 
+/** EDGE_PROXIES and TRUSTED_PROXIES as a service's config reads them from `env`. */
+const proxiesFrom = (env: NodeJS.ProcessEnv): ProxySettings =>
+  loadConfig(z.object({ EDGE_PROXIES: baseConfigFields.EDGE_PROXIES, TRUSTED_PROXIES: baseConfigFields.TRUSTED_PROXIES }), env);
+
 /** One "worker": its own app, server and Redis client, limiting with the shared `limiterPrefix`. */
-async function startWorker(limiterPrefix: string, redis: Redis): Promise<StartedApp> {
+async function startWorker(limiterPrefix: string, redis: Redis, proxies?: ProxySettings): Promise<StartedApp> {
   const router = Router();
   router.get('/ping', (req, res) => {
     res.json({ ok: true, ip: req.ip });
   });
   const limiter = createRateLimiter({ redis, prefix: limiterPrefix, windowMs: 60_000, max: LIMIT, logger });
-  const app = createServiceApp({ service: 'rl', prefix: PREFIX, logger, healthChecks: [], routes: router, beforeRoutes: [limiter] });
+  const app = createServiceApp({ service: 'rl', prefix: PREFIX, logger, healthChecks: [], routes: router, beforeRoutes: [limiter], ...(proxies ? { proxies } : {}) });
   const worker = await startApp(app, logger);
   started.push(worker);
   return worker;
@@ -87,7 +101,7 @@ describe('a limit shared by two workers through Redis', () => {
   });
 });
 
-describe('client addresses behind one trusted proxy hop', () => {
+describe('client addresses behind the nginx hop on loopback (the default EDGE_PROXIES)', () => {
   let worker: StartedApp;
 
   beforeAll(async () => {
@@ -95,9 +109,8 @@ describe('client addresses behind one trusted proxy hop', () => {
   });
 
   it('when the client varies the leftmost X-Forwarded-For entry, then every request still counts for the proxy-added address', async () => {
-    // Observed: trust proxy = 1 trusts the socket peer (127.0.0.1, standing in for nginx), so
-    // req.ip is the rightmost X-Forwarded-For entry, the one nginx appends; anything a client
-    // writes to the left of it is ignored.
+    // The socket peer (127.0.0.1, standing in for nginx) is a trusted hop, so req.ip is the
+    // rightmost X-Forwarded-For entry, the one nginx writes; anything to the left of it is ignored.
     for (let i = 1; i <= LIMIT; i++) {
       const res = await request(worker.baseUrl).get(`${PREFIX}/ping`).set('X-Forwarded-For', `203.0.113.${i}, 10.0.0.9`).expect(200);
       expect(res.body.ip).toBe('10.0.0.9');
@@ -113,14 +126,56 @@ describe('client addresses behind one trusted proxy hop', () => {
     const direct = await request(worker.baseUrl).get(`${PREFIX}/ping`).expect(200);
     expect(direct.body.ip).toBe('127.0.0.1');
   });
+});
 
-  it('when a client bypasses the proxy and sets the last X-Forwarded-For entry itself, then that entry is believed (so the service must only be reachable through nginx)', async () => {
-    const ips = new Set<string>();
-    for (let i = 0; i < LIMIT + 2; i++) {
-      const res = await request(worker.baseUrl).get(`${PREFIX}/ping`).set('X-Forwarded-For', `192.0.2.${i + 1}`).expect(200);
-      ips.add(res.body.ip as string);
+describe('client addresses from a peer that is no trusted hop (TRUSTED_PROXIES unset, EDGE_PROXIES not covering it)', () => {
+  let worker: StartedApp;
+  const limiterPrefix = `${RUN}-direct`;
+
+  beforeAll(async () => {
+    worker = await startWorker(limiterPrefix, await liveRedis(), proxiesFrom({ EDGE_PROXIES: '' }));
+  });
+
+  it('when a direct client rotates X-Forwarded-For values, then every request counts against its own address and the 11th gets 429', async () => {
+    for (let i = 1; i <= LIMIT; i++) {
+      const res = await request(worker.baseUrl).get(`${PREFIX}/ping`).set('X-Forwarded-For', `192.0.2.${i}`).expect(200);
+      expect(res.body.ip).toBe('127.0.0.1');
     }
-    expect(ips.size).toBe(LIMIT + 2);
+    const over = await request(worker.baseUrl).get(`${PREFIX}/ping`).set('X-Forwarded-For', '198.51.100.200');
+    expect(over.status).toBe(429);
+    expect(over.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(await inspector.get(`rl:${limiterPrefix}:127.0.0.1`))).toBe(LIMIT + 1);
+    expect(await inspector.exists(`rl:${limiterPrefix}:198.51.100.200`)).toBe(0);
+  });
+});
+
+describe('client addresses behind a trusted front load balancer (TRUSTED_PROXIES=127.0.0.1/32, EDGE_PROXIES empty)', () => {
+  let worker: StartedApp;
+  const limiterPrefix = `${RUN}-lb`;
+
+  beforeAll(async () => {
+    worker = await startWorker(limiterPrefix, await liveRedis(), proxiesFrom({ TRUSTED_PROXIES: '127.0.0.1/32', EDGE_PROXIES: '' }));
+  });
+
+  it('when the balancer names a client, then the bucket is that client\'s: the first address from the right that is no trusted hop, whatever was spoofed left of it', async () => {
+    for (let i = 1; i <= LIMIT; i++) {
+      // Odd requests come straight from the balancer; even ones passed a second trusted hop on
+      // this machine first (a TLS terminator in front of it), which the walk steps past as well.
+      const chain = i % 2 === 1 ? `203.0.113.${i}, 198.51.100.7` : `203.0.113.${i}, 198.51.100.7, 127.0.0.1`;
+      const res = await request(worker.baseUrl).get(`${PREFIX}/ping`).set('X-Forwarded-For', chain).expect(200);
+      expect({ chain, ip: res.body.ip }).toEqual({ chain, ip: '198.51.100.7' });
+    }
+    const over = await request(worker.baseUrl).get(`${PREFIX}/ping`).set('X-Forwarded-For', '198.51.100.7');
+    expect(over.status).toBe(429);
+    expect(Number(await inspector.get(`rl:${limiterPrefix}:198.51.100.7`))).toBe(LIMIT + 1);
+    for (let i = 1; i <= LIMIT; i++) expect(await inspector.exists(`rl:${limiterPrefix}:203.0.113.${i}`)).toBe(0);
+
+    // Another client named by the balancer has a full budget; the balancer's own requests are its own.
+    const other = await request(worker.baseUrl).get(`${PREFIX}/ping`).set('X-Forwarded-For', '198.51.100.8').expect(200);
+    expect(other.body.ip).toBe('198.51.100.8');
+    expect(other.headers.ratelimit).toMatch(new RegExp(`r=${LIMIT - 1}\\b`));
+    const itself = await request(worker.baseUrl).get(`${PREFIX}/ping`).expect(200);
+    expect(itself.body.ip).toBe('127.0.0.1');
   });
 });
 

@@ -39,21 +39,31 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
 
   const metrics = createServiceMetrics('catalog');
   const connection = await connectMongoFromConfig(config, 'catalog', (client) => instrumentMongo(client, metrics));
-  const redis = await connectRedisFromConfig(config, logger, 'catalog');
+  // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
+  const [redis, cacheRedis] = await Promise.all([
+    connectRedisFromConfig(config, logger, 'catalog'),
+    connectRedisFromConfig(config, logger, 'catalog', 'cache'),
+  ]);
   // Cluster-wide /metrics (every worker pushes its increments; decision 0011) and pm2 monit figures.
   const telemetry = await serviceTelemetry(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
   // The shop's web vitals are counted here, with the catalog's own metrics.
   const vitals = createWebVitals(metrics.registry);
   const auth = createAuth(config.JWT_SECRET);
 
-  const cache = createCatalogCache(redis, config, logger, metrics.cache);
+  const cache = createCatalogCache(redis, cacheRedis, config, logger, metrics.cache);
   metrics.watchL1(cache.l1);
   const store = mongoCatalogStore(shopModels(connection));
   const app = createServiceApp({
     service: 'catalog',
+    proxies: config,
+    auth: auth,
     prefix: CATALOG_PREFIX,
     logger,
-    healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
+    healthChecks: [
+      ...dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
+      // Not critical either: without it the cache serves from L1 and the database.
+      ...(cacheRedis ? [{ name: 'redis-cache', critical: false, check: () => pingRedis(cacheRedis) }] : []),
+    ],
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'catalog', logger, () => metrics.rateLimitRejections.inc())],
     metrics: telemetry.endpoint,
     routes: catalogRouter(store, auth, cache, config.CACHE_STALE_IF_ERROR_MS),
@@ -84,7 +94,13 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     drainMs: config.SHUTDOWN_DRAIN_MS,
-    release: [() => cache.close(), () => connection.close(), () => telemetry.stop(), () => redis.quit().catch(() => redis.disconnect())],
+    release: [
+      () => cache.close(),
+      () => connection.close(),
+      () => telemetry.stop(),
+      () => redis.quit().catch(() => redis.disconnect()),
+      () => cacheRedis?.quit().catch(() => cacheRedis.disconnect()),
+    ],
   });
   return { port: http.port, config, logger, cache, stop: () => http.stop() };
 }
@@ -92,12 +108,14 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
 /**
  * The shared cache: L1 in this worker, L2 and invalidation over Redis under CACHE_PREFIX, which
  * every service of one deployment shares, so an invalidation here clears every worker of every service.
+ * L2 entries go to `cacheRedis` when there is one (locks and invalidation messages stay on `redis`).
  * Redis trouble is logged at most once per context every 30 s.
  */
-function createCatalogCache(redis: Redis, config: CatalogConfig, logger: Logger, metrics: CacheMetrics): Cache {
+function createCatalogCache(redis: Redis, cacheRedis: Redis | undefined, config: CatalogConfig, logger: Logger, metrics: CacheMetrics): Cache {
   return createCache({
     metrics,
     redis,
+    l2Redis: cacheRedis,
     prefix: config.CACHE_PREFIX,
     l1: { maxEntries: 20_000, maxBytes: config.CACHE_L1_MAX_BYTES },
     onError: throttledWarn(logger, 'cache degraded'),

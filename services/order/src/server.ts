@@ -50,12 +50,18 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
   const auth = createAuth(config.JWT_SECRET);
   if (config.DEMO_SIGN_IN) logger.warn('DEMO_SIGN_IN is on: POST /api/orders/demo-session gives anyone a customer token (demo stacks only)');
   const connection = await connectMongoFromConfig(config, 'order', (client) => instrumentMongo(client, metrics));
-  const redis = await connectRedisFromConfig(config, logger, 'order');
+  // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
+  const [redis, cacheRedis] = await Promise.all([
+    connectRedisFromConfig(config, logger, 'order'),
+    connectRedisFromConfig(config, logger, 'order', 'cache'),
+  ]);
   // Cluster-wide /metrics (every worker pushes its increments; decision 0011) and pm2 monit figures.
   const telemetry = await serviceTelemetry(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
-  // Only for invalidation: orders change stock that the catalog caches.
+  // Only for invalidation: orders change stock that the catalog caches (its L2 entries are in
+  // cacheRedis when there is one).
   const cache: Cache = createCache({
     redis,
+    l2Redis: cacheRedis,
     metrics: metrics.cache,
     prefix: config.CACHE_PREFIX,
     l1: false,
@@ -75,9 +81,15 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
 
   const app = createServiceApp({
     service: 'order',
+    proxies: config,
+    auth: auth,
     prefix: ORDER_PREFIX,
     logger,
-    healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
+    healthChecks: [
+      ...dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
+      // Not critical either: an invalidation that cannot reach it is replayed when it is back.
+      ...(cacheRedis ? [{ name: 'redis-cache', critical: false, check: () => pingRedis(cacheRedis) }] : []),
+    ],
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'order', logger, () => metrics.rateLimitRejections.inc())],
     metrics: telemetry.endpoint,
     routes: orderRouter(
@@ -124,7 +136,13 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
       () => {
         stopped = true;
         clearTimeout(timer);
-      }, () => cache.close(), () => connection.close(), () => telemetry.stop(), () => redis.quit().catch(() => redis.disconnect())],
+      },
+      () => cache.close(),
+      () => connection.close(),
+      () => telemetry.stop(),
+      () => redis.quit().catch(() => redis.disconnect()),
+      () => cacheRedis?.quit().catch(() => cacheRedis.disconnect()),
+    ],
   });
   return { port: http.port, config, logger, reconcile, stop: () => http.stop() };
 }

@@ -52,7 +52,11 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   const logger = createLogger('search', config.LOG_LEVEL);
   const metrics = createServiceMetrics('search');
   const connection = await connectMongoFromConfig(config, 'search', (client) => instrumentMongo(client, metrics));
-  const redis = await connectRedisFromConfig(config, logger, 'search');
+  // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
+  const [redis, cacheRedis] = await Promise.all([
+    connectRedisFromConfig(config, logger, 'search'),
+    connectRedisFromConfig(config, logger, 'search', 'cache'),
+  ]);
   // Cluster-wide /metrics (every worker pushes its increments; decision 0011) and pm2 monit figures.
   const telemetry = await serviceTelemetry(metrics, { redis, cachePrefix: config.CACHE_PREFIX, onError: throttledWarn(logger, 'metrics push failed') });
 
@@ -83,6 +87,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   const cache: Cache = createCache({
     metrics: metrics.cache,
     redis,
+    l2Redis: cacheRedis,
     prefix: config.CACHE_PREFIX,
     l1: { maxEntries: 5_000, maxBytes: 64 * 1024 * 1024 },
     onError: report,
@@ -100,6 +105,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     await cache.close();
     await connection.close();
     redis.disconnect();
+    cacheRedis?.disconnect();
     throw error;
   }
   logger.info({ products: index.size, terms: index.termCount, ms: Math.round(performance.now() - started) }, 'search index loaded');
@@ -123,18 +129,22 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   const popularTimer = setInterval(() => void warmPopular().catch((error: unknown) => report(error, 'warm')), POPULAR_SYNC_MS);
   popularTimer.unref();
 
+  const searchAuth = createAuth(config.JWT_SECRET);
   const app = createServiceApp({
     service: 'search',
+    proxies: config,
+    auth: searchAuth,
     prefix: SEARCH_PREFIX,
     logger,
     // Answers come from memory: a MongoDB outage only stops the index from following writes.
     healthChecks: [
       { name: 'mongodb', critical: false, check: () => pingMongo(connection) },
       { name: 'redis', critical: false, check: () => pingRedis(redis) },
+      ...(cacheRedis ? [{ name: 'redis-cache', critical: false, check: () => pingRedis(cacheRedis) }] : []),
     ],
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'search', logger, () => metrics.rateLimitRejections.inc())],
     metrics: telemetry.endpoint,
-    routes: searchRouter(api, createAuth(config.JWT_SECRET)),
+    routes: searchRouter(api, searchAuth),
     requestDeadlineMs: config.REQUEST_DEADLINE_MS,
     onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),
   });
@@ -159,6 +169,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
       () => connection.close(),
       () => telemetry.stop(),
       () => redis.quit().catch(() => redis.disconnect()),
+      () => cacheRedis?.quit().catch(() => cacheRedis.disconnect()),
     ],
   });
   warm = warmPopular;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { storeUntil } from '../entry.ts';
 import type { CacheLayer } from './layer.ts';
-import { DELETE_TAGS, SET_ENTRY } from './redis-scripts.ts';
+import { DELETE_KEYS, DELETE_TAGS, SET_ENTRY } from './redis-scripts.ts';
 import { deserializeEntry, serializeEntry } from './serialize.ts';
 
 export interface RedisLayerOptions {
@@ -16,20 +16,25 @@ export interface RedisLayerOptions {
 type WithScripts = Redis & {
   shopCacheSet(numKeys: number, ...args: (string | number)[]): Promise<number>;
   shopCacheDeleteTags(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  shopCacheDeleteKeys(numKeys: number, ...args: (string | number)[]): Promise<number>;
 };
+
+const SCRIPTS = { shopCacheSet: SET_ENTRY, shopCacheDeleteTags: DELETE_TAGS, shopCacheDeleteKeys: DELETE_KEYS } as const;
 
 /**
  * The shared L2. Layout under the prefix: `e:<key>` entry JSON (expires with the entry),
  * `t:<tag>` set of keys carrying the tag, `ti:<tag>` / `ki:<key>` when it was last invalidated.
+ * Every key it writes expires. Its Redis must never evict (decision 0015): an evicted `t:<tag>`
+ * would let an invalidation miss live entries, an evicted marker would let a late write in. In a
+ * full Redis, `set` rejects with Redis' OOM error; the deletes still complete.
  */
 export function createRedisLayer(options: RedisLayerOptions): CacheLayer {
   const prefix = options.prefix ?? 'cache:';
   const memoryMs = options.invalidationMemoryMs ?? 60_000;
   const now = options.now ?? Date.now;
   const redis = options.redis as WithScripts;
-  if (typeof (options.redis as unknown as Partial<WithScripts>).shopCacheSet !== 'function') {
-    redis.defineCommand('shopCacheSet', { lua: SET_ENTRY });
-    redis.defineCommand('shopCacheDeleteTags', { lua: DELETE_TAGS });
+  for (const [name, lua] of Object.entries(SCRIPTS)) {
+    if (typeof (options.redis as unknown as Record<string, unknown>)[name] !== 'function') redis.defineCommand(name, { lua });
   }
   const entryKey = (key: string): string => `${prefix}e:${key}`;
 
@@ -58,13 +63,8 @@ export function createRedisLayer(options: RedisLayerOptions): CacheLayer {
     },
     async deleteKeys(keys) {
       if (keys.length === 0) return;
-      const at = now();
-      const multi = redis.multi();
-      for (const key of keys) {
-        multi.del(entryKey(key));
-        multi.set(`${prefix}ki:${key}`, at, 'PX', memoryMs);
-      }
-      await multi.exec();
+      const names = [...keys.map(entryKey), ...keys.map((key) => `${prefix}ki:${key}`)];
+      await redis.shopCacheDeleteKeys(names.length, ...names, now(), memoryMs);
     },
     async deleteTags(tags) {
       if (tags.length === 0) return;
