@@ -18,7 +18,13 @@ IFS=','
 for raw in ${TRUSTED_PROXIES:-}; do
   entry=$(printf '%s' "$raw" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
   [ -n "$entry" ] || continue
-  if ! printf '%s\n' "$entry" | grep -Eqx "$ipv4|$ipv6"; then
+  # grep matches line by line: an entry holding a newline (or any character no address has)
+  # could smuggle a second line past it, so such an entry is refused before grep sees it.
+  case $entry in
+    *[!0-9A-Fa-f:./]*) bad=1 ;;
+    *) if printf '%s\n' "$entry" | grep -Eqx "$ipv4|$ipv6"; then bad=0; else bad=1; fi ;;
+  esac
+  if [ "$bad" = 1 ]; then
     echo "TRUSTED_PROXIES: \"$entry\" is not an IP address or CIDR range with a prefix length from 1 (e.g. 10.0.0.5, 10.0.0.0/16, 2001:db8::/48)" >&2
     exit 64
   fi

@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seedCatalog } from '@shop/catalog/seed';
-import { applyIndexes, connectMongo, shopModels } from '@shop/db';
+import { applyIndexes, claimDatabaseIfNew, connectMongo, shopModels } from '@shop/db';
 import { createAuth } from '@shop/service-kit';
 import { cliArgs, intFlag } from './lib/args.ts';
 import { localMongo, SCRIPT_SOCKET_TIMEOUT_MS } from './lib/local-mongo.ts';
@@ -89,6 +89,13 @@ async function prepareData(uri: string): Promise<Pick<Fixture, 'products' | 'cat
   const after = await connectMongo({ uri, dbName: AFTER_DB, socketTimeoutMS: SCRIPT_SOCKET_TIMEOUT_MS });
   const before = await connectMongo({ uri, dbName: BEFORE_DB, socketTimeoutMS: SCRIPT_SOCKET_TIMEOUT_MS });
   try {
+    // Both databases are rewritten (indexes synced or dropped, collections emptied): only ones this
+    // project created may be (decision 0016), whatever MONGODB_URI points at.
+    for (const connection of [after, before]) {
+      if ((await claimDatabaseIfNew(connection, 'npm run bench')) === 'foreign') {
+        throw new Error(`refusing to rewrite "${connection.name}": it exists and was not created by this project (no _shop_meta marker); drop it first if it is an old bench database`);
+      }
+    }
     const models = shopModels(after);
     if ((await models.Product.estimatedDocumentCount()) < PRODUCTS) {
       log(`seeding ${PRODUCTS} demo products into "${AFTER_DB}" (once; later runs reuse them) …`);

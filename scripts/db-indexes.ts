@@ -64,7 +64,14 @@ function printDrift(drift: readonly IndexDrift[], what: { missing: boolean; extr
         console.log(`  MISSING  ${collection.collection}.${index.name} ${JSON.stringify(index.key)} — serves: ${index.serves}`);
       }
     }
-    if (what.extra) for (const name of collection.toDrop) console.log(`  EXTRA    ${collection.collection}.${name} (not declared)`);
+    if (what.extra) {
+      // toDrop also holds a declared name whose definition on the server differs from the declaration.
+      const declared = new Set(collection.toCreate.map((index) => index.name));
+      for (const name of collection.toDrop) {
+        const why = declared.has(name) ? 'differs from its declaration: dropping it leaves the query without it until --apply rebuilds it' : 'not declared';
+        console.log(`  EXTRA    ${collection.collection}.${name} (${why})`);
+      }
+    }
   }
 }
 const missingOf = (drift: readonly IndexDrift[]): number => drift.reduce((n, d) => n + d.toCreate.length, 0);

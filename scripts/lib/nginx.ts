@@ -192,6 +192,19 @@ export interface LocalNginx {
   url: string;
 }
 
+/**
+ * Where this machine reaches a `listen` argument: `8080` and `0.0.0.0:8080` through 127.0.0.1,
+ * `[::]:8080` through [::1]; `192.0.2.5:8080` and `[::1]:8080` at that address.
+ */
+export function listenUrl(listen: string): string {
+  const match = /^(?:(\[[^\]]+\]|[^:]+):)?(\d+)$/.exec(listen.trim().split(/\s+/)[0] ?? '');
+  if (!match) throw new Error(`NGINX_LISTEN: "${listen}" is not [address:]port`);
+  const [, host, port] = match;
+  // nginx's `[::]` listens on IPv6 only (ipv6only=on), so it is reached at [::1].
+  const reach = host === undefined || host === '*' || host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host;
+  return `http://${reach}:${port}`;
+}
+
 /** Renders the local profile into its directory (temp dirs open to nginx's unprivileged workers). */
 export function writeLocalConfig(options: LocalNginxOptions = {}): LocalNginx {
   const profile = localProfile(options);
@@ -203,8 +216,7 @@ export function writeLocalConfig(options: LocalNginxOptions = {}): LocalNginx {
   const conf = path.join(dir, 'nginx.conf');
   writeFileSync(profile.realIpConf, realIp);
   writeFileSync(conf, renderNginxConfig(profile));
-  const port = profile.listen.includes(':') ? profile.listen.split(':').at(-1) : profile.listen;
-  return { conf, prefix: dir, pidFile: profile.pidFile, accessLog: path.join(dir, 'nginx-access.log'), url: `http://127.0.0.1:${port}` };
+  return { conf, prefix: dir, pidFile: profile.pidFile, accessLog: path.join(dir, 'nginx-access.log'), url: listenUrl(profile.listen) };
 }
 
 /** `nginx -t` on a config; returns nginx's own output when it fails. */

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dockerConfigPath, dockerProfile, findNginx, localProfile, renderNginxConfig, testConfig, writeLocalConfig } from '../../scripts/lib/nginx.ts';
+import { dockerConfigPath, dockerProfile, findNginx, listenUrl, localProfile, renderNginxConfig, testConfig, writeLocalConfig } from '../../scripts/lib/nginx.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-nginx-conf-'));
@@ -19,6 +19,20 @@ describe('nginx configuration', () => {
     const result = testConfig(nginx!, local.conf, local.prefix);
     // The exit status decides (a warning, e.g. about the open-files limit, is not a failure).
     expect(result.ok ? 'ok' : result.output).toBe('ok');
+  });
+
+  it('when NGINX_LISTEN names an address, then npm start checks the storefront at that address (any address: loopback)', () => {
+    expect(writeLocalConfig({ dir, listen: '192.0.2.5:8080' }).url).toBe('http://192.0.2.5:8080');
+    expect(
+      Object.fromEntries(['8080', '0.0.0.0:8080', '[::]:8080', '[::1]:8081', '127.0.0.1:18080 reuseport'].map((listen) => [listen, listenUrl(listen)])),
+    ).toEqual({
+      '8080': 'http://127.0.0.1:8080',
+      '0.0.0.0:8080': 'http://127.0.0.1:8080',
+      '[::]:8080': 'http://[::1]:8080',
+      '[::1]:8081': 'http://[::1]:8081',
+      '127.0.0.1:18080 reuseport': 'http://127.0.0.1:18080',
+    });
+    expect(() => listenUrl('unix:/run/nginx.sock')).toThrow('is not [address:]port');
   });
 
   it('when nginx/docker.conf is compared with the template rendered for docker-compose, then they are the same', () => {

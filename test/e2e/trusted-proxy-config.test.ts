@@ -100,7 +100,8 @@ describe('the nginx container (nginx/docker-entrypoint.sh, nginx/Dockerfile)', (
   });
 
   it('when TRUSTED_PROXIES holds a bad entry, then the entrypoint refuses to start nginx and names the entry', () => {
-    for (const bad of ['lb.example.com', '10.0.0.0/33', '0.0.0.0/0', '10.0.0.1;', '*', '10.0.0.0 /8']) {
+    // The newline cases: grep -x matches per line, so a second line once slipped past it.
+    for (const bad of ['lb.example.com', '10.0.0.0/33', '0.0.0.0/0', '10.0.0.1;', '*', '10.0.0.0 /8', '10.0.0.1\n0.0.0.0/0;#', '10.0.0.1\n10.0.0.2']) {
       const out = path.join(dir, 'refused.conf');
       writeFileSync(out, 'untouched\n');
       const run = runEntrypoint(`192.0.2.7,${bad}`, out);

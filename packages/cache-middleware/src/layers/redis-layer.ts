@@ -17,9 +17,23 @@ type WithScripts = Redis & {
   shopCacheSet(numKeys: number, ...args: (string | number)[]): Promise<number>;
   shopCacheDeleteTags(numKeys: number, ...args: (string | number)[]): Promise<number>;
   shopCacheDeleteKeys(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  shopCacheDeleteTagsNoFlags(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  shopCacheDeleteKeysNoFlags(numKeys: number, ...args: (string | number)[]): Promise<number>;
 };
 
-const SCRIPTS = { shopCacheSet: SET_ENTRY, shopCacheDeleteTags: DELETE_TAGS, shopCacheDeleteKeys: DELETE_KEYS } as const;
+/** The script without its `#!lua flags=…` line, for a Redis before 7.0 (which cannot parse it). */
+const withoutFlags = (lua: string): string => lua.replace(/^#!lua[^\n]*\n/, '');
+
+const SCRIPTS = {
+  shopCacheSet: SET_ENTRY,
+  shopCacheDeleteTags: DELETE_TAGS,
+  shopCacheDeleteKeys: DELETE_KEYS,
+  shopCacheDeleteTagsNoFlags: withoutFlags(DELETE_TAGS),
+  shopCacheDeleteKeysNoFlags: withoutFlags(DELETE_KEYS),
+} as const;
+
+/** Redis 6 compiling a script that starts with a shebang line: "… unexpected symbol near '#'". */
+const isShebangRefused = (error: unknown): boolean => error instanceof Error && /Error compiling script[\s\S]*near '#'/.test(error.message);
 
 /**
  * The shared L2. Layout under the prefix: `e:<key>` entry JSON (expires with the entry),
@@ -37,6 +51,22 @@ export function createRedisLayer(options: RedisLayerOptions): CacheLayer {
     if (typeof (options.redis as unknown as Record<string, unknown>)[name] !== 'function') redis.defineCommand(name, { lua });
   }
   const entryKey = (key: string): string => `${prefix}e:${key}`;
+  // Redis 7 takes the delete scripts' allow-oom flag (they then work in a full Redis too); Redis 6
+  // refuses the flag line, and gets the same scripts without it (deletes then fail while it is full).
+  let flagsRefused = false;
+  const runDelete = async (flagged: () => Promise<number>, plain: () => Promise<number>): Promise<void> => {
+    if (flagsRefused) {
+      await plain();
+      return;
+    }
+    try {
+      await flagged();
+    } catch (error) {
+      if (!isShebangRefused(error)) throw error;
+      flagsRefused = true;
+      await plain();
+    }
+  };
 
   return {
     name: 'redis',
@@ -64,12 +94,20 @@ export function createRedisLayer(options: RedisLayerOptions): CacheLayer {
     async deleteKeys(keys) {
       if (keys.length === 0) return;
       const names = [...keys.map(entryKey), ...keys.map((key) => `${prefix}ki:${key}`)];
-      await redis.shopCacheDeleteKeys(names.length, ...names, now(), memoryMs);
+      const at = now();
+      await runDelete(
+        () => redis.shopCacheDeleteKeys(names.length, ...names, at, memoryMs),
+        () => redis.shopCacheDeleteKeysNoFlags(names.length, ...names, at, memoryMs),
+      );
     },
     async deleteTags(tags) {
       if (tags.length === 0) return;
       const keys = [...tags.map((tag) => `${prefix}t:${tag}`), ...tags.map((tag) => `${prefix}ti:${tag}`)];
-      await redis.shopCacheDeleteTags(keys.length, ...keys, now(), memoryMs, `${prefix}e:`, tags.length);
+      const at = now();
+      await runDelete(
+        () => redis.shopCacheDeleteTags(keys.length, ...keys, at, memoryMs, `${prefix}e:`, tags.length),
+        () => redis.shopCacheDeleteTagsNoFlags(keys.length, ...keys, at, memoryMs, `${prefix}e:`, tags.length),
+      );
     },
     async clear() {
       let cursor = '0';
