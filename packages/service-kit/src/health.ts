@@ -107,10 +107,19 @@ export function healthRouter(service: string, checks: readonly HealthCheck[], op
   return router;
 }
 
-/** The readiness checks every service has: MongoDB (critical) and Redis (not critical: in-process fallbacks exist). */
-export function dependencyHealthChecks(pingMongo: () => Promise<unknown>, pingRedis: () => Promise<unknown>): HealthCheck[] {
+/**
+ * The readiness checks every service has: MongoDB (critical unless `mongoCritical: false`) and
+ * Redis (not critical: in-process fallbacks exist), plus `redis-cache` when the cache's L2 has a
+ * Redis of its own (not critical either: the cache then serves from L1 and the database).
+ */
+export function dependencyHealthChecks(
+  pingMongo: () => Promise<unknown>,
+  pingRedis: () => Promise<unknown>,
+  options: { pingCacheRedis?: (() => Promise<unknown>) | undefined; mongoCritical?: boolean } = {},
+): HealthCheck[] {
   return [
-    { name: 'mongodb', critical: true, check: pingMongo },
+    { name: 'mongodb', critical: options.mongoCritical ?? true, check: pingMongo },
     { name: 'redis', critical: false, check: pingRedis },
+    ...(options.pingCacheRedis ? [{ name: 'redis-cache', critical: false, check: options.pingCacheRedis }] : []),
   ];
 }

@@ -20,7 +20,7 @@ export {
 export { findHostileKey, rejectHostileKeys } from './hostile-keys.ts';
 export { errorHandler, notFoundHandler, toAppError } from './error-handler.ts';
 export { createAuth, currentUser, ROLES, type Auth, type AuthUser, type Role } from './auth.ts';
-export { createRedis, connectRedis, connectRedisFromConfig, pingRedis, type Redis } from './redis.ts';
+export { createRedis, connectRedis, connectRedisFromConfig, closeRedis, pingRedis, type Redis } from './redis.ts';
 export { createRateLimiter, rateLimiterFromConfig, type RateLimitOptions } from './rate-limit.ts';
 export { dependencyHealthChecks, healthRouter, type HealthCheck, type HealthRouterOptions, type DependencyStatus } from './health.ts';
 export {

@@ -89,6 +89,11 @@ export async function pingRedis(client: Redis): Promise<number> {
   return performance.now() - started;
 }
 
+/** Closes a client cleanly (QUIT), or drops its connection when Redis does not answer; nothing when there is none. */
+export async function closeRedis(client: Redis | undefined): Promise<void> {
+  await client?.quit().catch(() => client.disconnect());
+}
+
 interface RedisSettings {
   REDIS_URL: string;
   REDIS_COMMAND_TIMEOUT_MS: number;

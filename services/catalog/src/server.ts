@@ -2,6 +2,7 @@ import { createCache, type Cache, type CacheMetrics } from '@shop/cache-middlewa
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, createWebVitals, instrumentMongo, performanceSummary, serviceTelemetry } from '@shop/metrics';
 import {
+  closeRedis,
   connectRedisFromConfig,
   createAuth,
   createLogger,
@@ -59,11 +60,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     auth: auth,
     prefix: CATALOG_PREFIX,
     logger,
-    healthChecks: [
-      ...dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
-      // Not critical either: without it the cache serves from L1 and the database.
-      ...(cacheRedis ? [{ name: 'redis-cache', critical: false, check: () => pingRedis(cacheRedis) }] : []),
-    ],
+    // redis-cache, when there is one, is not critical: without it the cache serves from L1 and the database.
+    healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis), {
+      pingCacheRedis: cacheRedis && (() => pingRedis(cacheRedis)),
+    }),
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'catalog', logger, () => metrics.rateLimitRejections.inc())],
     metrics: telemetry.endpoint,
     routes: catalogRouter(store, auth, cache, config.CACHE_STALE_IF_ERROR_MS),
@@ -98,8 +98,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
       () => cache.close(),
       () => connection.close(),
       () => telemetry.stop(),
-      () => redis.quit().catch(() => redis.disconnect()),
-      () => cacheRedis?.quit().catch(() => cacheRedis.disconnect()),
+      () => closeRedis(redis),
+      () => closeRedis(cacheRedis),
     ],
   });
   return { port: http.port, config, logger, cache, stop: () => http.stop() };

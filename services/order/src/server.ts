@@ -2,6 +2,7 @@ import { createCache, type Cache } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
+  closeRedis,
   connectRedisFromConfig,
   createAuth,
   createLogger,
@@ -85,11 +86,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     auth: auth,
     prefix: ORDER_PREFIX,
     logger,
-    healthChecks: [
-      ...dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis)),
-      // Not critical either: an invalidation that cannot reach it is replayed when it is back.
-      ...(cacheRedis ? [{ name: 'redis-cache', critical: false, check: () => pingRedis(cacheRedis) }] : []),
-    ],
+    // redis-cache, when there is one, is not critical: an invalidation that cannot reach it is replayed when it is back.
+    healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis), {
+      pingCacheRedis: cacheRedis && (() => pingRedis(cacheRedis)),
+    }),
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'order', logger, () => metrics.rateLimitRejections.inc())],
     metrics: telemetry.endpoint,
     routes: orderRouter(
@@ -140,8 +140,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
       () => cache.close(),
       () => connection.close(),
       () => telemetry.stop(),
-      () => redis.quit().catch(() => redis.disconnect()),
-      () => cacheRedis?.quit().catch(() => cacheRedis.disconnect()),
+      () => closeRedis(redis),
+      () => closeRedis(cacheRedis),
     ],
   });
   return { port: http.port, config, logger, reconcile, stop: () => http.stop() };

@@ -2,10 +2,12 @@ import { createCache, type Cache } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
+  closeRedis,
   connectRedisFromConfig,
   createAuth,
   createLogger,
   createServiceApp,
+  dependencyHealthChecks,
   listenService,
   pingRedis,
   rateLimiterFromConfig,
@@ -137,11 +139,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     prefix: SEARCH_PREFIX,
     logger,
     // Answers come from memory: a MongoDB outage only stops the index from following writes.
-    healthChecks: [
-      { name: 'mongodb', critical: false, check: () => pingMongo(connection) },
-      { name: 'redis', critical: false, check: () => pingRedis(redis) },
-      ...(cacheRedis ? [{ name: 'redis-cache', critical: false, check: () => pingRedis(cacheRedis) }] : []),
-    ],
+    healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis), {
+      mongoCritical: false,
+      pingCacheRedis: cacheRedis && (() => pingRedis(cacheRedis)),
+    }),
     beforeRoutes: [rateLimiterFromConfig(config, redis, 'search', logger, () => metrics.rateLimitRejections.inc())],
     metrics: telemetry.endpoint,
     routes: searchRouter(api, searchAuth),
@@ -168,8 +169,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
       () => cache.close(),
       () => connection.close(),
       () => telemetry.stop(),
-      () => redis.quit().catch(() => redis.disconnect()),
-      () => cacheRedis?.quit().catch(() => cacheRedis.disconnect()),
+      () => closeRedis(redis),
+      () => closeRedis(cacheRedis),
     ],
   });
   warm = warmPopular;
