@@ -76,20 +76,33 @@ export async function withBuildProgress<T>(
 ): Promise<{ value: T; ms: number }> {
   const started = performance.now();
   const everyMs = options.progressEveryMs ?? DEFAULT_PROGRESS_EVERY_MS;
+  // Each tick prints a line with the server's detail when it answers within half an interval (at
+  // most 1 s), else with its latest earlier answer: a slow or queued currentOp (the stand-in answers
+  // it after the build) never holds the line back. One question to the server at a time.
   let settled = false;
+  let printing = false;
   let asking = false;
+  let latestDetail: string | undefined;
+  const ask = (detail: () => Promise<string | undefined>): Promise<string | undefined> => {
+    asking = true;
+    return detail()
+      .then((answer) => (latestDetail = answer), () => latestDetail)
+      .finally(() => (asking = false));
+  };
   const ticker = options.log
     ? setInterval(() => {
-        if (asking) return;
-        asking = true;
-        void (options.detail?.() ?? Promise.resolve(undefined))
-          .catch(() => undefined)
-          .then((detail) => {
-            asking = false;
-            if (settled) return;
-            const elapsed = Math.round((performance.now() - started) / 1000);
-            options.log?.(`still building ${label} (${elapsed}s)${detail ? ` — ${detail}` : ''}`);
-          });
+        if (printing) return;
+        printing = true;
+        const answer = options.detail && !asking ? ask(options.detail) : Promise.resolve(latestDetail);
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.min(everyMs / 2, 1_000))));
+        void Promise.race([answer, bound]).then((detail = latestDetail) => {
+          clearTimeout(timer);
+          printing = false;
+          if (settled) return;
+          const elapsed = Math.round((performance.now() - started) / 1000);
+          options.log?.(`still building ${label} (${elapsed}s)${detail ? ` — ${detail}` : ''}`);
+        });
       }, everyMs)
     : undefined;
   try {

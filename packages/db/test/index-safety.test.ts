@@ -232,4 +232,18 @@ describe('index safety: the project marker and build progress', () => {
     expect(lines[0]).toBe('still building products.slow (0s) — Index Build: scanning collection 10/20 50%');
     expect(lines.length).toBe(whenDone);
   });
+
+  it('when the server answers its progress question only after the build (the stand-in queues currentOp), then the lines still come, without the detail', async () => {
+    const lines: string[] = [];
+    let finish: (value: string) => void = () => {};
+    const late = new Promise<string>((resolve) => (finish = resolve));
+    await withBuildProgress('products.slow', () => new Promise<string>((resolve) => setTimeout(() => resolve('built'), 130)), {
+      log: (line) => lines.push(line),
+      progressEveryMs: 25,
+      detail: () => late,
+    });
+    finish('Index Build: too late');
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect(lines[0]).toBe('still building products.slow (0s)');
+  });
 });
