@@ -29,9 +29,9 @@ import { parsePromText } from './lib/prom-text.ts';
 import { resolveRedis } from './lib/redis-server.ts';
 import { CLIENT_HEADERS, type LoadJob, type LoadSummary } from './bench/load-process.ts';
 import { cpuSnapshot, findPid, rssPeakSampler } from './bench/process-stats.ts';
-import { benchResultsDir, renderHtml, targetsText, updateReadme, type BenchCell, type BenchReport } from './bench/report.ts';
+import { benchResultsDir, overridesText, renderHtml, targetsText, updateReadme, type BenchCell, type BenchReport } from './bench/report.ts';
 import { requestStream, SCENARIOS, searchQueries, type Fixture, type Scenario } from './bench/scenarios.ts';
-import { POINTS, startAfter, startBefore, startCeiling, type Point, type Target } from './bench/targets.ts';
+import { benchOverrides, POINTS, startAfter, startBefore, startCeiling, type Point, type Target } from './bench/targets.ts';
 
 const AFTER_DB = 'bench';
 const BEFORE_DB = 'bench_before';
@@ -62,6 +62,9 @@ const settings = {
 };
 const scenarios = (args.scenarios ? args.scenarios.split(',') : [...SCENARIOS]) as Scenario[];
 for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}" (${SCENARIOS.join(', ')})`);
+
+/** Every setting of the measured stack that differs from what `npm start` ships (BRIEF §5). */
+const overrides = benchOverrides();
 
 const log = (line: string): void => console.log(`[bench] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -256,6 +259,7 @@ async function main(): Promise<void> {
       ...(dbPid ? { dbPid } : {}),
     });
     cleanups.push(() => targets.after.stop());
+    log(overridesText(overrides));
     log(`ceiling :${targets.ceiling.port} · before :${targets.before.port} · after :${targets.after.port} · ${settings.connections} connections, ${settings.warmupS} s warm-up, ${settings.durationS} s per run, ${settings.rounds} round(s)`);
 
     const identity = new Map<string, number | null>();
@@ -281,7 +285,7 @@ async function main(): Promise<void> {
     const l1 = args['no-l1'] ? null : (log('server time of an L1 hit (bench:cache --quick) …'), await l1Probe());
     const report: BenchReport = {
       at: new Date().toISOString(),
-      settings: { ...settings, scenarios, clientHeaders: CLIENT_HEADERS },
+      settings: { ...settings, scenarios, clientHeaders: CLIENT_HEADERS, overrides },
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, mongo: mongo.server, redis: redis.url },
       cells,
       l1,
@@ -295,7 +299,7 @@ async function main(): Promise<void> {
     writeFileSync(htmlFile, renderHtml(report));
     log(`wrote ${path.relative(repoRoot, jsonFile)} and ${path.relative(repoRoot, htmlFile)} (${report.durationS.toFixed(0)} s)`);
     if (!args['no-readme']) log(`README Performance section: ${updateReadme(report, path.relative(repoRoot, jsonFile), path.relative(repoRoot, htmlFile))}`);
-    console.log(`\n${targetsText(report)}`);
+    console.log(`\n${overridesText(report.settings.overrides)}\n${targetsText(report)}`);
   } finally {
     await stopAll();
   }

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../lib/paths.ts';
 import { SCENARIO_LABELS, type Scenario } from './scenarios.ts';
-import { POINTS, type Point } from './targets.ts';
+import { POINTS, type BenchOverride, type Point } from './targets.ts';
 
 export const benchResultsDir = path.join(repoRoot, 'bench-results');
 const README = path.join(repoRoot, 'README.md');
@@ -32,7 +32,18 @@ export interface BenchCell {
 
 export interface BenchReport {
   at: string;
-  settings: { quick: boolean; rounds: number; durationS: number; warmupS: number; connections: number; products: number; scenarios: Scenario[]; clientHeaders: Record<string, string> };
+  settings: {
+    quick: boolean;
+    rounds: number;
+    durationS: number;
+    warmupS: number;
+    connections: number;
+    products: number;
+    scenarios: Scenario[];
+    clientHeaders: Record<string, string>;
+    /** Settings of the measured stack that differ from the shipped defaults (older reports: absent). */
+    overrides?: readonly BenchOverride[];
+  };
   machine: { cpus: number; cpuModel: string; memoryGB: number; node: string; mongo: string; redis: string };
   cells: BenchCell[];
   /**
@@ -150,10 +161,21 @@ function scenarioRows(report: BenchReport): string[] {
   return rows;
 }
 
+/** The sentence naming every setting that differs from the shipped defaults (BRIEF §5). */
+export function overridesText(overrides: readonly BenchOverride[] | undefined): string {
+  if (overrides === undefined) return 'Settings that differ from the shipped defaults: not recorded by this (older) run.';
+  if (overrides.length === 0) return 'The stack runs as shipped: no setting differs from its default.';
+  return `The stack runs as shipped (LOG_LEVEL info, every middleware on) except: ${overrides
+    .map((o) => `\`${o.setting}\` ${o.value} (shipped ${o.shipped}: ${o.why})`)
+    .join('; ')}.`;
+}
+
 export function markdown(report: BenchReport, jsonFile: string, htmlFile: string): string {
   const s = report.settings;
   return [
     `Latest run: ${report.at.slice(0, 16).replace('T', ' ')} UTC, ${s.quick ? '`npm run bench -- --quick`' : '`npm run bench`'} on ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGB} GiB; Node ${report.machine.node}; ${report.machine.mongo}; ${s.products.toLocaleString('en-US')} products; ${s.connections} connections, ${s.warmupS} s warm-up, ${s.durationS} s per run, ${s.rounds} round(s) with the point order rotating. Load, servers, Redis and the database share the machine. Figures: [${path.basename(jsonFile)}](${jsonFile}); charts: [${path.basename(htmlFile)}](${htmlFile}).`,
+    '',
+    overridesText(s.overrides),
     '',
     '| figure (BRIEF §5) | target | measured | |',
     '| --- | --- | --- | --- |',
@@ -227,6 +249,7 @@ small{color:#4f5b6d}
 </style></head><body>
 <h1>perf-shop — before / after / ceiling</h1>
 <p><small>${escapeHtml(report.at)} · ${report.machine.cpus} × ${escapeHtml(report.machine.cpuModel)} · ${report.machine.memoryGB} GiB · Node ${escapeHtml(report.machine.node)} · ${escapeHtml(report.machine.mongo)} · ${report.settings.connections} connections · ${report.settings.durationS} s per run · ${report.settings.rounds} round(s)${report.settings.quick ? ' · quick' : ''}</small></p>
+<p><small>${escapeHtml(overridesText(report.settings.overrides))}</small></p>
 <table><thead><tr><th>figure (BRIEF §5)</th><th>target</th><th>measured</th><th></th></tr></thead><tbody>${rows}</tbody></table>
 <p class="legend">${legend}</p>
 ${barChart(report, 'Maximum throughput', 'req/s', (c) => c.max.rps)}

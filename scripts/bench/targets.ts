@@ -11,6 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { baseConfigFields } from '@shop/service-kit';
 import { findNginx, startNginx, stopNginx, testConfig, writeLocalConfig } from '../lib/nginx.ts';
 import { ecosystemFile, pm2, pm2List, pm2OrThrow } from '../lib/pm2.ts';
 import { freePort } from '../lib/redis-server.ts';
@@ -57,11 +58,42 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** nginx from the stack's template in its own directory, without the per-client limits (one client is the load). */
+/** A setting the bench runs with that differs from what `npm start` ships, and why. */
+export interface BenchOverride {
+  setting: string;
+  value: string;
+  shipped: string;
+  why: string;
+}
+
+/**
+ * Every setting of the measured stack ("after") that is not the shipped default (BRIEF §5: the
+ * stack as shipped). The report prints them. Ports, the database, the cache prefix and the signing
+ * secret are the bench's own (deployment facts, not tuning) and are not listed.
+ */
+const SERVICE_RATE_LIMIT_MAX = '1000000000';
+const EDGE_LIMITS = { rateLimit: '1000000r/s', rateBurst: 1_000_000, connLimit: 10_000 };
+
+export const BENCH_OVERRIDES: readonly BenchOverride[] = [
+  {
+    setting: 'RATE_LIMIT_MAX',
+    value: SERVICE_RATE_LIMIT_MAX,
+    shipped: '1200',
+    why: 'the load comes from one client address: the per-client budget, not the stack, would be measured',
+  },
+  {
+    setting: 'NGINX_RATE_LIMIT / NGINX_RATE_BURST / NGINX_CONN_LIMIT',
+    value: `${EDGE_LIMITS.rateLimit} / ${EDGE_LIMITS.rateBurst} / ${EDGE_LIMITS.connLimit}`,
+    shipped: '100r/s / 200 / 200',
+    why: 'the same: nginx limits per client address (the ceiling and before points run behind the same nginx)',
+  },
+];
+
 async function startEdge(dir: string, upstreams: { catalog: number; order: number; search: number }): Promise<{ port: number; masterPid: () => number; stop(): Promise<void> }> {
   const nginx = findNginx();
   if (!nginx) throw new Error('nginx is not installed (Debian: apt-get install nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static)');
   const port = await freePort();
-  const local = writeLocalConfig({ dir, listen: `127.0.0.1:${port}`, ports: upstreams, rateLimit: '1000000r/s', rateBurst: 1_000_000, connLimit: 10_000 });
+  const local = writeLocalConfig({ dir, listen: `127.0.0.1:${port}`, ports: upstreams, ...EDGE_LIMITS });
   const checked = testConfig(nginx, local.conf, local.prefix);
   if (!checked.ok) throw new Error(`nginx -t: ${checked.output}`);
   startNginx(nginx, local);
@@ -115,21 +147,44 @@ export async function startBefore(options: { mongoUri: string; dbName: string; j
   };
 }
 
+/**
+ * BENCH_OVERRIDES, and every service setting the bench's own environment sets (PM2 passes its
+ * environment on to the services: `LOG_LEVEL=warn npm run bench` measures a quieter stack, and
+ * the report must say so). JWT_SECRET's value is not shown.
+ */
+export function benchOverrides(environment: NodeJS.ProcessEnv = process.env): BenchOverride[] {
+  const listed = new Set(BENCH_OVERRIDES.flatMap((o) => o.setting.split(' / ')));
+  const fromEnvironment = Object.keys(baseConfigFields)
+    .filter((name) => environment[name] !== undefined && !listed.has(name) && !BENCH_DEPLOYMENT_SETTINGS.includes(name))
+    .map((name) => ({ setting: name, value: environment[name] ?? '', shipped: 'its default', why: 'set in the environment `npm run bench` ran in' }));
+  return [...BENCH_OVERRIDES, ...fromEnvironment];
+}
+
+/** Settings of the measured services that are facts of the bench's deployment, not tuning. */
+export const BENCH_DEPLOYMENT_SETTINGS = ['MONGODB_URI', 'MONGODB_DB', 'REDIS_URL', 'JWT_SECRET', 'CACHE_PREFIX', 'CATALOG_PORT', 'ORDER_PORT', 'SEARCH_PORT', 'SHOP_LOG_DIR'];
+
+/**
+ * The environment PM2 starts the measured services with: the deployment (`base`: database, Redis,
+ * secret, cache prefix), their ports and log directory, and BENCH_OVERRIDES' service settings.
+ * Everything else is the shipped default: NODE_ENV production (ecosystem.config.js), LOG_LEVEL
+ * info, every middleware on.
+ */
+export function afterServiceEnv(base: NodeJS.ProcessEnv, ports: { catalog: number; order: number; search: number }, logDir: string): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    CATALOG_PORT: String(ports.catalog),
+    ORDER_PORT: String(ports.order),
+    SEARCH_PORT: String(ports.search),
+    SHOP_LOG_DIR: logDir,
+    RATE_LIMIT_MAX: SERVICE_RATE_LIMIT_MAX,
+  };
+}
+
 export async function startAfter(options: { env: NodeJS.ProcessEnv; redisPid?: number; dbPid?: number }): Promise<Target> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-bench-after-'));
   const home = path.join(dir, 'pm2');
   const ports = { catalog: await freePort(), order: await freePort(), search: await freePort() };
-  const env: NodeJS.ProcessEnv = {
-    ...options.env,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    CATALOG_PORT: String(ports.catalog),
-    ORDER_PORT: String(ports.order),
-    SEARCH_PORT: String(ports.search),
-    SHOP_LOG_DIR: path.join(dir, 'logs'),
-    // The load is one client: the shared rate limit must not be what is measured.
-    RATE_LIMIT_MAX: '1000000000',
-  };
+  const env = afterServiceEnv(options.env, ports, path.join(dir, 'logs'));
   const stopPm2 = (): void => {
     pm2(['kill'], { home, env });
   };

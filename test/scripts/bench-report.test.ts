@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { markdown, median, renderHtml, targets, targetsText, type BenchCell, type BenchReport } from '../../scripts/bench/report.ts';
+import { markdown, median, overridesText, renderHtml, targets, targetsText, type BenchCell, type BenchReport } from '../../scripts/bench/report.ts';
 import { SCENARIO_LABELS, type Scenario } from '../../scripts/bench/scenarios.ts';
-import type { Point } from '../../scripts/bench/targets.ts';
+import { afterServiceEnv, BENCH_DEPLOYMENT_SETTINGS, BENCH_OVERRIDES, benchOverrides, type Point } from '../../scripts/bench/targets.ts';
 
 type CellChanges = Omit<Partial<BenchCell>, 'max' | 'half'> & { max?: Partial<BenchCell['max']>; half?: Partial<BenchCell['half']> };
 
@@ -301,5 +301,48 @@ describe('renderHtml (scripts/bench/report.ts)', () => {
     expect(html.match(/<tr class="ok">/g)).toHaveLength(rows.filter((r) => r.pass === true).length);
     expect(html.match(/<tr class="bad">/g)).toHaveLength(rows.filter((r) => r.pass === false).length);
     expect(html).toContain('<td>25.50 ms at 200 req/s</td><td>missed</td>');
+  });
+});
+
+describe('the stack as shipped (BRIEF §5: scripts/bench/targets.ts, report.ts)', () => {
+  const shipped = ['MONGODB_URI', 'MONGODB_DB', 'REDIS_URL', 'JWT_SECRET', 'CACHE_PREFIX'];
+  const env = afterServiceEnv(
+    Object.fromEntries(shipped.map((name) => [name, `bench-${name}`])),
+    { catalog: 1, order: 2, search: 3 },
+    '/tmp/bench-logs',
+  );
+
+  it('when the measured services get their environment, then every setting in it is a deployment fact or a listed override, and LOG_LEVEL and NODE_ENV are left to their shipped defaults', () => {
+    const listed = new Map(BENCH_OVERRIDES.map((o) => [o.setting, o.value]));
+    for (const [name, value] of Object.entries(env)) {
+      if (BENCH_DEPLOYMENT_SETTINGS.includes(name)) continue;
+      expect({ name, value }).toEqual({ name, value: listed.get(name) });
+    }
+    expect(env).not.toHaveProperty('LOG_LEVEL');
+    expect(env).not.toHaveProperty('NODE_ENV');
+    expect(env.RATE_LIMIT_MAX).toBe('1000000000');
+  });
+
+  it('when a report carries its overrides, then the README text, the console summary and the charts page name each with its shipped value and why', () => {
+    const report = makeReport(undefined, { settings: { ...makeReport().settings, overrides: BENCH_OVERRIDES } });
+    const sentence = overridesText(report.settings.overrides);
+    expect(sentence).toMatch(/^The stack runs as shipped \(LOG_LEVEL info, every middleware on\) except: /);
+    for (const o of BENCH_OVERRIDES) expect(sentence).toContain(`\`${o.setting}\` ${o.value} (shipped ${o.shipped}: ${o.why})`);
+    expect(markdown(report, 'a.json', 'a.html').split('\n')[2]).toBe(sentence);
+    expect(renderHtml(report)).toContain(`<p><small>${sentence.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')}</small></p>`);
+  });
+
+  it('when a report is older than the overrides field, then it says they were not recorded; with none, that nothing differs', () => {
+    expect(markdown(makeReport(), 'a.json', 'a.html')).toContain('Settings that differ from the shipped defaults: not recorded by this (older) run.');
+    expect(overridesText([])).toBe('The stack runs as shipped: no setting differs from its default.');
+  });
+});
+
+describe('benchOverrides (scripts/bench/targets.ts)', () => {
+  it('when the bench runs with a service setting in its environment, then the report lists it (and never shows the signing secret)', () => {
+    const found = benchOverrides({ LOG_LEVEL: 'warn', JWT_SECRET: 'x'.repeat(40), MONGODB_DB: 'bench', PATH: '/bin' });
+    expect(found.slice(0, BENCH_OVERRIDES.length)).toEqual(BENCH_OVERRIDES);
+    expect(found.slice(BENCH_OVERRIDES.length)).toEqual([{ setting: 'LOG_LEVEL', value: 'warn', shipped: 'its default', why: 'set in the environment `npm run bench` ran in' }]);
+    expect(benchOverrides({})).toEqual(BENCH_OVERRIDES);
   });
 });
