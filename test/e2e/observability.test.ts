@@ -109,7 +109,9 @@ describe('one scrape for the whole service', () => {
       for (const route of routes) expect(route).toMatch(/^(unmatched|\/[A-Za-z0-9/_:.-]*)$/);
     }
     const search = await scrape('search');
-    expect(sample(search, 'cache_hits_total', { layer: 'l1' }) ?? 0).toBeGreaterThan(0);
+    // The repeat is a hit on whichever worker nginx picks: its fast lane's, or L2 on the other one.
+    const hits = (['fast', 'l1', 'l2'] as const).map((layer) => sample(search, 'cache_hits_total', { layer }) ?? 0);
+    expect(hits.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(sample(search, 'mongodb_command_duration_seconds_count', { command: 'find', result: 'ok' }) ?? 0).toBeGreaterThan(0);
   }, 60_000);
 

@@ -80,7 +80,9 @@ describe('TRUSTED_PROXIES unset (the default)', () => {
       statuses.push(res.status);
     }
     expect(statuses).toEqual([...Array<number>(LIMIT).fill(200), 429, 429]);
-    expect(await countFor('127.0.0.1')).toBe(LIMIT + 2);
+    // Tokens reserved plus the refusals that reached Redis: a worker that has refused a client
+    // refuses it locally for the rest of the window (decision 0004), so the second 429 may not.
+    expect([LIMIT + 1, LIMIT + 2]).toContain(await countFor('127.0.0.1'));
     expect(await countFor('198.51.100.1')).toBe(0);
     expect(await countFor('198.51.100.2')).toBe(0);
     // ecosystem.config.js states the variable (empty) rather than leaving it to whatever PM2 last had.

@@ -6,7 +6,7 @@ import type { CacheLayer } from './layers/layer.ts';
 import { createMemoryLayer, type MemoryLayer } from './layers/memory-layer.ts';
 import { createRedisLayer } from './layers/redis-layer.ts';
 import { createRedisLocks, type Locks } from './locks.ts';
-import { combineMetrics, createCounters, type CacheCounters, type CacheMetrics, type RedisFullUse } from './metrics.ts';
+import { combineMetrics, createCounters, type CacheCounters, type CacheMetrics, type HitLayer, type RedisFullUse } from './metrics.ts';
 import type { CacheOptions, EntryOptions } from './options.ts';
 
 export type CacheStatus = 'HIT-L1' | 'HIT-L2' | 'MISS' | 'STALE';
@@ -31,6 +31,8 @@ export interface Cache {
   peekFresh<T>(key: string): CacheEntry<T> | undefined;
   /** A fresh L1 entry, synchronously, counted as an L1 hit (the HTTP fast path). */
   takeFresh<T>(key: string): CacheEntry<T> | undefined;
+  /** Counts a hit answered outside resolve()/takeFresh() (the fast lane's, found with peekFresh). */
+  countHit(layer: HitLayer): void;
   readonly counters: CacheCounters;
   readonly l1: MemoryLayer | null;
   /** True while invalidations from other workers arrive (the Redis subscription is up). */
@@ -409,6 +411,9 @@ export function createCache(options: CacheOptions = {}): Cache {
       const entry = peekFresh<T>(key);
       if (entry) metrics.hit('l1');
       return entry;
+    },
+    countHit(layer) {
+      metrics.hit(layer);
     },
     async close() {
       options.redis?.off('ready', onRedisReady);

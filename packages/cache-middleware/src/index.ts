@@ -2,10 +2,11 @@ export { createCache, type Cache, type CacheStatus, type Resolved } from './cach
 export type { CacheOptions, EntryOptions } from './options.ts';
 export type { InvalidationMessage } from './bus.ts';
 export { httpCache, normalizedKey, type HttpCacheOptions, type HttpCacheMiddleware } from './middleware.ts';
+export { createFastHits, FAST_HIT_STATUS, type FastHit, type FastHits } from './fast-hits.ts';
 export { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
 export { createMemoryLayer, type MemoryLayer, type MemoryLayerOptions } from './layers/memory-layer.ts';
 export { createRedisLayer, type RedisLayerOptions } from './layers/redis-layer.ts';
 export type { CacheLayer } from './layers/layer.ts';
-export { createCounters, combineMetrics, type CacheMetrics, type CacheCounters, type RedisFullUse } from './metrics.ts';
+export { createCounters, combineMetrics, type CacheMetrics, type CacheCounters, type HitLayer, type RedisFullUse } from './metrics.ts';
 export { CacheError, LoaderError, InvalidKeyError, isRedisOutOfMemory } from './errors.ts';
 export { makeEntry, isFresh, type CacheEntry } from './entry.ts';

@@ -1,16 +1,18 @@
 /**
  * Hooks the cache calls as it works. The observability layer turns them into Prometheus metrics;
  * `createCounters()` keeps plain numbers (tests, /api/performance summaries).
- * Label values are bounded: layers are 'l1' | 'l2', reasons a fixed set.
+ * Label values are bounded: layers are 'l1' | 'l2' (hits also 'fast'), reasons a fixed set.
  */
 export type Layer = 'l1' | 'l2';
+/** Where a hit was answered: a layer, or the fast lane (fresh L1 answers sent before Express; decision 0018). */
+export type HitLayer = Layer | 'fast';
 export type StaleReason = 'revalidating' | 'loader-error';
 export type InvalidationKind = 'tags' | 'keys' | 'remote' | 'resync';
 /** What a full Redis refused: an L2 entry write, or a stampede lock (decision 0015). */
 export type RedisFullUse = 'l2' | 'lock';
 
 export interface CacheMetrics {
-  hit(layer: Layer): void;
+  hit(layer: HitLayer): void;
   miss(): void;
   stale(reason: StaleReason): void;
   loaderDuration(ms: number, ok: boolean): void;
@@ -27,7 +29,7 @@ export interface CacheMetrics {
 
 export interface CacheCounters extends CacheMetrics {
   snapshot(): {
-    hits: Record<Layer, number>;
+    hits: Record<HitLayer, number>;
     misses: number;
     stale: Record<StaleReason, number>;
     loads: number;
@@ -42,7 +44,7 @@ export interface CacheCounters extends CacheMetrics {
 
 export function createCounters(): CacheCounters {
   const state = {
-    hits: { l1: 0, l2: 0 },
+    hits: { l1: 0, l2: 0, fast: 0 },
     misses: 0,
     stale: { revalidating: 0, 'loader-error': 0 },
     loads: 0,

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { isValidKey, type Cache, type CacheStatus } from './cache.ts';
+import type { FastHits } from './fast-hits.ts';
 import { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
 
 export interface HttpCacheOptions {
@@ -19,6 +20,17 @@ export interface HttpCacheOptions {
   varyHeaders?: readonly string[];
   /** Key namespace, e.g. the service name. */
   namespace: string;
+  /**
+   * The service's fast lane index (createFastHits): entries this policy serves fresh are
+   * remembered there, and later requests for them are answered before Express. Default: none.
+   */
+  fastHits?: FastHits;
+  /**
+   * Told the URL (as received) of every request the fast lane answers from this policy's
+   * entries: what middleware mounted before this one would have seen of it (search counts its
+   * popular queries here). Default: nothing.
+   */
+  onFastHit?: (url: string) => void;
 }
 
 /**
@@ -83,9 +95,18 @@ const isOriginAnswer = (error: unknown): boolean => error instanceof Uncacheable
 
 /** `/path?a=1&b=2` with parameters sorted, so parameter order does not split the cache. */
 export function normalizedKey(req: Pick<Request, 'originalUrl' | 'get'>, namespace: string, varyHeaders: readonly string[]): string {
+  return keyForUrl(req.originalUrl, namespace, varyHeaders, (name) => req.get(name));
+}
+
+/**
+ * The key of a request for `url` (path and query as received) whose header `name` reads as
+ * `header(name)`: what normalizedKey computes inside Express, from the raw request before it
+ * (the fast lane, fast-hits.ts).
+ */
+export function keyForUrl(url: string, namespace: string, varyHeaders: readonly string[], header: (name: string) => string | undefined): string {
   // A `#` ends the URL for every parser (Express never reads past it), so it ends the key too.
-  const hash = req.originalUrl.indexOf('#');
-  const url = hash === -1 ? req.originalUrl : req.originalUrl.slice(0, hash);
+  const hash = url.indexOf('#');
+  if (hash !== -1) url = url.slice(0, hash);
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   let key = `http:${namespace}:${path}`;
@@ -97,7 +118,7 @@ export function normalizedKey(req: Pick<Request, 'originalUrl' | 'get'>, namespa
     const query = params.toString();
     if (query) key += `?${query}`;
   }
-  for (const name of varyHeaders) key += `|${name}=${req.get(name) ?? ''}`;
+  for (const name of varyHeaders) key += `|${name}=${header(name) ?? ''}`;
   return key;
 }
 
@@ -117,14 +138,21 @@ export function acceptQuality(header: string | undefined, coding: string): numbe
 }
 
 /** Brotli when the client takes it at least as gladly as gzip, then gzip, else the plain body. */
-function chooseBody(req: Request, entry: HttpEntry): ['br' | 'gzip' | undefined, Buffer] {
+export function chooseBody(header: string | undefined, entry: HttpEntry): ['br' | 'gzip' | undefined, Buffer] {
   if (!entry.br || !entry.gzip) return [undefined, entry.body];
-  const header = req.get('accept-encoding');
   const br = acceptQuality(header, 'br');
   const gzip = acceptQuality(header, 'gzip');
   if (br > 0 && br >= gzip) return ['br', entry.br];
   if (gzip > 0) return ['gzip', entry.gzip];
   return [undefined, entry.body];
+}
+
+/** The route template this request matched (as the metrics label it), or undefined outside a route. */
+function routeOf(req: Request, res: Response): string | undefined {
+  const template = (res.locals as { routeTemplate?: unknown }).routeTemplate;
+  if (typeof template === 'string') return template;
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` || '/' : undefined;
 }
 
 /** A stored (or shared) answer to this request: 304 when If-None-Match names it; HEAD gets no body. */
@@ -139,7 +167,7 @@ function send(req: Request, res: Response, entry: HttpEntry, status: CacheStatus
     res.status(304).end();
     return;
   }
-  const [encoding, body] = chooseBody(req, entry);
+  const [encoding, body] = chooseBody(req.get('accept-encoding'), entry);
   res.status(200);
   res.setHeader('Content-Type', entry.contentType);
   if (encoding) res.setHeader('Content-Encoding', encoding);
@@ -253,6 +281,14 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     staleIfError: options.staleIfError,
   };
 
+  options.fastHits?.register(options.namespace, varyHeaders);
+  /** A fresh answer, now in this worker's L1: the fast lane may send it from here on. */
+  const remember = (req: Request, res: Response, entry: HttpEntry, status: CacheStatus): void => {
+    if (!options.fastHits || status === 'STALE') return;
+    const route = routeOf(req, res);
+    if (route !== undefined) options.fastHits.remember(entry, route, cacheControl, vary, options.onFastHit);
+  };
+
   const middleware: RequestHandler = async (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.get('authorization') || req.get('cookie')) {
       res.setHeader('X-Cache', 'BYPASS');
@@ -269,6 +305,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     const hot = options.cache.takeFresh<HttpEntry>(key);
     if (hot) {
       send(req, res, hot.value, 'HIT-L1', cacheControl, vary);
+      remember(req, res, hot.value, 'HIT-L1');
       return;
     }
     try {
@@ -289,7 +326,10 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
           tags: (entry) => (options.tags ? options.tags(req, parseJson(entry.body)) : []),
         },
       );
-      if (!res.headersSent) send(req, res, resolved.value, resolved.status, cacheControl, vary);
+      if (!res.headersSent) {
+        send(req, res, resolved.value, resolved.status, cacheControl, vary);
+        remember(req, res, resolved.value, resolved.status);
+      }
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause ?? error;
       if (cause instanceof UncacheableResponse) {

@@ -5,7 +5,7 @@ export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 
 /** The hooks the cache package calls (structurally its CacheMetrics), as Prometheus metrics. */
 export interface CacheMetricsSink {
-  hit(layer: 'l1' | 'l2'): void;
+  hit(layer: 'l1' | 'l2' | 'fast'): void;
   miss(): void;
   stale(reason: 'revalidating' | 'loader-error'): void;
   loaderDuration(ms: number, ok: boolean): void;

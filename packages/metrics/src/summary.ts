@@ -12,7 +12,7 @@ export interface ServiceSummary {
   errorRate: number;
   /** Request latency percentiles, ms (null before any request). */
   latencyMs: { p50: number; p95: number; p99: number } | null;
-  cache: { lookups: number; hitRate: number | null; l1HitRate: number | null; l2HitRate: number | null };
+  cache: { lookups: number; hitRate: number | null; fastHitRate: number | null; l1HitRate: number | null; l2HitRate: number | null };
   mongo: { commands: number; p95Ms: number | null };
 }
 
@@ -62,8 +62,10 @@ export async function performanceSummary(redis: Redis, cachePrefix: string, serv
     const latency = bucketsOf(series, 'http_request_duration_seconds', isApiRoute);
     const l1 = sumSamples(series, 'cache_hits_total', (l) => l.layer === 'l1');
     const l2 = sumSamples(series, 'cache_hits_total', (l) => l.layer === 'l2');
+    // Hits the fast lane answered before Express (decision 0018), from L1 entries too.
+    const fast = sumSamples(series, 'cache_hits_total', (l) => l.layer === 'fast');
     const misses = sumSamples(series, 'cache_misses_total');
-    const lookups = l1 + l2 + misses;
+    const lookups = fast + l1 + l2 + misses;
     const mongo = bucketsOf(series, 'mongodb_command_duration_seconds', () => true);
     const mongoCount = [...mongo.values()].reduce((max, v) => Math.max(max, v), 0);
     const ms = (q: number, buckets: Map<number, number>): number => round(quantileFromBuckets(buckets, q) * 1000);
@@ -72,7 +74,13 @@ export async function performanceSummary(redis: Redis, cachePrefix: string, serv
       requests,
       errorRate: ratio(errors, requests) ?? 0,
       latencyMs: requests > 0 ? { p50: ms(0.5, latency), p95: ms(0.95, latency), p99: ms(0.99, latency) } : null,
-      cache: { lookups, hitRate: ratio(l1 + l2, lookups), l1HitRate: ratio(l1, lookups), l2HitRate: ratio(l2, lookups) },
+      cache: {
+        lookups,
+        hitRate: ratio(fast + l1 + l2, lookups),
+        fastHitRate: ratio(fast, lookups),
+        l1HitRate: ratio(l1, lookups),
+        l2HitRate: ratio(l2, lookups),
+      },
       mongo: { commands: mongoCount, p95Ms: mongoCount > 0 ? ms(0.95, mongo) : null },
     };
   });

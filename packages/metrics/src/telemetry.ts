@@ -1,13 +1,16 @@
 import type { Redis } from 'ioredis';
 import { serviceClusterMetrics, type ClusterMetrics, type ClusterMetricsOptions } from './cluster-metrics.ts';
 import { CONTENT_TYPE } from './exposition.ts';
-import { httpMetrics } from './http-metrics.ts';
+import { httpMetrics, observeRequest } from './http-metrics.ts';
 import { reportToPm2 } from './pm2-metrics.ts';
 import type { ServiceMetrics } from './service-metrics.ts';
 
-/** What a service app mounts (service-kit `metrics` option): the RED middleware and the cluster-wide scrape. */
+/**
+ * What a service app mounts (service-kit `metrics` option): the RED middleware, its twin for
+ * requests the fast lane answers, and the cluster-wide scrape.
+ */
 export function metricsEndpoint(metrics: ServiceMetrics, cluster: ClusterMetrics) {
-  return { http: httpMetrics(metrics), scrape: () => cluster.render(), contentType: CONTENT_TYPE };
+  return { http: httpMetrics(metrics), observe: observeRequest(metrics), scrape: () => cluster.render(), contentType: CONTENT_TYPE };
 }
 
 export interface ServiceTelemetry {

@@ -59,8 +59,8 @@ export const proxyListSetting = (fallback: string) =>
     });
 
 /**
- * Express' `trust proxy` value: every listed hop. An empty list trusts none (like `false`, but
- * express-rate-limit does not mistake it for a forgotten setting when a client sends the header).
+ * Express' `trust proxy` value: every listed hop. An empty list trusts none (like `false`); the
+ * fast lane reads the compiled function Express makes of it, so both see the same client.
  */
 export function trustProxySetting(settings: ProxySettings): string[] {
   return [...settings.EDGE_PROXIES, ...settings.TRUSTED_PROXIES];

@@ -39,6 +39,13 @@ export const baseConfigFields = {
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).default(60_000),
   RATE_LIMIT_MAX: z.coerce.number().int().min(1).default(1_200),
+  /**
+   * Fresh cache hits answered in the request listener, before Express (decision 0018): `on`
+   * (default) or `off` (every request through the whole pipeline, X-Cache HIT-L1).
+   */
+  CACHE_FAST_LANE: z.enum(['on', 'off']).default('on'),
+  /** One access line per this many fast-lane hits (each counted in the metrics); 1 logs every one. */
+  ACCESS_LOG_HIT_SAMPLE: z.coerce.number().int().min(1).max(1_000_000).default(100),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Keep answering (with `Connection: close`) this long after a stop signal; PM2 sets 1 500. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(30_000).default(0),

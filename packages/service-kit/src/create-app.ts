@@ -6,13 +6,15 @@ import { trustProxySetting, type ProxySettings } from './client-address.ts';
 import { compressResponses } from './compress-responses.ts';
 import { baseConfigFields, loadConfig, withSecrets } from './config.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { createFastLane, type FastAnswers, type FastLane, type InstantAdmission } from './fast-lane.ts';
 import { healthRouter, type HealthCheck } from './health.ts';
 import { rejectHostileKeys } from './hostile-keys.ts';
-import { accessLog, attachRequestLog } from './http-logger.ts';
+import { accessLog, attachRequestLog, sampledHitLog } from './http-logger.ts';
 import type { Logger } from './logger.ts';
 import { limitQueryParts, parseQueryString } from './query-string.ts';
 import { requestDeadline } from './request-deadline.ts';
 import { requestId } from './request-id.ts';
+import { headersSetBy } from './security-headers.ts';
 
 export interface ServiceAppOptions {
   /** Service name: in logs and health answers. */
@@ -37,7 +39,20 @@ export interface ServiceAppOptions {
    * Metrics (@shop/metrics): `http` sees every request first; `scrape` answers `GET /metrics`
    * (mounted like health: before the rate limit and the deadline).
    */
-  metrics?: { http: RequestHandler; scrape: () => Promise<string | null>; contentType: string };
+  metrics?: {
+    http: RequestHandler;
+    scrape: () => Promise<string | null>;
+    contentType: string;
+    /** Records one request answered outside Express (the fast lane), as `http` would. */
+    observe?: (method: string, route: string, status: number, seconds: number) => void;
+  };
+  /**
+   * Fresh cache hits answered before Express (decision 0018): the service's stored answers
+   * (cache-middleware createFastHits), the rate limiter every such answer spends a token of, and
+   * how many of those hits share one access line (ACCESS_LOG_HIT_SAMPLE; 1 logs each). The app
+   * then carries `fastLane`, which listen() runs first. Default: none.
+   */
+  fastLane?: { answers: FastAnswers; limiter?: InstantAdmission; hitLogEvery: number };
   /**
    * Who may name the client in X-Forwarded-For (Express `trust proxy`): the nginx hop
    * (EDGE_PROXIES) and front load balancers (TRUSTED_PROXIES); a service passes its config.
@@ -64,13 +79,16 @@ function authFromEnv(): Auth | undefined {
   return parsed.success ? createAuth(parsed.data.JWT_SECRET) : undefined;
 }
 
+/** A service app, with the listener that answers fresh cache hits before it (when configured). */
+export type ServiceApp = Express & { fastLane?: FastLane };
+
 /**
  * The Express app every service gets: X-Forwarded-For believed only from the nginx hop and trusted
  * load balancers (decision 0017), helmet, request ids,
  * JSON logs, brotli/gzip over 1 KB, 500 kb JSON bodies, hostile-key rejection, health, the
  * service's routes, 404s and one central error handler.
  */
-export function createServiceApp(options: ServiceAppOptions): Express {
+export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = express();
   app.disable('x-powered-by');
   // A peer that is not listed never chooses its req.ip (nor its rate-limit bucket) by header.
@@ -83,7 +101,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   attachRequestLog(app, options.logger);
   app.use(accessLog(options.logger));
   app.use(limitQueryParts());
-  app.use(helmet());
+  const security = helmet();
+  app.use(security);
   app.use(compressResponses({ threshold: 1024 }));
 
   const health = healthRouter(options.service, options.healthChecks, { auth: options.auth ?? authFromEnv() });
@@ -113,5 +132,14 @@ export function createServiceApp(options: ServiceAppOptions): Express {
 
   app.use(notFoundHandler());
   app.use(errorHandler({ logger: options.logger, onCatastrophic: options.onCatastrophic }));
-  return app;
+  if (!options.fastLane) return app;
+  const fastLane = createFastLane({
+    answers: options.fastLane.answers,
+    limiter: options.fastLane.limiter,
+    trust: app.get('trust proxy fn') as (address: string, hop: number) => boolean,
+    securityHeaders: headersSetBy(security),
+    observe: options.metrics?.observe,
+    log: sampledHitLog(options.logger, options.fastLane.hitLogEvery),
+  });
+  return Object.assign(app, { fastLane });
 }

@@ -21,7 +21,7 @@ export { findHostileKey, rejectHostileKeys } from './hostile-keys.ts';
 export { errorHandler, notFoundHandler, toAppError } from './error-handler.ts';
 export { createAuth, currentUser, ROLES, type Auth, type AuthUser, type Role } from './auth.ts';
 export { createRedis, connectRedis, connectRedisFromConfig, closeRedis, pingRedis, type Redis } from './redis.ts';
-export { createRateLimiter, rateLimiterFromConfig, type RateLimitOptions } from './rate-limit.ts';
+export { createRateLimiter, rateLimiterFromConfig, type RateLimiter, type RateLimitHeaders, type RateLimitOptions } from './rate-limit.ts';
 export { dependencyHealthChecks, healthRouter, type HealthCheck, type HealthRouterOptions, type DependencyStatus } from './health.ts';
 export {
   isLoopbackAddress,
@@ -33,9 +33,11 @@ export {
 } from './client-address.ts';
 export { listen, type RunningHttpServer } from './http-server.ts';
 export { installProcessHandlers, signalReady } from './process-handlers.ts';
-export { createServiceApp, type ServiceAppOptions } from './create-app.ts';
+export { createServiceApp, type ServiceApp, type ServiceAppOptions } from './create-app.ts';
+export { createFastLane, type FastAnswers, type FastLane, type FastLaneOptions, type InstantAdmission } from './fast-lane.ts';
+export { headersSetBy } from './security-headers.ts';
 export { requestDeadline } from './request-deadline.ts';
 export { compressResponses, type CompressOptions } from './compress-responses.ts';
 export { listenService, runService, type ListeningService } from './service-lifecycle.ts';
 export { apiRoute, apiRouter, mountRoutes, openApiDocument, type ApiRoute, type AnyApiRoute, type HttpMethod } from './api-routes.ts';
-export { parseQueryString, limitQueryParts, rawQuery, MAX_QUERY_PARTS } from './query-string.ts';
+export { parseQueryString, limitQueryParts, rawQuery, tooManyQueryParts, MAX_QUERY_PARTS } from './query-string.ts';

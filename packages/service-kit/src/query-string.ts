@@ -29,13 +29,18 @@ export function parseQueryString(query: string | null | undefined): Record<strin
   return out;
 }
 
+/** True when the query of `url` has more than `max` `&`-separated parts. */
+export function tooManyQueryParts(url: string, max = MAX_QUERY_PARTS): boolean {
+  const query = rawQuery(url);
+  let parts = query ? 1 : 0;
+  for (let i = query.indexOf('&'); i !== -1 && parts <= max; i = query.indexOf('&', i + 1)) parts++;
+  return parts > max;
+}
+
 /** Refuses query strings with more than `max` parts before anything parses them. */
 export function limitQueryParts(max = MAX_QUERY_PARTS): RequestHandler {
   return (req, _res, next) => {
-    const query = rawQuery(req.originalUrl);
-    let parts = query ? 1 : 0;
-    for (let i = query.indexOf('&'); i !== -1 && parts <= max; i = query.indexOf('&', i + 1)) parts++;
-    if (parts > max) throw new AppError('TOO_MANY_PARAMETERS', `At most ${max} query parameters`, 400);
+    if (tooManyQueryParts(req.originalUrl, max)) throw new AppError('TOO_MANY_PARAMETERS', `At most ${max} query parameters`, 400);
     next();
   };
 }

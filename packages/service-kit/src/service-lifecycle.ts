@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { ServiceApp } from './create-app.ts';
 import { listen, type RunningHttpServer } from './http-server.ts';
 import type { Logger } from './logger.ts';
 import { installProcessHandlers, signalReady } from './process-handlers.ts';
@@ -24,7 +24,7 @@ export interface ListeningService {
 }
 
 /** Listens; if that fails, releases the resources before rethrowing, so nothing leaks. */
-export async function listenService(app: Express, options: ServiceListenOptions): Promise<ListeningService> {
+export async function listenService(app: ServiceApp, options: ServiceListenOptions): Promise<ListeningService> {
   const releaseAll = async (): Promise<void> => {
     for (const release of options.release) await Promise.resolve().then(release).catch(() => {});
   };

@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       MONGODB_SOCKET_TIMEOUT_MS: 5_000,
       REQUEST_DEADLINE_MS: 8_000,
       SHUTDOWN_DRAIN_MS: 0,
+      CACHE_FAST_LANE: 'on',
+      ACCESS_LOG_HIT_SAMPLE: 100,
       CACHE_PREFIX: 'cache:',
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_COMMAND_TIMEOUT_MS: 250,

@@ -1,4 +1,4 @@
-import { createCache, type Cache, type CacheMetrics } from '@shop/cache-middleware';
+import { createCache, createFastHits, type Cache, type CacheMetrics } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, createWebVitals, instrumentMongo, performanceSummary, serviceTelemetry } from '@shop/metrics';
 import {
@@ -54,6 +54,9 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const cache = createCatalogCache(redis, cacheRedis, config, logger, metrics.cache);
   metrics.watchL1(cache.l1);
   const store = mongoCatalogStore(shopModels(connection));
+  // Fresh hits answered before Express (decision 0018), spending the same rate-limit budget.
+  const fastHits = config.CACHE_FAST_LANE === 'on' ? createFastHits(cache) : undefined;
+  const limiter = rateLimiterFromConfig(config, redis, 'catalog', logger, () => metrics.rateLimitRejections.inc());
   const app = createServiceApp({
     service: 'catalog',
     proxies: config,
@@ -64,9 +67,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis), {
       pingCacheRedis: cacheRedis && (() => pingRedis(cacheRedis)),
     }),
-    beforeRoutes: [rateLimiterFromConfig(config, redis, 'catalog', logger, () => metrics.rateLimitRejections.inc())],
+    beforeRoutes: [limiter],
     metrics: telemetry.endpoint,
-    routes: catalogRouter(store, auth, cache, config.CACHE_STALE_IF_ERROR_MS),
+    fastLane: fastHits && { answers: fastHits, limiter, hitLogEvery: config.ACCESS_LOG_HIT_SAMPLE },
+    routes: catalogRouter(store, auth, cache, { staleIfErrorMs: config.CACHE_STALE_IF_ERROR_MS, fastHits }),
     mounts: [
       {
         prefix: PERFORMANCE_PREFIX,
@@ -95,6 +99,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     drainMs: config.SHUTDOWN_DRAIN_MS,
     release: [
+      () => limiter.close(),
       () => cache.close(),
       () => connection.close(),
       () => telemetry.stop(),

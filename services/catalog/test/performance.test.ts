@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 interface Summary {
-  services: { service: string; requests: number; errorRate: number; latencyMs: { p50: number; p95: number; p99: number } | null; cache: { lookups: number; hitRate: number | null; l1HitRate: number | null } }[];
+  services: { service: string; requests: number; errorRate: number; latencyMs: { p50: number; p95: number; p99: number } | null; cache: { lookups: number; hitRate: number | null; fastHitRate: number | null; l1HitRate: number | null } }[];
   slowQueries: unknown[];
   webVitals: Record<string, { samples: number; p75: number }>;
 }
@@ -41,7 +41,8 @@ describe('GET /api/performance/metrics', () => {
     // 10 reads of one product: one miss, then hits.
     expect(catalog.cache.lookups).toBeGreaterThanOrEqual(10);
     expect(catalog.cache.hitRate).toBeGreaterThanOrEqual(0.8);
-    expect(catalog.cache.l1HitRate).toBeGreaterThan(0);
+    // The repeats after the first hit through Express are answered by the fast lane.
+    expect(catalog.cache.fastHitRate).toBeGreaterThanOrEqual(0.7);
     expect(Array.isArray(body.slowQueries)).toBe(true);
   });
 });

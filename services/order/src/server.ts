@@ -80,6 +80,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     return restocked > 0 ? { ...result, restocked } : result;
   };
 
+  const limiter = rateLimiterFromConfig(config, redis, 'order', logger, () => metrics.rateLimitRejections.inc());
   const app = createServiceApp({
     service: 'order',
     proxies: config,
@@ -90,7 +91,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     healthChecks: dependencyHealthChecks(() => pingMongo(connection), () => pingRedis(redis), {
       pingCacheRedis: cacheRedis && (() => pingRedis(cacheRedis)),
     }),
-    beforeRoutes: [rateLimiterFromConfig(config, redis, 'order', logger, () => metrics.rateLimitRejections.inc())],
+    beforeRoutes: [limiter],
     metrics: telemetry.endpoint,
     routes: orderRouter(
       {
@@ -133,6 +134,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     drainMs: config.SHUTDOWN_DRAIN_MS,
     release: [
+      () => limiter.close(),
       () => {
         stopped = true;
         clearTimeout(timer);

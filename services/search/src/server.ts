@@ -1,4 +1,4 @@
-import { createCache, type Cache } from '@shop/cache-middleware';
+import { createCache, createFastHits, type Cache } from '@shop/cache-middleware';
 import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
@@ -114,7 +114,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   sync.start();
 
   const popular = createPopularSearches(createPopularQueries(), redisPopularStore(redis, `${config.CACHE_PREFIX}search:popular`));
-  const api = searchApi({ index, cache, popular });
+  const fastHits = config.CACHE_FAST_LANE === 'on' ? createFastHits(cache) : undefined;
+  const api = searchApi({ index, cache, popular, fastHits });
   const warmPopular = async (): Promise<number> => {
     await popular.sync().catch((error: unknown) => report(error, 'popular searches'));
     const urls = popular.urls().slice(0, config.SEARCH_WARM_QUERIES);
@@ -132,6 +133,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   popularTimer.unref();
 
   const searchAuth = createAuth(config.JWT_SECRET);
+  const limiter = rateLimiterFromConfig(config, redis, 'search', logger, () => metrics.rateLimitRejections.inc());
   const app = createServiceApp({
     service: 'search',
     proxies: config,
@@ -143,8 +145,9 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
       mongoCritical: false,
       pingCacheRedis: cacheRedis && (() => pingRedis(cacheRedis)),
     }),
-    beforeRoutes: [rateLimiterFromConfig(config, redis, 'search', logger, () => metrics.rateLimitRejections.inc())],
+    beforeRoutes: [limiter],
     metrics: telemetry.endpoint,
+    fastLane: fastHits && { answers: fastHits, limiter, hitLogEvery: config.ACCESS_LOG_HIT_SAMPLE },
     routes: searchRouter(api, searchAuth),
     requestDeadlineMs: config.REQUEST_DEADLINE_MS,
     onCatastrophic: () => process.kill(process.pid, 'SIGTERM'),
@@ -159,6 +162,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     drainMs: config.SHUTDOWN_DRAIN_MS,
     maxHeaderSize: MAX_HEADER_BYTES,
     release: [
+      () => limiter.close(),
       () => {
         warm = undefined;
         sync.stop();

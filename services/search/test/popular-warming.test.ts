@@ -88,8 +88,8 @@ describe('popular searches across workers', () => {
     const res = await second.http().get(POPULAR_REQUEST).expect(200);
     expect(res.headers['x-cache']).toBe('HIT-L2');
     expect(res.body).toEqual(expected);
-    // Now promoted to its L1.
-    expect((await second.http().get(POPULAR_REQUEST).expect(200)).headers['x-cache']).toBe('HIT-L1');
+    // Now promoted to its L1, and answered by its fast lane.
+    expect((await second.http().get(POPULAR_REQUEST).expect(200)).headers['x-cache']).toBe('HIT-FAST');
   });
 
   it('when more than 1 000 distinct queries are recorded over HTTP, then the Redis ranking stays at most 1 000 entries and the popular query survives', async () => {

@@ -19,7 +19,7 @@ export async function l2HitRate(stack: Stack, productIds: readonly string[]): Pr
     const second = await send(base, spec);
     if (first.status !== 200 || second.status !== 200) throw new Error(`L2 probe: ${first.status}/${second.status} for product ${id}`);
     if (second.xCache === 'HIT-L2') l2++;
-    else if (second.xCache === 'HIT-L1') l1++;
+    else if (second.xCache === 'HIT-L1' || second.xCache === 'HIT-FAST') l1++;
     else misses++;
   }
   return { rate: l2 + misses === 0 ? Number.NaN : l2 / (l2 + misses), l2, misses, l1 };

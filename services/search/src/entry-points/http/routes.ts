@@ -1,4 +1,4 @@
-import { httpCache, type Cache } from '@shop/cache-middleware';
+import { httpCache, type Cache, type FastHits } from '@shop/cache-middleware';
 import { apiRoute, parseQueryString, type AnyApiRoute } from '@shop/service-kit';
 import type { RequestHandler } from 'express';
 import type { PopularSearches } from '../../domain/popular-searches.ts';
@@ -18,6 +18,8 @@ export interface SearchApiDeps {
   index: SearchIndex;
   cache: Cache;
   popular: PopularSearches;
+  /** The fast lane's index (CACHE_FAST_LANE=on): fresh answers sent before Express. */
+  fastHits?: FastHits;
 }
 
 export interface SearchApi {
@@ -55,11 +57,12 @@ function countPopular(popular: PopularSearches): RequestHandler {
 }
 
 /** The search API. Handlers only translate HTTP to a use case call and back. */
-export function searchApi({ index, cache, popular }: SearchApiDeps): SearchApi {
+export function searchApi({ index, cache, popular, fastHits }: SearchApiDeps): SearchApi {
   // Answers stay cached until the index changes (every change drops them), at most a minute.
-  const cached = (namespace: string) =>
-    httpCache({ cache, namespace, ttl: MINUTE, staleWhileRevalidate: MINUTE, tags: () => [SEARCH_RESULTS] });
-  const searchCache = cached('search');
+  const cached = (namespace: string, onFastHit?: (url: string) => void) =>
+    httpCache({ cache, namespace, ttl: MINUTE, staleWhileRevalidate: MINUTE, tags: () => [SEARCH_RESULTS], fastHits, onFastHit });
+  // A search the fast lane answers never reaches countPopular: it is counted here instead.
+  const searchCache = cached('search', (url) => popular.record(normalizedUrl(url)));
   const suggestCache = cached('suggest');
 
   const routes: AnyApiRoute[] = [

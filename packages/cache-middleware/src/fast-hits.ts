@@ -1,0 +1,117 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { isValidKey, type Cache } from './cache.ts';
+import { matchesEtag, type HttpEntry } from './http-entry.ts';
+import { chooseBody, keyForUrl } from './middleware.ts';
+
+/** `X-Cache` of an answer the fast lane gave, before Express (decision 0018). */
+export const FAST_HIT_STATUS = 'HIT-FAST';
+
+/** What a fresh stored answer is sent with, built once per entry: flat `[name, value, …]` lists. */
+interface Prepared {
+  route: string;
+  onServed: ((url: string) => void) | undefined;
+  identity: string[];
+  br: string[] | undefined;
+  gzip: string[] | undefined;
+  notModified: string[];
+}
+
+/** One answer found for a raw request. */
+export interface FastHit {
+  /** The route template the full pipeline served this entry under (the metrics label). */
+  route: string;
+  status: 200 | 304;
+  /** Every header the cache layer sends with it, flat `[name, value, …]`. */
+  headers: readonly string[];
+  /** The bytes to send; undefined for a 304 and for HEAD. */
+  body: Buffer | undefined;
+  /** Call once it is sent: counts the hit (`cache_hits_total{layer="fast"}`) and tells its policy (onFastHit). */
+  served(): void;
+}
+
+/**
+ * The cache side of the fast lane: fresh L1 answers that the full Express pipeline has already
+ * served once in this worker, found from the raw request and sent with prebuilt header lists.
+ * Only entries the pipeline served are found, so every decision Express makes from the normalized
+ * key — which route, which validation, which policy — has been made for it already.
+ */
+export interface FastHits {
+  /** A cached route's key shape; httpCache calls it for every policy given this index. */
+  register(namespace: string, varyHeaders: readonly string[]): void;
+  /**
+   * The pipeline answered with `entry` fresh, for `route`: later requests for its key may be
+   * answered before Express; `onServed` is told the URL of each (the policy's onFastHit).
+   */
+  remember(entry: HttpEntry, route: string, cacheControl: string, vary: string, onServed?: (url: string) => void): void;
+  /**
+   * The fresh stored answer to a GET or HEAD of `url` (as received) with `headers`, or undefined.
+   * The caller has already refused credentials and bodies. Counts nothing until its served().
+   */
+  find(method: string, url: string, headers: IncomingHttpHeaders): FastHit | undefined;
+}
+
+const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+};
+
+function prepare(entry: HttpEntry, route: string, cacheControl: string, vary: string, onServed: ((url: string) => void) | undefined): Prepared {
+  // The same headers, in the same order, as the middleware's send().
+  const common = ['X-Cache', FAST_HIT_STATUS, 'Vary', vary, 'Accept-Ranges', 'none', 'ETag', entry.etag, 'Cache-Control', cacheControl];
+  const ok = (encoding: string | undefined, body: Buffer): string[] => [
+    ...common,
+    'Content-Type',
+    entry.contentType,
+    ...(encoding ? ['Content-Encoding', encoding] : []),
+    'Content-Length',
+    String(body.length),
+  ];
+  return {
+    route,
+    onServed,
+    identity: ok(undefined, entry.body),
+    br: entry.br && ok('br', entry.br),
+    gzip: entry.gzip && ok('gzip', entry.gzip),
+    notModified: common,
+  };
+}
+
+export function createFastHits(cache: Cache): FastHits {
+  const prepared = new WeakMap<HttpEntry, Prepared>();
+  const shapes = new Map<string, { namespace: string; varyHeaders: readonly string[] }>();
+
+  const lookup = (url: string, headers: IncomingHttpHeaders): [HttpEntry, Prepared] | undefined => {
+    for (const { namespace, varyHeaders } of shapes.values()) {
+      const key = keyForUrl(url, namespace, varyHeaders, (name) => header(headers, name));
+      if (!isValidKey(key)) continue;
+      const entry = cache.peekFresh<HttpEntry>(key)?.value;
+      const ready = entry && prepared.get(entry);
+      if (entry && ready) return [entry, ready];
+    }
+    return undefined;
+  };
+
+  return {
+    register(namespace, varyHeaders) {
+      shapes.set(JSON.stringify([namespace, varyHeaders]), { namespace, varyHeaders: [...varyHeaders] });
+    },
+    remember(entry, route, cacheControl, vary, onServed) {
+      if (!prepared.has(entry)) prepared.set(entry, prepare(entry, route, cacheControl, vary, onServed));
+    },
+    find(method, url, headers) {
+      const found = lookup(url, headers);
+      if (!found) return undefined;
+      const [entry, ready] = found;
+      const served = (): void => {
+        cache.countHit('fast');
+        ready.onServed?.(url);
+      };
+      if (matchesEtag(header(headers, 'if-none-match'), entry.etag)) {
+        return { route: ready.route, status: 304, headers: ready.notModified, body: undefined, served };
+      }
+      const [encoding, body] = chooseBody(header(headers, 'accept-encoding'), entry);
+      const list = encoding === 'br' ? ready.br : encoding === 'gzip' ? ready.gzip : ready.identity;
+      return { route: ready.route, status: 200, headers: list ?? ready.identity, body: method === 'HEAD' ? undefined : body, served };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import proxyAddress from 'proxy-addr';
+import type { HitLog } from './http-logger.ts';
+import { tooManyQueryParts } from './query-string.ts';
+import { requestIdFrom } from './request-id.ts';
+
+/** Stored answers the lane may send (cache-middleware's createFastHits, structurally). */
+export interface FastAnswers {
+  find(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+  ): { route: string; status: number; headers: readonly string[]; body: Buffer | undefined; served(): void } | undefined;
+}
+
+/** The rate limiter's synchronous admission (service-kit's RateLimiter). */
+export interface InstantAdmission {
+  admitNow(ip: string): { policy: string; state: string } | undefined;
+}
+
+export interface FastLaneOptions {
+  answers: FastAnswers;
+  /** Every answer the lane sends spends a token here first; no token at hand → Express. */
+  limiter?: InstantAdmission;
+  /** Express's compiled `trust proxy fn`: the client address is req.ip's. */
+  trust: (address: string, hop: number) => boolean;
+  /** helmet's headers, flat (security-headers.ts). */
+  securityHeaders: readonly string[];
+  /** RED metrics: one observation per answer, as the Express path records it. */
+  observe?: (method: string, route: string, status: number, seconds: number) => void;
+  /** The access line (sampled). */
+  log?: HitLog;
+}
+
+/** Answers the request and returns true, or returns false and leaves it untouched for Express. */
+export type FastLane = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const hasBody = (headers: IncomingHttpHeaders): boolean =>
+  headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+
+/**
+ * Fresh cache hits answered in the server's request listener, before Express (decision 0018):
+ * a GET or HEAD with no credentials and no body whose normalized key holds a fresh L1 answer
+ * that the full pipeline has already served in this worker. It sends what the pipeline would —
+ * helmet's headers, the request id, the rate-limit headers (a token is spent), the stored
+ * headers and bytes for the client's encoding, 304 for a matching If-None-Match — and records
+ * the request in the RED metrics and the (sampled) access log. Everything else goes to Express:
+ * a miss, a stale entry, a query with too many parts, a client without a token in this worker.
+ */
+export function createFastLane(options: FastLaneOptions): FastLane {
+  const { answers, limiter, trust, securityHeaders, observe, log } = options;
+  return (req, res) => {
+    const started = performance.now();
+    const method = req.method ?? '';
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const headers = req.headers;
+    if (headers.authorization !== undefined || headers.cookie !== undefined || hasBody(headers)) return false;
+    const url = req.url ?? '/';
+    if (tooManyQueryParts(url)) return false;
+    const hit = answers.find(method, url, headers);
+    if (!hit) return false;
+    const limit = limiter?.admitNow(proxyAddress(req, trust));
+    if (limiter && !limit) return false;
+
+    const id = requestIdFrom(headers['x-request-id']);
+    const head = securityHeaders.concat(
+      ['X-Request-Id', id],
+      limit ? ['RateLimit-Policy', limit.policy, 'RateLimit', limit.state] : [],
+      hit.headers,
+    );
+    res.writeHead(hit.status, head);
+    res.end(hit.body);
+    hit.served();
+    const ms = performance.now() - started;
+    observe?.(method, hit.route, hit.status, ms / 1000);
+    log?.(id, method, url, hit.status, ms);
+    return true;
+  };
+}
