@@ -1,24 +1,36 @@
 /**
- * The three reference points of BRIEF §5, each started on this machine for one bench run and
- * stopped after it:
+ * The three reference points of BRIEF §5, and a fourth for a design choice, each started on this
+ * machine for one bench run and stopped after it:
  *   ceiling  bare node:http constant JSON (ceiling-server.ts) behind nginx rendered from the same
  *            template as the stack's, every upstream pointing at it;
  *   before   before-server.ts: one process, no cache, no compression, no indexes, direct port;
  *   after    the real stack: catalog, order and search as PM2 clusters (ecosystem.config.js)
- *            behind nginx, on Redis, with the database's indexes.
+ *            behind nginx, on Redis, with the database's indexes;
+ *   after-nginx-cache  design 2 of serving cache hits cheaply: the after point's running services
+ *            behind a second nginx that answers repeated catalog and search GETs from a 1 s
+ *            micro-cache (addMicroCache in scripts/lib/nginx.ts). GET scenarios only.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baseConfigFields } from '@shop/service-kit';
-import { findNginx, startNginx, stopNginx, testConfig, writeLocalConfig } from '../lib/nginx.ts';
+import { findNginx, MICRO_CACHE_HEADER, startNginx, stopNginx, testConfig, writeLocalConfig } from '../lib/nginx.ts';
 import { ecosystemFile, pm2, pm2List, pm2OrThrow } from '../lib/pm2.ts';
 import { freePort } from '../lib/redis-server.ts';
 import { childrenOf, type ProcessGroups } from './process-stats.ts';
+import type { Scenario } from './scenarios.ts';
 
-export const POINTS = ['ceiling', 'before', 'after'] as const;
+export const POINTS = ['ceiling', 'before', 'after', 'after-nginx-cache'] as const;
 export type Point = (typeof POINTS)[number];
+
+/** The scenarios the micro-cache point runs: its cache serves GETs, and orders pass it by. */
+export const NGINX_CACHE_SCENARIOS: readonly Scenario[] = ['product', 'list', 'search'];
+
+/** The points a scenario is measured at, in POINTS order. */
+export function pointsFor(scenario: Scenario): Point[] {
+  return POINTS.filter((point) => point !== 'after-nginx-cache' || NGINX_CACHE_SCENARIOS.includes(scenario));
+}
 
 export interface Target {
   point: Point;
@@ -26,10 +38,14 @@ export interface Target {
   port: number;
   /** The processes whose CPU and memory count for this point. */
   groups(): ProcessGroups;
-  /** Base URL of each service's own port, for /metrics (the after point only). */
+  /** Base URL of each service's own port, for /metrics (the points on the real services). */
   metricsUrls?: Record<'catalog' | 'search' | 'order', string>;
+  /** The services' own ports (the after point), for a second edge in front of them. */
+  upstreams?: Upstreams;
   stop(): Promise<void>;
 }
+
+type Upstreams = { catalog: number; order: number; search: number };
 
 const here = import.meta.dirname;
 
@@ -57,7 +73,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** nginx from the stack's template in its own directory, without the per-client limits (one client is the load). */
 /** A setting the bench runs with that differs from what `npm start` ships, and why. */
 export interface BenchOverride {
   setting: string;
@@ -89,11 +104,15 @@ export const BENCH_OVERRIDES: readonly BenchOverride[] = [
   },
 ];
 
-async function startEdge(dir: string, upstreams: { catalog: number; order: number; search: number }): Promise<{ port: number; masterPid: () => number; stop(): Promise<void> }> {
+/**
+ * nginx from the stack's template in its own directory, without the per-client limits (one client
+ * is the load); with the bench-only micro-cache when asked.
+ */
+async function startEdge(dir: string, upstreams: Upstreams, microCache = false): Promise<{ port: number; masterPid: () => number; stop(): Promise<void> }> {
   const nginx = findNginx();
   if (!nginx) throw new Error('nginx is not installed (Debian: apt-get install nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static)');
   const port = await freePort();
-  const local = writeLocalConfig({ dir, listen: `127.0.0.1:${port}`, ports: upstreams, ...EDGE_LIMITS });
+  const local = writeLocalConfig({ dir, listen: `127.0.0.1:${port}`, ports: upstreams, ...EDGE_LIMITS, microCache });
   const checked = testConfig(nginx, local.conf, local.prefix);
   if (!checked.ok) throw new Error(`nginx -t: ${checked.output}`);
   startNginx(nginx, local);
@@ -206,6 +225,7 @@ export async function startAfter(options: { env: NodeJS.ProcessEnv; redisPid?: n
     point: 'after',
     port: edge.port,
     metricsUrls: { catalog: `http://127.0.0.1:${ports.catalog}`, search: `http://127.0.0.1:${ports.search}`, order: `http://127.0.0.1:${ports.order}` },
+    upstreams: ports,
     groups: () => ({
       app: workers.map((w) => w.pid),
       edge: [edge.masterPid(), ...childrenOf(edge.masterPid())],
@@ -217,5 +237,40 @@ export async function startAfter(options: { env: NodeJS.ProcessEnv; redisPid?: n
       stopPm2();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The micro-cache point on the after point's services (no second stack): a second nginx, its
+ * catalog and search locations cached. Before it counts as started, the second of two GETs of
+ * `probe` must say HIT in X-Cache-Nginx; it throws otherwise. Stopping it stops only its nginx.
+ */
+export async function startAfterNginxCache(after: Target, probe: { path: string; headers: Record<string, string> }): Promise<Target & { probe: string[] }> {
+  if (!after.upstreams) throw new Error('the micro-cache point needs the after point\'s services');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-bench-nginx-cache-'));
+  // nginx's workers run as nobody under a root master, and write the cache files under this directory.
+  chmodSync(dir, 0o755);
+  const edge = await startEdge(dir, after.upstreams, true);
+  const stop = async (): Promise<void> => {
+    await edge.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const seen: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const res = await fetch(`http://127.0.0.1:${edge.port}${probe.path}`, { headers: probe.headers });
+    await res.arrayBuffer();
+    seen.push(`${res.status} ${res.headers.get(MICRO_CACHE_HEADER) ?? '(none)'}`);
+  }
+  if (seen[1] !== '200 HIT') {
+    await stop();
+    throw new Error(`the micro-cache does not serve hits: GET ${probe.path} twice answered ${seen.join(', then ')} (${MICRO_CACHE_HEADER})`);
+  }
+  return {
+    point: 'after-nginx-cache',
+    port: edge.port,
+    ...(after.metricsUrls ? { metricsUrls: after.metricsUrls } : {}),
+    groups: () => ({ ...after.groups(), edge: [edge.masterPid(), ...childrenOf(edge.masterPid())] }),
+    stop,
+    probe: seen,
   };
 }

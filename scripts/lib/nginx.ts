@@ -32,6 +32,13 @@ export interface NginxProfile {
   brotliStaticModule: string | null;
   /** The include file of the real-IP directives (renderRealIpConf: TRUSTED_PROXIES, decision 0017). */
   realIpConf: string;
+  /** Bench only (LocalNginxOptions.microCache): a proxy_cache micro-cache, see addMicroCache. No shipped profile has one. */
+  microCache?: MicroCache;
+}
+
+/** Where a micro-cache keeps its files (proxy_cache_path); nginx's workers write there. */
+export interface MicroCache {
+  path: string;
 }
 
 export const templatePath = path.join(repoRoot, 'nginx', 'nginx.conf.template');
@@ -90,11 +97,70 @@ export function renderNginxConfig(profile: NginxProfile, template = readFileSync
     ALLOW_METRICS: profile.allowMetrics.map((cidr) => `      allow ${cidr};`).join('\n'),
     REAL_IP_CONF: profile.realIpConf,
   };
-  return template.replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
+  const rendered = template.replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`nginx template: unknown placeholder {{${name}}}`);
     return value;
   });
+  return profile.microCache ? addMicroCache(rendered, profile.microCache) : rendered;
+}
+
+/** The http-level part of the micro-cache: its zone, the key's normalized encoding, and the answers it must not keep. */
+function microCacheHttp(cache: MicroCache): string {
+  return `
+  # Micro-cache (bench only: the after-nginx-cache point, decision 0013). Answers live 1 s (nginx
+  # counts whole seconds: to the end of the next one); an entry unused for 10 s is dropped, which
+  # bounds how old a STALE answer can be. The key holds the encoding class the services would
+  # choose, so br, gzip and identity bodies never mix.
+  proxy_cache_path ${cache.path} levels=1:2 keys_zone=micro:10m max_size=256m inactive=10s use_temp_path=off;
+  map $http_accept_encoding $micro_cache_encoding {
+    default identity;
+    "~*\\bbr\\b" br;
+    "~*\\bgzip\\b" gzip;
+  }
+  # The services' Cache-Control sets the cache's lifetime aside (proxy_ignore_headers below), but
+  # an answer a handler marked not to be stored is still not stored.
+  map $upstream_http_cache_control $micro_cache_refused {
+    default 0;
+    "~*(no-store|no-cache|private)" 1;
+  }
+`;
+}
+
+/** The response header in which the micro-cache says what it did ($upstream_cache_status: HIT, MISS, STALE, …). */
+export const MICRO_CACHE_HEADER = 'X-Cache-Nginx';
+
+/** The location-level part, in /api/catalog and /api/search. */
+const MICRO_CACHE_LOCATION = `
+      proxy_cache micro;
+      proxy_cache_key "$uri$is_args$args|$micro_cache_encoding";
+      proxy_cache_valid 200 1s;
+      proxy_ignore_headers Cache-Control Expires;
+      proxy_cache_lock on;
+      proxy_cache_use_stale updating error timeout;
+      proxy_cache_background_update on;
+      proxy_cache_bypass $http_authorization $http_cookie;
+      proxy_no_cache $http_authorization $http_cookie $micro_cache_refused;
+      add_header ${MICRO_CACHE_HEADER} $upstream_cache_status always;`;
+
+const CACHED_LOCATIONS = /(\n[ \t]*location \/api\/(?:catalog|search) \{[^}]*?)(\n[ \t]*\})/g;
+
+/**
+ * A rendered config with nginx answering repeated catalog and search GETs from a 1 s proxy_cache
+ * (design 2 of the cache-hit fast path, measured by the bench next to the services' own). Keyed by
+ * the normalized URI with its arguments and the encoding class; requests with Authorization or a
+ * Cookie pass by it and are not stored; one request per key goes to the service at a time
+ * (proxy_cache_lock), and an expired answer is served while one request refreshes it. Every answer
+ * says what the cache did in MICRO_CACHE_HEADER. Throws when the config lacks those two locations.
+ */
+export function addMicroCache(config: string, cache: MicroCache): string {
+  let found = 0;
+  const located = config.replace(CACHED_LOCATIONS, (_, body: string, close: string) => {
+    found++;
+    return `${body}${MICRO_CACHE_LOCATION}${close}`;
+  });
+  if (found !== 2 || !located.includes('\nhttp {\n')) throw new Error(`nginx micro-cache: expected the http block and the /api/catalog and /api/search locations, found ${found} of those locations`);
+  return located.replace('\nhttp {\n', `\nhttp {\n${microCacheHttp(cache)}`);
 }
 
 export function findNginx(): string | null {
@@ -125,6 +191,8 @@ export interface LocalNginxOptions {
    * Default: the TRUSTED_PROXIES environment variable; none when it is unset.
    */
   trustedProxies?: string | readonly string[];
+  /** Bench only: a 1 s micro-cache in front of the catalog and search (addMicroCache), its files under `dir`. Default off. */
+  microCache?: boolean;
 }
 
 /** The profile `npm start` and the end-to-end tests run: everything under `dir`, services on loopback. */
@@ -149,6 +217,7 @@ export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
     brotliModule: existsSync(BROTLI_MODULE) ? BROTLI_MODULE : null,
     brotliStaticModule: existsSync(BROTLI_STATIC_MODULE) ? BROTLI_STATIC_MODULE : null,
     realIpConf: path.join(dir, 'real-ip.conf'),
+    ...(options.microCache ? { microCache: { path: path.join(dir, 'micro-cache') } } : {}),
   };
 }
 
@@ -213,6 +282,10 @@ export function writeLocalConfig(options: LocalNginxOptions = {}): LocalNginx {
   mkdirSync(profile.tempDir, { recursive: true });
   // Workers run as `nobody` when the master is root: they write request/response temp files here.
   chmodSync(profile.tempDir, 0o1777);
+  if (profile.microCache) {
+    mkdirSync(profile.microCache.path, { recursive: true });
+    chmodSync(profile.microCache.path, 0o1777);
+  }
   const conf = path.join(dir, 'nginx.conf');
   writeFileSync(profile.realIpConf, realIp);
   writeFileSync(conf, renderNginxConfig(profile));

@@ -9,6 +9,9 @@ import net from 'node:net';
  *   (no coordinated omission).
  * - closedLoop: maximum throughput. Every connection sends its next request as soon as the last
  *   one is answered.
+ * The bench's own open-loop latencies come from vegeta (scripts/bench/vegeta.ts, decision 0013):
+ * this client's timer, a 1 ms setTimeout on an event loop that also parses the answers, lags 2–5 ms
+ * at p99 at the bench's rates. Its open loop remains for `npm run bench -- --generator node`.
  */
 
 /** One request: a GET of a path, or any method with headers and a body. */
