@@ -39,6 +39,10 @@ function service(name, port) {
     cwd: root,
     interpreter,
     exec_mode: 'cluster',
+    // Extra flags for every worker's node, space-separated (no quoting), e.g.
+    // SHOP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the stack as it runs (a
+    // profile per worker, written when it stops); the bench lists it among its overrides.
+    ...(env.SHOP_NODE_ARGS ? { node_args: env.SHOP_NODE_ARGS.split(' ').filter(Boolean) } : {}),
     instances: env[`${upper}_INSTANCES`] ?? env.INSTANCES ?? 'max',
     // A worker counts as up only once it listens and says `ready` (service-kit signalReady);
     // a reload waits for that before it stops the old worker.

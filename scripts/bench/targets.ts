@@ -176,7 +176,11 @@ export function benchOverrides(environment: NodeJS.ProcessEnv = process.env): Be
   const fromEnvironment = Object.keys(baseConfigFields)
     .filter((name) => environment[name] !== undefined && !listed.has(name) && !BENCH_DEPLOYMENT_SETTINGS.includes(name))
     .map((name) => ({ setting: name, value: environment[name] ?? '', shipped: 'its default', why: 'set in the environment `npm run bench` ran in' }));
-  return [...BENCH_OVERRIDES, ...fromEnvironment];
+  // Worker flags (ecosystem.config.js) change what is measured, a profiler above all.
+  const nodeArgs = environment.SHOP_NODE_ARGS
+    ? [{ setting: 'SHOP_NODE_ARGS', value: environment.SHOP_NODE_ARGS, shipped: 'unset', why: 'set in the environment `npm run bench` ran in' }]
+    : [];
+  return [...BENCH_OVERRIDES, ...fromEnvironment, ...nodeArgs];
 }
 
 /** Settings of the measured services that are facts of the bench's deployment, not tuning. */

@@ -358,6 +358,12 @@ describe('benchOverrides (scripts/bench/targets.ts)', () => {
     expect(found.slice(BENCH_OVERRIDES.length)).toEqual([{ setting: 'LOG_LEVEL', value: 'warn', shipped: 'its default', why: 'set in the environment `npm run bench` ran in' }]);
     expect(benchOverrides({})).toEqual(BENCH_OVERRIDES);
   });
+
+  it('when the workers run with extra node flags (SHOP_NODE_ARGS, e.g. a profiler), then the report lists them', () => {
+    expect(benchOverrides({ SHOP_NODE_ARGS: '--cpu-prof' }).slice(BENCH_OVERRIDES.length)).toEqual([
+      { setting: 'SHOP_NODE_ARGS', value: '--cpu-prof', shipped: 'unset', why: 'set in the environment `npm run bench` ran in' },
+    ]);
+  });
 });
 
 describe('the micro-cache point and the generator (scripts/bench/report.ts)', () => {

@@ -3,16 +3,23 @@ import { isValidKey, type Cache } from './cache.ts';
 import { matchesEtag, type HttpEntry } from './http-entry.ts';
 import { chooseBody, keyForUrl } from './middleware.ts';
 
-/** `X-Cache` of an answer the fast lane gave, before Express (decision 0018). */
-export const FAST_HIT_STATUS = 'HIT-FAST';
+/** The `X-Cache` value of an answer the fast lane gave, before Express (decision 0018). */
+export const FAST_HIT_X_CACHE = 'HIT-FAST';
 
-/** What a fresh stored answer is sent with, built once per entry: flat `[name, value, …]` lists. */
+type Encoding = 'br' | 'gzip' | undefined;
+
+/** One representation of a stored answer: its bytes and the headers that describe them. */
+interface Variant {
+  headers: string[];
+  body: Buffer;
+}
+
+/** What a fresh stored answer is sent with, built once per entry: flat `[name, value, …]` header lists. */
 interface Prepared {
   route: string;
   onServed: ((url: string) => void) | undefined;
-  identity: string[];
-  br: string[] | undefined;
-  gzip: string[] | undefined;
+  /** Per encoding chooseBody can pick (only those the entry holds). */
+  variants: Map<Encoding, Variant>;
   notModified: string[];
 }
 
@@ -32,8 +39,9 @@ export interface FastHit {
 /**
  * The cache side of the fast lane: fresh L1 answers that the full Express pipeline has already
  * served once in this worker, found from the raw request and sent with prebuilt header lists.
- * Only entries the pipeline served are found, so every decision Express makes from the normalized
- * key — which route, which validation, which policy — has been made for it already.
+ * Only entries the pipeline served are found, so the decisions Express makes from the normalized
+ * key — which route, which validation, which policy — have been made for it already; what Express
+ * decides from the rest of the request (credentials, a body, the rate limit) the lane checks itself.
  */
 export interface FastHits {
   /** A cached route's key shape; httpCache calls it for every policy given this index. */
@@ -57,25 +65,21 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
 
 function prepare(entry: HttpEntry, route: string, cacheControl: string, vary: string, onServed: ((url: string) => void) | undefined): Prepared {
   // The same headers, in the same order, as the middleware's send().
-  const common = ['X-Cache', FAST_HIT_STATUS, 'Vary', vary, 'Accept-Ranges', 'none', 'ETag', entry.etag, 'Cache-Control', cacheControl];
-  const ok = (encoding: string | undefined, body: Buffer): string[] => [
-    ...common,
-    'Content-Type',
-    entry.contentType,
-    ...(encoding ? ['Content-Encoding', encoding] : []),
-    'Content-Length',
-    String(body.length),
+  const common = ['X-Cache', FAST_HIT_X_CACHE, 'Vary', vary, 'Accept-Ranges', 'none', 'ETag', entry.etag, 'Cache-Control', cacheControl];
+  const variant = (encoding: Encoding, body: Buffer): [Encoding, Variant] => [
+    encoding,
+    {
+      body,
+      headers: [...common, 'Content-Type', entry.contentType, ...(encoding ? ['Content-Encoding', encoding] : []), 'Content-Length', String(body.length)],
+    },
   ];
-  return {
-    route,
-    onServed,
-    identity: ok(undefined, entry.body),
-    br: entry.br && ok('br', entry.br),
-    gzip: entry.gzip && ok('gzip', entry.gzip),
-    notModified: common,
-  };
+  const variants = new Map([variant(undefined, entry.body)]);
+  if (entry.br) variants.set(...variant('br', entry.br));
+  if (entry.gzip) variants.set(...variant('gzip', entry.gzip));
+  return { route, onServed, variants, notModified: common };
 }
 
+/** The fast lane's index over `cache`'s L1 (one per service; its httpCache policies fill it). */
 export function createFastHits(cache: Cache): FastHits {
   const prepared = new WeakMap<HttpEntry, Prepared>();
   const shapes = new Map<string, { namespace: string; varyHeaders: readonly string[] }>();
@@ -109,9 +113,11 @@ export function createFastHits(cache: Cache): FastHits {
       if (matchesEtag(header(headers, 'if-none-match'), entry.etag)) {
         return { route: ready.route, status: 304, headers: ready.notModified, body: undefined, served };
       }
-      const [encoding, body] = chooseBody(header(headers, 'accept-encoding'), entry);
-      const list = encoding === 'br' ? ready.br : encoding === 'gzip' ? ready.gzip : ready.identity;
-      return { route: ready.route, status: 200, headers: list ?? ready.identity, body: method === 'HEAD' ? undefined : body, served };
+      const [encoding] = chooseBody(header(headers, 'accept-encoding'), entry);
+      const chosen = ready.variants.get(encoding);
+      // chooseBody only picks an encoding the entry holds: a missing variant is a bug, not a request to answer.
+      if (!chosen) return undefined;
+      return { route: ready.route, status: 200, headers: chosen.headers, body: method === 'HEAD' ? undefined : chosen.body, served };
     },
   };
 }

@@ -2,7 +2,7 @@ export { createCache, type Cache, type CacheStatus, type Resolved } from './cach
 export type { CacheOptions, EntryOptions } from './options.ts';
 export type { InvalidationMessage } from './bus.ts';
 export { httpCache, normalizedKey, type HttpCacheOptions, type HttpCacheMiddleware } from './middleware.ts';
-export { createFastHits, FAST_HIT_STATUS, type FastHit, type FastHits } from './fast-hits.ts';
+export { createFastHits, FAST_HIT_X_CACHE, type FastHit, type FastHits } from './fast-hits.ts';
 export { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
 export { createMemoryLayer, type MemoryLayer, type MemoryLayerOptions } from './layers/memory-layer.ts';
 export { createRedisLayer, type RedisLayerOptions } from './layers/redis-layer.ts';

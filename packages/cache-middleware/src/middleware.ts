@@ -127,9 +127,10 @@ export function acceptQuality(header: string | undefined, coding: string): numbe
   if (!header) return 0;
   let wildcard = 0;
   for (const part of header.split(',')) {
-    const [name = '', ...params] = part.trim().toLowerCase().split(';');
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam ? Number(qParam.slice(2)) : 1;
+    // Optional whitespace around `;` and `=` is legal (`gzip ;q=1`, `br; q = 0`).
+    const [name = '', ...params] = part.toLowerCase().split(';').map((p) => p.trim());
+    const qParam = params.map((p) => p.split('=').map((side) => side.trim())).find(([key]) => key === 'q');
+    const q = qParam ? Number(qParam[1]) : 1;
     const quality = Number.isFinite(q) ? Math.min(Math.max(q, 0), 1) : 0;
     if (name === coding) return quality;
     if (name === '*') wildcard = quality;
@@ -282,7 +283,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   };
 
   options.fastHits?.register(options.namespace, varyHeaders);
-  /** A fresh answer, now in this worker's L1: the fast lane may send it from here on. */
+  /** A fresh answer the pipeline just sent: while this worker's L1 holds it, the fast lane may send it too. */
   const remember = (req: Request, res: Response, entry: HttpEntry, status: CacheStatus): void => {
     if (!options.fastHits || status === 'STALE') return;
     const route = routeOf(req, res);

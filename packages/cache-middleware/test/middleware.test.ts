@@ -234,6 +234,10 @@ describe('HTTP cache middleware', () => {
     expect(acceptQuality('br;q=0, gzip', 'br')).toBe(0);
     expect(acceptQuality('gzip;q=0.8, *;q=0.1', 'br')).toBe(0.1);
     expect(acceptQuality(undefined, 'gzip')).toBe(0);
+    // Optional whitespace around `;` and `=` (RFC 9110 §5.6.6).
+    expect(acceptQuality('gzip ;q=1', 'gzip')).toBe(1);
+    expect(acceptQuality('br; q = 0, gzip', 'br')).toBe(0);
+    expect(acceptQuality('br ; q=0.5', 'br')).toBe(0.5);
   });
 
   it('when the client refuses brotli, then it gets gzip', async () => {

@@ -44,7 +44,7 @@ export interface ServiceAppOptions {
     scrape: () => Promise<string | null>;
     contentType: string;
     /** Records one request answered outside Express (the fast lane), as `http` would. */
-    observe?: (method: string, route: string, status: number, seconds: number) => void;
+    observe: (method: string, route: string, status: number, seconds: number) => void;
   };
   /**
    * Fresh cache hits answered before Express (decision 0018): the service's stored answers
@@ -52,7 +52,7 @@ export interface ServiceAppOptions {
    * how many of those hits share one access line (ACCESS_LOG_HIT_SAMPLE; 1 logs each). The app
    * then carries `fastLane`, which listen() runs first. Default: none.
    */
-  fastLane?: { answers: FastAnswers; limiter?: InstantAdmission; hitLogEvery: number };
+  fastLane?: { answers: FastAnswers; limiter: InstantAdmission; hitLogEvery: number };
   /**
    * Who may name the client in X-Forwarded-For (Express `trust proxy`): the nginx hop
    * (EDGE_PROXIES) and front load balancers (TRUSTED_PROXIES); a service passes its config.

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import proxyAddress from 'proxy-addr';
 import type { HitLog } from './http-logger.ts';
+import type { RateLimitHeaders } from './rate-limit-headers.ts';
 import { tooManyQueryParts } from './query-string.ts';
 import { requestIdFrom } from './request-id.ts';
 
@@ -15,19 +16,20 @@ export interface FastAnswers {
 
 /** The rate limiter's synchronous admission (service-kit's RateLimiter). */
 export interface InstantAdmission {
-  admitNow(ip: string): { policy: string; state: string } | undefined;
+  admitNow(ip: string): RateLimitHeaders | undefined;
 }
 
+/** What the lane needs; createServiceApp fills it from the app's own pieces. */
 export interface FastLaneOptions {
   answers: FastAnswers;
   /** Every answer the lane sends spends a token here first; no token at hand → Express. */
-  limiter?: InstantAdmission;
+  limiter: InstantAdmission;
   /** Express's compiled `trust proxy fn`: the client address is req.ip's. */
   trust: (address: string, hop: number) => boolean;
   /** helmet's headers, flat (security-headers.ts). */
   securityHeaders: readonly string[];
-  /** RED metrics: one observation per answer, as the Express path records it. */
-  observe?: (method: string, route: string, status: number, seconds: number) => void;
+  /** RED metrics: one observation per answer, as the Express path records it (none without metrics). */
+  observe: ((method: string, route: string, status: number, seconds: number) => void) | undefined;
   /** The access line (sampled). */
   log?: HitLog;
 }
@@ -35,8 +37,11 @@ export interface FastLaneOptions {
 /** Answers the request and returns true, or returns false and leaves it untouched for Express. */
 export type FastLane = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-const hasBody = (headers: IncomingHttpHeaders): boolean =>
-  headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+/**
+ * What Express's body parser counts as a body (type-is `hasBody`): any Transfer-Encoding, any
+ * Content-Length, `0` included — it then checks the charset and the content coding, and can refuse.
+ */
+const hasBody = (headers: IncomingHttpHeaders): boolean => headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined;
 
 /**
  * Fresh cache hits answered in the server's request listener, before Express (decision 0018):
@@ -59,13 +64,12 @@ export function createFastLane(options: FastLaneOptions): FastLane {
     if (tooManyQueryParts(url)) return false;
     const hit = answers.find(method, url, headers);
     if (!hit) return false;
-    const limit = limiter?.admitNow(proxyAddress(req, trust));
-    if (limiter && !limit) return false;
+    const limit = limiter.admitNow(proxyAddress(req, trust));
+    if (!limit) return false;
 
     const id = requestIdFrom(headers['x-request-id']);
     const head = securityHeaders.concat(
-      ['X-Request-Id', id],
-      limit ? ['RateLimit-Policy', limit.policy, 'RateLimit', limit.state] : [],
+      ['X-Request-Id', id, 'RateLimit', limit.state, 'RateLimit-Policy', limit.policy],
       hit.headers,
     );
     res.writeHead(hit.status, head);

@@ -36,6 +36,7 @@ function policyName(max: number, windowMs: number): string {
 const partitionKey = (clientKey: string): string =>
   Buffer.from(createHash('sha256').update(clientKey).digest('hex').slice(0, 12)).toString('base64');
 
+/** The draft-8 `RateLimit-Policy` and `RateLimit` values of one limiter, as express-rate-limit 8 wrote them. */
 export function rateLimitHeaderFormat(max: number, windowMs: number): RateLimitHeaderFormat {
   const name = `"${policyName(max, windowMs)}"`;
   const quota = `q=${max}; w=${Math.ceil(windowMs / 1_000)}`;

@@ -17,6 +17,7 @@ export interface TokenBucket extends Windowed {
   leasing: boolean;
 }
 
+/** A client's bucket before its first lease: no tokens, no window yet. */
 export const emptyBucket = (key: string, policy: string): TokenBucket => ({
   key,
   policy,

@@ -18,6 +18,7 @@ export interface WindowLru<V extends Windowed> {
   readonly size: number;
 }
 
+/** A map of at most `capacity` entries that forgets the least recently used first, and ended windows on sweep(). */
 export function createWindowLru<V extends Windowed>(capacity: number): WindowLru<V> {
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
   const entries = new Map<string, V>();

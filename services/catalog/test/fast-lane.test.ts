@@ -121,6 +121,9 @@ describe('cached reads answered before Express', () => {
       { method: 'GET', headers: { 'Accept-Encoding': 'gzip' } },
       { method: 'GET', headers: { 'Accept-Encoding': 'br;q=0.5, gzip' } },
       { method: 'GET', headers: { 'Accept-Encoding': 'identity' } },
+      // Whitespace around `;` and `=` is legal; both paths must read the q-values alike.
+      { method: 'GET', headers: { 'Accept-Encoding': 'gzip ;q=1' } },
+      { method: 'GET', headers: { 'Accept-Encoding': 'br; q = 0, gzip' } },
       { method: 'HEAD', headers: { 'Accept-Encoding': 'br' } },
       { method: 'GET', headers: { 'If-None-Match': etag } },
       { method: 'GET', headers: { 'If-None-Match': `W/${etag}`, 'Accept-Encoding': 'gzip' } },
@@ -166,6 +169,10 @@ describe('cached reads answered before Express', () => {
     const withBody = await raw(server.port, 'GET', productUrl, { 'Content-Type': 'application/json' }, undefined, '{"$where":"1"}');
     expect(withBody.status).toBe(400);
     expect(json(withBody)).toMatchObject({ error: { code: 'FORBIDDEN_KEY' } });
+    // An empty body still goes through the body parser, which checks its charset and coding.
+    const emptyBody = await raw(server.port, 'GET', productUrl, { 'Content-Type': 'application/json; charset=latin1', 'Content-Length': '0' });
+    expect(emptyBody.status).toBe(415);
+    expect(json(emptyBody)).toMatchObject({ error: { code: 'UNSUPPORTED_CHARSET' } });
     const manyParts = `${listUrl}${'&'.repeat(120)}`;
     const refused = await raw(server.port, 'GET', manyParts);
     expect(refused.status).toBe(400);
