@@ -57,3 +57,13 @@ export async function closeRedis(client: Redis): Promise<void> {
   client.disconnect();
   await sleep(IOREDIS_DISCONNECT_TIMEOUT_MS + 50);
 }
+
+/** Deletes every key matching `pattern`, by SCAN (the test Redis may hold other runs' keys). */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}

@@ -17,7 +17,7 @@ import { redisLeaseSource } from '../src/lease-script.ts';
 import type { LeaseSource } from '../src/lease-source.ts';
 import { createMemoryLeaseSource } from '../src/memory-lease-source.ts';
 import { createWindowLru } from '../src/window-lru.ts';
-import { closedPort, closeRedis, requireRedisUrl, silentLogger, sleep, startApp, type StartedApp } from './helpers.ts';
+import { closedPort, closeRedis, deleteKeys, requireRedisUrl, silentLogger, sleep, startApp, type StartedApp } from './helpers.ts';
 
 const PREFIX = '/api/rl';
 const RUN = `test-${randomUUID()}`;
@@ -86,12 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const limiter of limiters) limiter.close();
   await Promise.all(started.map((server) => server.stop()));
-  let cursor = '0';
-  do {
-    const [next, keys] = await inspector.scan(cursor, 'MATCH', `rl:${RUN}*`, 'COUNT', 1_000);
-    if (keys.length > 0) await inspector.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeys(inspector, `rl:${RUN}*`);
   await Promise.all(clients.map((client) => closeRedis(client)));
 });
 

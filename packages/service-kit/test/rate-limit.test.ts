@@ -13,7 +13,7 @@ import {
   type ProxySettings,
   type Redis,
 } from '../src/index.ts';
-import { closedPort, closeRedis, requireRedisUrl, silentLogger, startApp, type StartedApp } from './helpers.ts';
+import { closedPort, closeRedis, deleteKeys, requireRedisUrl, silentLogger, startApp, type StartedApp } from './helpers.ts';
 
 const PREFIX = '/api/rl';
 const LIMIT = 10;
@@ -55,12 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(started.map((worker) => worker.stop()));
-  let cursor = '0';
-  do {
-    const [next, keys] = await inspector.scan(cursor, 'MATCH', `rl:${RUN}*`, 'COUNT', 1_000);
-    if (keys.length > 0) await inspector.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeys(inspector, `rl:${RUN}*`);
   await Promise.all(clients.map((client) => closeRedis(client)));
 });
 
