@@ -159,7 +159,7 @@ describe('cached reads answered before Express', () => {
     });
   });
 
-  it('when a read carries credentials, a body or too many query parts, then the pipeline answers it, never the lane', async () => {
+  it('when a read carries credentials, a body or too many query parts, or uses any method but GET and HEAD, then the pipeline answers it, never the lane', async () => {
     const server = await start();
     await raw(server.port, 'GET', productUrl);
     expect((await raw(server.port, 'GET', productUrl)).headers['x-cache']).toBe('HIT-FAST');
@@ -179,6 +179,15 @@ describe('cached reads answered before Express', () => {
     expect(json(refused)).toMatchObject({ error: { code: 'TOO_MANY_PARAMETERS' } });
     const post = await raw(server.port, 'POST', productUrl, { 'Content-Type': 'application/json' }, undefined, '{}');
     expect(post.headers['x-cache']).toBeUndefined();
+    // Every other method a client may send reaches Express (its router answers them, never a cached body).
+    for (const method of ['PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND']) {
+      const other = await raw(server.port, method, productUrl);
+      expect({ method, cache: other.headers['x-cache'], status: other.status === 200 && other.body.length > 0 && other.headers.etag !== undefined }).toEqual({
+        method,
+        cache: undefined,
+        status: false,
+      });
+    }
   });
 
   it('when a product changes through a worker in another process, then every fast lane serves the change within 100 ms', async () => {
