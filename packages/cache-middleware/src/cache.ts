@@ -29,9 +29,7 @@ export interface Cache {
   invalidateKeys(keys: readonly string[]): Promise<void>;
   /** A fresh L1 entry, synchronously, without counting a hit. */
   peekFresh<T>(key: string): CacheEntry<T> | undefined;
-  /** A fresh L1 entry, synchronously, counted as an L1 hit (the HTTP fast path). */
-  takeFresh<T>(key: string): CacheEntry<T> | undefined;
-  /** Counts a hit answered outside resolve()/takeFresh() (the fast lane's, found with peekFresh). */
+  /** Counts a hit answered outside resolve(): an entry found with peekFresh and sent. */
   countHit(layer: HitLayer): void;
   readonly counters: CacheCounters;
   readonly l1: MemoryLayer | null;
@@ -407,11 +405,6 @@ export function createCache(options: CacheOptions = {}): Cache {
       await invalidate({ keys: [...keys] });
     },
     peekFresh,
-    takeFresh<T>(key: string) {
-      const entry = peekFresh<T>(key);
-      if (entry) metrics.hit('l1');
-      return entry;
-    },
     countHit(layer) {
       metrics.hit(layer);
     },

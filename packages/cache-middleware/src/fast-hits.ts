@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isValidKey, type Cache } from './cache.ts';
 import { matchesEtag, type HttpEntry } from './http-entry.ts';
-import { chooseBody, keyForUrl } from './middleware.ts';
+import { chooseBody, keyFor, normalizedUrl } from './middleware.ts';
 
 /** The `X-Cache` value of an answer the fast lane gave, before Express (decision 0018). */
 export const FAST_HIT_X_CACHE = 'HIT-FAST';
@@ -48,7 +48,7 @@ export interface FastHits {
   register(namespace: string, varyHeaders: readonly string[]): void;
   /**
    * The pipeline answered with `entry` fresh, for `route`: later requests for its key may be
-   * answered before Express; `onServed` is told the URL of each (the policy's onFastHit).
+   * answered before Express; `onServed` is told the normalized URL of each (the policy's onFastHit).
    */
   remember(entry: HttpEntry, route: string, cacheControl: string, vary: string, onServed?: (url: string) => void): void;
   /**
@@ -84,9 +84,9 @@ export function createFastHits(cache: Cache): FastHits {
   const prepared = new WeakMap<HttpEntry, Prepared>();
   const shapes = new Map<string, { namespace: string; varyHeaders: readonly string[] }>();
 
-  const lookup = (url: string, headers: IncomingHttpHeaders): [HttpEntry, Prepared] | undefined => {
+  const lookup = (normalized: string, headers: IncomingHttpHeaders): [HttpEntry, Prepared] | undefined => {
     for (const { namespace, varyHeaders } of shapes.values()) {
-      const key = keyForUrl(url, namespace, varyHeaders, (name) => header(headers, name));
+      const key = keyFor(normalized, namespace, varyHeaders, (name) => header(headers, name));
       if (!isValidKey(key)) continue;
       const entry = cache.peekFresh<HttpEntry>(key)?.value;
       const ready = entry && prepared.get(entry);
@@ -103,12 +103,14 @@ export function createFastHits(cache: Cache): FastHits {
       if (!prepared.has(entry)) prepared.set(entry, prepare(entry, route, cacheControl, vary, onServed));
     },
     find(method, url, headers) {
-      const found = lookup(url, headers);
+      // Parsed once, whatever the number of policies whose keys it is tried under.
+      const normalized = normalizedUrl(url);
+      const found = lookup(normalized, headers);
       if (!found) return undefined;
       const [entry, ready] = found;
       const served = (): void => {
         cache.countHit('fast');
-        ready.onServed?.(url);
+        ready.onServed?.(normalized);
       };
       if (matchesEtag(header(headers, 'if-none-match'), entry.etag)) {
         return { route: ready.route, status: 304, headers: ready.notModified, body: undefined, served };

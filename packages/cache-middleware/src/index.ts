@@ -1,12 +1,12 @@
 export { createCache, type Cache, type CacheStatus, type Resolved } from './cache.ts';
 export type { CacheOptions, EntryOptions } from './options.ts';
 export type { InvalidationMessage } from './bus.ts';
-export { httpCache, normalizedKey, type HttpCacheOptions, type HttpCacheMiddleware } from './middleware.ts';
-export { createFastHits, FAST_HIT_X_CACHE, type FastHit, type FastHits } from './fast-hits.ts';
+export { httpCache, normalizedUrl, type HttpCacheOptions, type HttpCacheMiddleware } from './middleware.ts';
+export { createFastHits, type FastHit, type FastHits } from './fast-hits.ts';
 export { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
 export { createMemoryLayer, type MemoryLayer, type MemoryLayerOptions } from './layers/memory-layer.ts';
 export { createRedisLayer, type RedisLayerOptions } from './layers/redis-layer.ts';
 export type { CacheLayer } from './layers/layer.ts';
 export { createCounters, combineMetrics, type CacheMetrics, type CacheCounters, type HitLayer, type RedisFullUse } from './metrics.ts';
-export { CacheError, LoaderError, InvalidKeyError, isRedisOutOfMemory } from './errors.ts';
+export { CacheError, LoaderError, InvalidKeyError } from './errors.ts';
 export { makeEntry, isFresh, type CacheEntry } from './entry.ts';

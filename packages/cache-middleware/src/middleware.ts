@@ -26,9 +26,9 @@ export interface HttpCacheOptions {
    */
   fastHits?: FastHits;
   /**
-   * Told the URL (as received) of every request the fast lane answers from this policy's
-   * entries: what middleware mounted before this one would have seen of it (search counts its
-   * popular queries here). Default: nothing.
+   * Told the normalized URL (normalizedUrl) of every request the fast lane answers from this
+   * policy's entries: what middleware mounted before this one would have seen of it (search counts
+   * its popular queries here). Default: nothing.
    */
   onFastHit?: (url: string) => void;
 }
@@ -93,33 +93,38 @@ class UncacheableResponse extends Error {
 
 const isOriginAnswer = (error: unknown): boolean => error instanceof UncacheableResponse && error.entry.status < 500;
 
-/** `/path?a=1&b=2` with parameters sorted, so parameter order does not split the cache. */
-export function normalizedKey(req: Pick<Request, 'originalUrl' | 'get'>, namespace: string, varyHeaders: readonly string[]): string {
-  return keyForUrl(req.originalUrl, namespace, varyHeaders, (name) => req.get(name));
-}
-
 /**
- * The key of a request for `url` (path and query as received) whose header `name` reads as
- * `header(name)`: what normalizedKey computes inside Express, from the raw request before it
- * (the fast lane, fast-hits.ts).
+ * `/path?b=2&a=1` (as received) → `/path?a=1&b=2`: the parameters sorted, so their order does not
+ * split the cache, and nothing from a `#` on. The form every key is built from (and search counts
+ * its popular queries by).
  */
-export function keyForUrl(url: string, namespace: string, varyHeaders: readonly string[], header: (name: string) => string | undefined): string {
+export function normalizedUrl(url: string): string {
   // A `#` ends the URL for every parser (Express never reads past it), so it ends the key too.
   const hash = url.indexOf('#');
   if (hash !== -1) url = url.slice(0, hash);
   const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
-  let key = `http:${namespace}:${path}`;
-  if (q !== -1) {
-    // The same reading as the services' query parser (service-kit parseQueryString): what a
-    // handler sees is exactly what the key says.
-    const params = new URLSearchParams(url.slice(q + 1));
-    params.sort();
-    const query = params.toString();
-    if (query) key += `?${query}`;
-  }
+  if (q === -1) return url;
+  // The same reading as the services' query parser (service-kit parseQueryString): what a
+  // handler sees is exactly what the key says.
+  const params = new URLSearchParams(url.slice(q + 1));
+  params.sort();
+  const query = params.toString();
+  return query ? `${url.slice(0, q)}?${query}` : url.slice(0, q);
+}
+
+/**
+ * The key of a request for `normalized` (normalizedUrl) whose header `name` reads as
+ * `header(name)`: inside Express (normalizedKey) and from the raw request before it (fast-hits.ts).
+ */
+export function keyFor(normalized: string, namespace: string, varyHeaders: readonly string[], header: (name: string) => string | undefined): string {
+  let key = `http:${namespace}:${normalized}`;
   for (const name of varyHeaders) key += `|${name}=${header(name) ?? ''}`;
   return key;
+}
+
+/** The key of this request: its normalized URL and the declared vary headers only. */
+function normalizedKey(req: Request, namespace: string, varyHeaders: readonly string[]): string {
+  return keyFor(normalizedUrl(req.originalUrl), namespace, varyHeaders, (name) => req.get(name));
 }
 
 /** q-value the Accept-Encoding header gives `coding` (RFC 9110 §12.5.3), `*` included. */
@@ -303,8 +308,9 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
       next();
       return;
     }
-    const hot = options.cache.takeFresh<HttpEntry>(key);
+    const hot = options.cache.peekFresh<HttpEntry>(key);
     if (hot) {
+      options.cache.countHit('l1');
       send(req, res, hot.value, 'HIT-L1', cacheControl, vary);
       remember(req, res, hot.value, 'HIT-L1');
       return;
@@ -342,7 +348,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   };
 
   const warm: HttpCacheMiddleware['warm'] = async (url, render, tags) => {
-    const key = normalizedKey({ originalUrl: url, get: () => undefined } as Pick<Request, 'originalUrl' | 'get'>, options.namespace, varyHeaders);
+    const key = keyFor(normalizedUrl(url), options.namespace, varyHeaders, () => undefined);
     if (!isValidKey(key)) return undefined;
     const resolved = await options.cache.resolve<HttpEntry>(
       key,

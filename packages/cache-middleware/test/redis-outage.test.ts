@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { freePort, startRedisServer, type StartedRedis } from '../../../scripts/lib/redis-server.ts';
-import { createCache, httpCache, normalizedKey, type Cache, type HttpEntry } from '../src/index.ts';
+import { createCache, httpCache, type Cache, type HttpEntry } from '../src/index.ts';
+import { keyFor, normalizedUrl } from '../src/middleware.ts';
 import { sleep } from './support/redis.ts';
 
 const COMMAND_TIMEOUT_MS = 250;
@@ -120,7 +121,7 @@ function get(path: string): Promise<Answer> {
 
 /** The cache key httpCache uses for `/products/:id`. */
 const productKey = (id: number): string =>
-  normalizedKey({ originalUrl: `/products/${id}`, get: () => undefined } as unknown as Parameters<typeof normalizedKey>[0], NAMESPACE, []);
+  keyFor(normalizedUrl(`/products/${id}`), NAMESPACE, [], () => undefined);
 
 beforeAll(async () => {
   port = await freePort();

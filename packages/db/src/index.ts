@@ -15,21 +15,14 @@ export {
   ensureIndexes,
   dropIndexes,
   prepareDatabase,
-  withBuildProgress,
   declaredIndexes,
   DEFAULT_PROGRESS_EVERY_MS,
-  type EnsureIndexesResult,
   type IndexDrift,
-  type IndexProgressOptions,
 } from './index-sync.ts';
 export {
   claimDatabaseIfNew,
-  markDatabase,
   readDatabaseMarker,
-  MARKER_ID,
   META_COLLECTION,
-  type DatabaseMarker,
-  type DatabaseOrigin,
 } from './database-marker.ts';
 export {
   cancelledNotRestockedQuery,
@@ -37,10 +30,9 @@ export {
   productsChangedSinceQuery,
   productVersionsQuery,
   staleHoldsQuery,
-  type PeriodicQuery,
 } from './periodic-queries.ts';
 export { shopModels, type ShopModels } from './models.ts';
-export { indexFits, partialFilterImplied, servingIndex, type QueryShape } from './index-fit.ts';
+export { indexFits, servingIndex, type QueryShape } from './index-fit.ts';
 export type { IndexDefinition } from './index-definition.ts';
 export type { CategoryDoc } from './collections/categories/schema.ts';
 export type { ProductDoc, ProductImage } from './collections/products/schema.ts';

@@ -30,6 +30,7 @@ export function routeTemplate(req: RoutedRequest, res: RoutedResponse): string {
  * first (status as it stood then).
  */
 export function httpMetrics(metrics: ServiceMetrics) {
+  const observe = observeRequest(metrics);
   return (req: RoutedRequest, res: RoutedResponse, next: () => void): void => {
     const started = process.hrtime.bigint();
     metrics.http.inFlight.inc();
@@ -38,13 +39,7 @@ export function httpMetrics(metrics: ServiceMetrics) {
       if (counted) return;
       counted = true;
       metrics.http.inFlight.dec();
-      const labels = {
-        method: METHODS.has(req.method ?? '') ? (req.method as string) : 'OTHER',
-        route: routeTemplate(req, res),
-        status_code: String(res.statusCode),
-      };
-      metrics.http.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-      metrics.http.requests.inc(labels);
+      observe(req.method ?? '', routeTemplate(req, res), res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     };
     res.once('finish', done);
     res.once('close', done);
@@ -53,17 +48,19 @@ export function httpMetrics(metrics: ServiceMetrics) {
 }
 
 /**
- * Records one request answered outside Express (the fast lane) exactly as httpMetrics does: one
- * observation of its duration and one count, under its method, route template and status. The
- * labelled children are looked up once per label set, not hashed on every hit.
+ * Records one answered request: one observation of its duration and one count, under its method
+ * (`OTHER` beyond the usual ones), route template and status. httpMetrics uses it for Express's
+ * answers; the fast lane calls it for its own. The labelled children are looked up once per label
+ * set, not hashed on every request.
  */
 export function observeRequest(metrics: ServiceMetrics) {
   const children = new Map<string, { observe(seconds: number): void; inc(): void }>();
   return (method: string, route: string, status: number, seconds: number): void => {
-    const id = `${method} ${status} ${route}`;
+    const known = METHODS.has(method) ? method : 'OTHER';
+    const id = `${known} ${status} ${route}`;
     let child = children.get(id);
     if (!child) {
-      const labels = { method: METHODS.has(method) ? method : 'OTHER', route, status_code: String(status) };
+      const labels = { method: known, route, status_code: String(status) };
       const duration = metrics.http.duration.labels(labels);
       const requests = metrics.http.requests.labels(labels);
       child = { observe: (value) => duration.observe(value), inc: () => requests.inc() };

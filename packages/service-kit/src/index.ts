@@ -23,21 +23,13 @@ export { createAuth, currentUser, ROLES, type Auth, type AuthUser, type Role } f
 export { createRedis, connectRedis, connectRedisFromConfig, closeRedis, pingRedis, type Redis } from './redis.ts';
 export { createRateLimiter, rateLimiterFromConfig, type RateLimiter, type RateLimitHeaders, type RateLimitOptions } from './rate-limit.ts';
 export { dependencyHealthChecks, healthRouter, type HealthCheck, type HealthRouterOptions, type DependencyStatus } from './health.ts';
-export {
-  isLoopbackAddress,
-  parseProxyList,
-  proxyEntryProblem,
-  trustProxySetting,
-  LOOPBACK_PROXIES,
-  type ProxySettings,
-} from './client-address.ts';
+export { parseProxyList, type ProxySettings } from './client-address.ts';
 export { listen, type RunningHttpServer } from './http-server.ts';
 export { installProcessHandlers, signalReady } from './process-handlers.ts';
 export { createServiceApp, type ServiceApp, type ServiceAppOptions } from './create-app.ts';
-export { createFastLane, type FastAnswers, type FastLane, type FastLaneOptions, type InstantAdmission } from './fast-lane.ts';
-export { headersSetBy } from './security-headers.ts';
+export type { FastAnswers, InstantAdmission } from './fast-lane.ts';
 export { requestDeadline } from './request-deadline.ts';
 export { compressResponses, type CompressOptions } from './compress-responses.ts';
 export { listenService, runService, type ListeningService } from './service-lifecycle.ts';
 export { apiRoute, apiRouter, mountRoutes, openApiDocument, type ApiRoute, type AnyApiRoute, type HttpMethod } from './api-routes.ts';
-export { parseQueryString, limitQueryParts, rawQuery, tooManyQueryParts, MAX_QUERY_PARTS } from './query-string.ts';
+export { parseQueryString, limitQueryParts, rawQuery, MAX_QUERY_PARTS } from './query-string.ts';

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Express } from 'express';
-import { createLogger, listen, type Logger, type Redis, type RunningHttpServer } from '../src/index.ts';
+import { connectRedis, createLogger, createRedis, listen, type Logger, type Redis, type RunningHttpServer } from '../src/index.ts';
 
 /** A logger that writes nothing: the suites assert on HTTP answers, not on log lines. */
 export const silentLogger = (): Logger => createLogger('service-kit-test', 'silent');
@@ -66,4 +66,12 @@ export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
     if (keys.length > 0) await redis.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+/** A client of the test run's Redis, connected; the suite fails (never skips) when it cannot be reached. */
+export async function connectTestRedis(name: string, logger: Logger = silentLogger()): Promise<Redis> {
+  const client = createRedis({ url: requireRedisUrl(), logger, name });
+  if (await connectRedis(client, 2_000)) return client;
+  client.disconnect();
+  throw new Error(`cannot reach the test Redis at ${requireRedisUrl()}`);
 }

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Router, type Request, type Response } from 'express';
 import { pino } from 'pino';
 import {
-  connectRedis,
   createRateLimiter,
   createRedis,
   createServiceApp,
@@ -17,7 +16,7 @@ import { redisLeaseSource } from '../src/lease-script.ts';
 import type { LeaseSource } from '../src/lease-source.ts';
 import { createMemoryLeaseSource } from '../src/memory-lease-source.ts';
 import { createWindowLru } from '../src/window-lru.ts';
-import { closedPort, closeRedis, deleteKeys, requireRedisUrl, silentLogger, sleep, startApp, type StartedApp } from './helpers.ts';
+import { closedPort, closeRedis, connectTestRedis, deleteKeys, silentLogger, sleep, startApp, type StartedApp } from './helpers.ts';
 
 const PREFIX = '/api/rl';
 const RUN = `test-${randomUUID()}`;
@@ -63,9 +62,8 @@ async function get(worker: Worker, forwardedFor?: string): Promise<Answer> {
 const remainingIn = (state: string | null | undefined): number => Number(/; r=(\d+);/.exec(state ?? '')?.[1]);
 
 async function liveRedis(): Promise<Redis> {
-  const client = createRedis({ url: requireRedisUrl(), logger, name: 'service-kit-rate-limit-leases-test' });
+  const client = await connectTestRedis('service-kit-rate-limit-leases-test', logger);
   clients.push(client);
-  if (!(await connectRedis(client, 2_000))) throw new Error(`cannot reach the test Redis at ${requireRedisUrl()}`);
   return client;
 }
 

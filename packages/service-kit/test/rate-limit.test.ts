@@ -5,7 +5,6 @@ import request from 'supertest';
 import { z } from 'zod';
 import {
   baseConfigFields,
-  connectRedis,
   createRateLimiter,
   createRedis,
   createServiceApp,
@@ -13,7 +12,7 @@ import {
   type ProxySettings,
   type Redis,
 } from '../src/index.ts';
-import { closedPort, closeRedis, deleteKeys, requireRedisUrl, silentLogger, startApp, type StartedApp } from './helpers.ts';
+import { closedPort, closeRedis, connectTestRedis, deleteKeys, silentLogger, startApp, type StartedApp } from './helpers.ts';
 
 const PREFIX = '/api/rl';
 const LIMIT = 10;
@@ -41,9 +40,8 @@ async function startWorker(limiterPrefix: string, redis: Redis, proxies?: ProxyS
 }
 
 async function liveRedis(): Promise<Redis> {
-  const client = createRedis({ url: requireRedisUrl(), logger, name: 'service-kit-rate-limit-test' });
+  const client = await connectTestRedis('service-kit-rate-limit-test', logger);
   clients.push(client);
-  if (!(await connectRedis(client, 2_000))) throw new Error(`cannot reach the test Redis at ${requireRedisUrl()}`);
   return client;
 }
 

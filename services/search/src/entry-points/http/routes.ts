@@ -1,4 +1,4 @@
-import { httpCache, type Cache, type FastHits } from '@shop/cache-middleware';
+import { httpCache, normalizedUrl, type Cache, type FastHits } from '@shop/cache-middleware';
 import { apiRoute, parseQueryString, type AnyApiRoute } from '@shop/service-kit';
 import type { RequestHandler } from 'express';
 import type { PopularSearches } from '../../domain/popular-searches.ts';
@@ -31,16 +31,6 @@ export interface SearchApi {
   warm(url: string): Promise<boolean>;
 }
 
-/** `/api/search?b=2&a=1` → `/api/search?a=1&b=2`: the form the cache keys by and popularity counts. */
-function normalizedUrl(originalUrl: string): string {
-  const q = originalUrl.indexOf('?');
-  if (q === -1) return originalUrl;
-  const params = new URLSearchParams(originalUrl.slice(q + 1));
-  params.sort();
-  const query = params.toString();
-  return query ? `${originalUrl.slice(0, q)}?${query}` : originalUrl.slice(0, q);
-}
-
 /**
  * Counts a search once it was answered, from the cache or not. Answers the cache passed by
  * (credentials, a URL too long to be a key) are not counted: they could not be warmed anyway.
@@ -62,7 +52,7 @@ export function searchApi({ index, cache, popular, fastHits }: SearchApiDeps): S
   const cached = (namespace: string, onFastHit?: (url: string) => void) =>
     httpCache({ cache, namespace, ttl: MINUTE, staleWhileRevalidate: MINUTE, tags: () => [SEARCH_RESULTS], fastHits, onFastHit });
   // A search the fast lane answers never reaches countPopular: it is counted here instead.
-  const searchCache = cached('search', (url) => popular.record(normalizedUrl(url)));
+  const searchCache = cached('search', (url) => popular.record(url));
   const suggestCache = cached('suggest');
 
   const routes: AnyApiRoute[] = [
