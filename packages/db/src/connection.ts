@@ -59,11 +59,15 @@ export async function connectMongo(options: MongoConnectionOptions): Promise<Con
   return connection;
 }
 
-/** Round-trips a ping; resolves with the latency in ms or throws. */
+/**
+ * Round-trips a ping; resolves with the latency in ms or throws. It is sent even while mongoose
+ * reports the connection as down: selecting a server for it wakes the driver's monitor at once,
+ * so a database that came back is seen by the next readiness probe, not at the next heartbeat.
+ */
 export async function pingMongo(connection: Connection): Promise<number> {
   const started = performance.now();
   const db = connection.db;
-  if (!db || connection.readyState !== 1) throw new Error('not connected');
+  if (!db) throw new Error('not connected');
   await db.command({ ping: 1 });
   return performance.now() - started;
 }

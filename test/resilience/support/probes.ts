@@ -33,6 +33,21 @@ export async function readiness(stack: Stack): Promise<Record<'catalog' | 'order
   return { catalog, order, search };
 }
 
+/**
+ * What each service's readiness says in detail (pid and each dependency's status and error), a
+ * few probes per port so that both workers are likely heard: printed when readiness is not back.
+ */
+export async function readinessDetail(stack: Stack, probes = 4): Promise<string> {
+  const lines: string[] = [];
+  for (const name of ['catalog', 'order', 'search'] as const) {
+    for (let i = 0; i < probes; i++) {
+      const answer = await send(`http://127.0.0.1:${stack.ports[name]}`, { kind: 'ready', path: '/health/ready', headers: { connection: 'close' } }, { timeoutMs: 10_000 });
+      lines.push(`${name} ${answer.status} ${answer.error ?? answer.body}`);
+    }
+  }
+  return lines.join('\n');
+}
+
 /** pm_id → pid and restart count of every worker, to show that a recovery needed no restart. */
 export function workerIdentities(stack: Stack): string[] {
   return stack
