@@ -63,7 +63,10 @@ export function timestampMs(text: string): number {
 /** One line of `vegeta encode --to json`. */
 export function parseVegetaLine(line: string): VegetaResult {
   const raw = JSON.parse(line) as { seq: number; code: number; timestamp: string; latency: number; bytes_in: number; headers: Record<string, string[]> | null };
-  return { seq: raw.seq, code: raw.code, sentMs: timestampMs(raw.timestamp), latencyMs: raw.latency / 1e6, bytesIn: raw.bytes_in, headers: raw.headers ?? {} };
+  const headers = raw.headers ?? {};
+  // Under -max-body=0 vegeta keeps no body bytes: the answer's Content-Length says how many there were.
+  const bytesIn = raw.bytes_in || Number(headerValue(headers, 'content-length') ?? 0) || 0;
+  return { seq: raw.seq, code: raw.code, sentMs: timestampMs(raw.timestamp), latencyMs: raw.latency / 1e6, bytesIn, headers };
 }
 
 /** When the schedule started, ms since the epoch: min(stamp_i − i/rate) (see the file's comment). */

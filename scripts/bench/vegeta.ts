@@ -76,6 +76,9 @@ export function attackArgs(attack: VegetaAttack, output: string): string[] {
     `-workers=${attack.connections}`,
     `-max-workers=${maxWorkers}`,
     '-keepalive=true',
+    // Bodies are read to their end but not kept: storing and encoding each one cost vegeta ~18 %
+    // of its CPU, on the cores the stack runs on. Body bytes come from Content-Length instead.
+    '-max-body=0',
     `-timeout=${TIMEOUT}`,
     // A redirect is an answer like any other, as the Node client counts it.
     '-redirects=-1',

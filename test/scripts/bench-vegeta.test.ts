@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CLIENT_HEADERS } from '../../scripts/bench/load-process.ts';
 import { ensureVegeta } from '../../scripts/bench/vegeta-build.ts';
-import { scheduleLags, summarizeVegeta, timestampMs, type VegetaResult } from '../../scripts/bench/vegeta-results.ts';
+import { parseVegetaLine, scheduleLags, summarizeVegeta, timestampMs, type VegetaResult } from '../../scripts/bench/vegeta-results.ts';
 import { attackArgs, targetCount, vegetaOpenLoop, vegetaTarget } from '../../scripts/bench/vegeta.ts';
 import { latencyPercentiles, type RequestSpec } from '../../scripts/lib/open-loop.ts';
 
@@ -37,6 +37,7 @@ describe('attackArgs and targetCount (scripts/bench/vegeta.ts)', () => {
     expect(args).toContain('-header=Accept-Encoding: br, gzip');
     expect(args).toContain('-header=Accept: application/json');
     expect(args).toContain('-keepalive=true');
+    expect(args).toContain('-max-body=0');
     expect(args).toContain('-output=/tmp/out.bin');
   });
 
@@ -47,6 +48,20 @@ describe('attackArgs and targetCount (scripts/bench/vegeta.ts)', () => {
 
   it('when targets are written, then there are more than the schedule sends', () => {
     expect(targetCount(attack)).toBeGreaterThan(1_500 * 10.5 + 1);
+  });
+});
+
+describe('parseVegetaLine (scripts/bench/vegeta-results.ts)', () => {
+  const line = (bytesIn: number, headers: Record<string, string[]> | null) =>
+    JSON.stringify({ seq: 3, code: 200, timestamp: '2026-12-06T22:44:07Z', latency: 2_500_000, bytes_in: bytesIn, headers });
+
+  it('when vegeta kept no body (-max-body=0), then the body bytes are the Content-Length it was sent with', () => {
+    expect(parseVegetaLine(line(0, { 'Content-Length': ['417'], 'X-Cache': ['HIT-FAST'] }))).toMatchObject({ seq: 3, latencyMs: 2.5, bytesIn: 417, headers: { 'X-Cache': ['HIT-FAST'] } });
+  });
+
+  it('when vegeta counted the bytes or there is no Content-Length, then that count stands', () => {
+    expect(parseVegetaLine(line(90, { 'Content-Length': ['417'] })).bytesIn).toBe(90);
+    expect(parseVegetaLine(line(0, null)).bytesIn).toBe(0);
   });
 });
 
