@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from './support/orders.ts';
 import { runMonitor } from '../e2e/monitor-run.ts';
-import { readiness, readinessDetail, workerIdentities } from './support/probes.ts';
+import { databaseLogLines, readiness, readinessDetail, workerIdentities } from './support/probes.ts';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
 import { describe as describeAnswers, examples, send, sleep, type Answer, type RequestSpec } from './support/traffic.ts';
 
@@ -117,7 +117,7 @@ describe('MongoDB stopped under load', () => {
     }
     const readyAgainAt = performance.now() - origin;
     console.log(`readiness ${JSON.stringify(back)} ${((readyAgainAt - upAt) / 1000).toFixed(1)} s after the server was up`);
-    if (!Object.values(back ?? {}).every((status) => status === 200)) console.log(`readiness in detail:\n${await readinessDetail(env.stack)}`);
+    if (!Object.values(back ?? {}).every((status) => status === 200)) console.log(`readiness in detail:\n${await readinessDetail(env.stack)}\nthe services' database log lines:\n${databaseLogLines(env.stack)}`);
     expect(back).toEqual({ catalog: 200, order: 200, search: 200 });
     expect(workerIdentities(env.stack)).toEqual(identities);
     await sleep(4_000);

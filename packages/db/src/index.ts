@@ -8,6 +8,7 @@ export {
   type MongoSettings,
 } from './connection.ts';
 export { identifyServer, isReachable } from './identify-server.ts';
+export { logMongoTransitions, type TransitionLogger } from './log-transitions.ts';
 export { resolveMongo, type ResolvedMongo, type MongoSource } from './resolve-server.ts';
 export {
   checkIndexes,

@@ -1,5 +1,5 @@
 import { createCache, createFastHits, type Cache, type CacheMetrics } from '@shop/cache-middleware';
-import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
+import { connectMongoFromConfig, logMongoTransitions, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, createWebVitals, instrumentMongo, performanceSummary, serviceTelemetry } from '@shop/metrics';
 import {
   closeRedis,
@@ -39,7 +39,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const logger = createLogger('catalog', config.LOG_LEVEL);
 
   const metrics = createServiceMetrics('catalog');
-  const connection = await connectMongoFromConfig(config, 'catalog', (client) => instrumentMongo(client, metrics));
+  const connection = await connectMongoFromConfig(config, 'catalog', (client) => {
+    instrumentMongo(client, metrics);
+    logMongoTransitions(client, logger);
+  });
   // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
   const [redis, cacheRedis] = await Promise.all([
     connectRedisFromConfig(config, logger, 'catalog'),

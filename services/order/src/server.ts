@@ -1,5 +1,5 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
-import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
+import { connectMongoFromConfig, logMongoTransitions, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
   closeRedis,
@@ -50,7 +50,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
   const metrics = createServiceMetrics('order');
   const auth = createAuth(config.JWT_SECRET);
   if (config.DEMO_SIGN_IN) logger.warn('DEMO_SIGN_IN is on: POST /api/orders/demo-session gives anyone a customer token (demo stacks only)');
-  const connection = await connectMongoFromConfig(config, 'order', (client) => instrumentMongo(client, metrics));
+  const connection = await connectMongoFromConfig(config, 'order', (client) => {
+    instrumentMongo(client, metrics);
+    logMongoTransitions(client, logger);
+  });
   // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
   const [redis, cacheRedis] = await Promise.all([
     connectRedisFromConfig(config, logger, 'order'),

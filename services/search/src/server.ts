@@ -1,5 +1,5 @@
 import { createCache, createFastHits, type Cache } from '@shop/cache-middleware';
-import { connectMongoFromConfig, pingMongo, shopModels } from '@shop/db';
+import { connectMongoFromConfig, logMongoTransitions, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
   closeRedis,
@@ -53,7 +53,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   const config = loadSearchConfig({ ...process.env, ...env });
   const logger = createLogger('search', config.LOG_LEVEL);
   const metrics = createServiceMetrics('search');
-  const connection = await connectMongoFromConfig(config, 'search', (client) => instrumentMongo(client, metrics));
+  const connection = await connectMongoFromConfig(config, 'search', (client) => {
+    instrumentMongo(client, metrics);
+    logMongoTransitions(client, logger);
+  });
   // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
   const [redis, cacheRedis] = await Promise.all([
     connectRedisFromConfig(config, logger, 'search'),

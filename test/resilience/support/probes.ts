@@ -1,4 +1,6 @@
 // Small measurements the fault suites take of the running stack.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Stack } from '../../e2e/stack-harness.ts';
 import { send } from './traffic.ts';
 
@@ -46,6 +48,15 @@ export async function readinessDetail(stack: Stack, probes = 4): Promise<string>
     }
   }
   return lines.join('\n');
+}
+
+/** The services' log lines about the database (logMongoTransitions), the last `max`: when each worker lost it and got it back. */
+export function databaseLogLines(stack: Stack, max = 60): string {
+  const dir = path.join(stack.home, 'logs');
+  const lines = readdirSync(dir)
+    .filter((file) => file.endsWith('.log'))
+    .flatMap((file) => readFileSync(path.join(dir, file), 'utf8').split('\n').filter((line) => line.includes('"mongodb ')).map((line) => `${file}: ${line}`));
+  return lines.slice(-max).join('\n');
 }
 
 /** pm_id → pid and restart count of every worker, to show that a recovery needed no restart. */
