@@ -28,7 +28,8 @@ beforeAll(async () => {
   env = await resilienceStack({
     name: 'resilience-mongo',
     ownMongo: true,
-    env: { CACHE_STALE_IF_ERROR_MS: String(STALE_IF_ERROR_MS), REQUEST_DEADLINE_MS: String(REQUEST_DEADLINE_MS), RECONCILE_INTERVAL_MS: '2000' },
+    // LOG_LEVEL info (the shipped level): the workers' "mongodb server reachable" lines are info.
+    env: { CACHE_STALE_IF_ERROR_MS: String(STALE_IF_ERROR_MS), REQUEST_DEADLINE_MS: String(REQUEST_DEADLINE_MS), RECONCILE_INTERVAL_MS: '2000', LOG_LEVEL: 'info' },
   });
   customer = await env.token('mongo-customer', 'customer');
 }, 180_000);
