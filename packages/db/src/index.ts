@@ -9,6 +9,7 @@ export {
 } from './connection.ts';
 export { identifyServer, isReachable } from './identify-server.ts';
 export { logMongoTransitions, type TransitionLogger } from './log-transitions.ts';
+export { watchMongo, type MongoWatchdog, type MongoWatchdogOptions } from './mongo-watchdog.ts';
 export { resolveMongo, type ResolvedMongo, type MongoSource } from './resolve-server.ts';
 export {
   checkIndexes,

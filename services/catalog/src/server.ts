@@ -1,5 +1,5 @@
 import { createCache, createFastHits, type Cache, type CacheMetrics } from '@shop/cache-middleware';
-import { connectMongoFromConfig, logMongoTransitions, pingMongo, shopModels } from '@shop/db';
+import { connectMongoFromConfig, DEFAULT_MONGODB_URI, logMongoTransitions, pingMongo, shopModels, watchMongo } from '@shop/db';
 import { createServiceMetrics, createWebVitals, instrumentMongo, performanceSummary, serviceTelemetry } from '@shop/metrics';
 import {
   closeRedis,
@@ -43,6 +43,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     instrumentMongo(client, metrics);
     logMongoTransitions(client, logger);
   });
+  // Resets this worker's pooled client if it stays unable to use a database that answers (decision 0014).
+  const mongoWatchdog = watchMongo(connection, config.MONGODB_URI ?? DEFAULT_MONGODB_URI, { logger });
   // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
   const [redis, cacheRedis] = await Promise.all([
     connectRedisFromConfig(config, logger, 'catalog'),
@@ -104,6 +106,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     release: [
       () => limiter.close(),
       () => cache.close(),
+      () => mongoWatchdog.stop(),
       () => connection.close(),
       () => telemetry.stop(),
       () => closeRedis(redis),

@@ -1,0 +1,106 @@
+import mongoose, { type Connection } from 'mongoose';
+import { pingMongo } from './connection.ts';
+import type { TransitionLogger } from './log-transitions.ts';
+
+export interface MongoWatchdogOptions {
+  logger: TransitionLogger & { error(fields: object, message: string): void };
+  /** How often the pooled client is pinged, ms. Default 2 000. */
+  intervalMs?: number;
+  /** A ping without an answer within this is a failed one, ms. Default 1 000. */
+  pingTimeoutMs?: number;
+  /** How long the pooled client may fail while a new connection to the same URI succeeds before it is reset, ms. Default 5 000. */
+  wedgedAfterMs?: number;
+}
+
+export interface MongoWatchdog {
+  stop(): void;
+  /** How many times the client was reset. */
+  readonly resets: number;
+}
+
+const within = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error as Error)),
+    );
+  });
+
+/** True when a new client, with nothing in common with the pooled one, gets a ping answered at `uri`. */
+async function answersNewConnection(uri: string, timeoutMs: number): Promise<boolean> {
+  const client = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs, maxPoolSize: 1 });
+  try {
+    await within(
+      client.connect().then(() => client.db('admin').command({ ping: 1 })),
+      timeoutMs * 2,
+    );
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+/**
+ * Resets a worker's pooled MongoDB client when it is wedged: it has failed every ping for
+ * `wedgedAfterMs` while a new connection to the same URI is answered, so the database is up and
+ * only this client cannot use it. The outage suite once saw one worker's pool stay like that for
+ * over 30 s after the server came back, while the other workers recovered in under a second
+ * (cause not found; decision 0014). Closing and connecting the same driver client again starts
+ * its topology, monitors and pool afresh; mongoose's models keep working through it, and the
+ * client's event listeners (metrics, transition logs) stay attached. During a real outage the new
+ * connection fails too, and nothing is reset.
+ */
+export function watchMongo(connection: Connection, uri: string, options: MongoWatchdogOptions): MongoWatchdog {
+  const intervalMs = options.intervalMs ?? 2_000;
+  const pingTimeoutMs = options.pingTimeoutMs ?? 1_000;
+  const wedgedAfterMs = options.wedgedAfterMs ?? 5_000;
+  let failingSince: number | undefined;
+  let running = false;
+  let stopped = false;
+  let resets = 0;
+
+  const look = async (): Promise<void> => {
+    if (running || stopped) return;
+    running = true;
+    try {
+      const answered = await within(pingMongo(connection), pingTimeoutMs).then(
+        () => true,
+        () => false,
+      );
+      if (answered) {
+        failingSince = undefined;
+        return;
+      }
+      failingSince ??= Date.now();
+      const failingForMs = Date.now() - failingSince;
+      if (failingForMs < wedgedAfterMs || stopped || !(await answersNewConnection(uri, pingTimeoutMs))) return;
+      options.logger.error({ failingForMs }, 'mongodb client wedged: a new connection is answered, the pooled client is not; resetting it');
+      const client = connection.getClient();
+      await client.close(true).catch(() => {});
+      if (stopped) return;
+      await client.connect();
+      resets++;
+      failingSince = undefined;
+      options.logger.info({ resets }, 'mongodb client reset');
+    } catch (error) {
+      options.logger.warn({ error: (error as Error).message }, 'mongodb client reset failed; trying again at the next look');
+    } finally {
+      running = false;
+    }
+  };
+
+  const timer = setInterval(() => void look(), intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+    get resets() {
+      return resets;
+    },
+  };
+}
