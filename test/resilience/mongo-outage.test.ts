@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from './support/orders.ts';
 import { runMonitor } from '../e2e/monitor-run.ts';
-import { databaseLogLines, readiness, readinessDetail, workerIdentities } from './support/probes.ts';
+import { databaseLogLines, readiness, readinessDetail, readinessOfEveryWorker, workerIdentities } from './support/probes.ts';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
 import { describe as describeAnswers, examples, send, sleep, type Answer, type RequestSpec } from './support/traffic.ts';
 
@@ -109,10 +109,10 @@ describe('MongoDB stopped under load', () => {
     const upAt = performance.now() - origin;
     console.log(`MongoDB-wire server started again at ${(restartAt / 1000).toFixed(1)} s (up after ${((upAt - restartAt) / 1000).toFixed(1)} s, same data file)`);
 
-    // Recovery without a PM2 restart: readiness comes back by itself.
+    // Recovery without a PM2 restart: readiness comes back by itself, on every worker.
     let back: Awaited<ReturnType<typeof readiness>> | undefined;
     while (performance.now() - origin - upAt < 30_000) {
-      back = await readiness(env.stack);
+      back = await readinessOfEveryWorker(env.stack);
       if (back.catalog === 200 && back.order === 200 && back.search === 200) break;
       await sleep(250);
     }

@@ -73,7 +73,8 @@ describe('watchMongo', () => {
 
   it('when the server itself is down, then nothing is reset, and the client comes back by itself when the server does', async () => {
     lines.length = 0;
-    watchdog = watchMongo(connection, server.uri, { logger, ...fast });
+    // The pooled client's own recovery takes up to ~1 s: it has 3 s once the server answers again.
+    watchdog = watchMongo(connection, server.uri, { logger, ...fast, pingTimeoutMs: 100, wedgedAfterMs: 3_000 });
     const options = { port: Number(new URL(server.uri).port) };
     await server.stop();
     await sleep(2_500);
@@ -83,7 +84,10 @@ describe('watchMongo', () => {
     const started = Date.now();
     while (!(await answers(connection)) && Date.now() - started < 10_000) await sleep(100);
     expect(await answers(connection)).toBe(true);
+    // Past the grace period: recovering by itself after an outage is not a wedge.
+    await sleep(3_500);
     expect(watchdog.resets).toBe(0);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
     watchdog.stop();
   }, 30_000);
 });

@@ -59,6 +59,28 @@ export function databaseLogLines(stack: Stack, max = 60): string {
   return lines.slice(-max).join('\n');
 }
 
+/**
+ * Readiness of every worker, not one per port: probes each service on new connections (PM2
+ * hands them to its workers in turn) until every live worker's pid has answered, and gives each
+ * service the worst status its workers gave. A wedged worker cannot hide behind its healthy twin.
+ */
+export async function readinessOfEveryWorker(stack: Stack): Promise<Record<'catalog' | 'order' | 'search', number>> {
+  const of = async (name: 'catalog' | 'order' | 'search'): Promise<number> => {
+    const pids = new Set((await stack.workersAsync(name)).map((w) => w.pid));
+    const heard = new Map<number, number>();
+    for (let i = 0; i < 8 * pids.size && heard.size < pids.size; i++) {
+      const answer = await send(`http://127.0.0.1:${stack.ports[name]}`, { kind: 'ready', path: '/health/ready', headers: { connection: 'close' } }, { timeoutMs: 10_000 });
+      const pid = (JSON.parse(answer.body || '{}') as { pid?: number }).pid;
+      if (pid === undefined) return answer.status === 0 ? 0 : answer.status;
+      heard.set(pid, answer.status);
+    }
+    if (heard.size < pids.size) return 0;
+    return Math.max(...heard.values());
+  };
+  const [catalog, order, search] = await Promise.all([of('catalog'), of('order'), of('search')]);
+  return { catalog, order, search };
+}
+
 /** pm_id → pid and restart count of every worker, to show that a recovery needed no restart. */
 export function workerIdentities(stack: Stack): string[] {
   return stack
