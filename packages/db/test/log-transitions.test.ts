@@ -1,18 +1,8 @@
-import net from 'node:net';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { startStandin, type RunningStandin } from '@shop/mongo-standin';
 import type { Connection } from 'mongoose';
 import { connectMongo, logMongoTransitions, pingMongo } from '../src/index.ts';
-
-/** A port nothing listens on now (the stand-in is started on it, stopped, and started again there). */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from './helpers.ts';
 
 const lines: { level: 'warn' | 'info'; message: string; fields: Record<string, unknown> }[] = [];
 const logger = {

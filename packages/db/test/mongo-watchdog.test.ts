@@ -1,17 +1,8 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStandin, type RunningStandin } from '@shop/mongo-standin';
 import type { Connection } from 'mongoose';
 import { connectMongo, pingMongo, watchMongo, type MongoWatchdog } from '../src/index.ts';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from './helpers.ts';
 
 const lines: { level: string; message: string; fields: object }[] = [];
 const logger = {
