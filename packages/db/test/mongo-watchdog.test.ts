@@ -34,12 +34,17 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  watchdog?.stop();
+  await watchdog?.stop();
   await connection?.close();
   await server?.stop();
 }, 30_000);
 
 describe('watchMongo', () => {
+  it('when an option is not a positive number of ms, then it refuses to start', () => {
+    expect(() => watchMongo(connection, server.uri, { logger, intervalMs: 0 })).toThrow('intervalMs must be a positive number of ms, got 0');
+    expect(() => watchMongo(connection, server.uri, { logger, wedgedAfterMs: Number.NaN })).toThrow(RangeError);
+  });
+
   it('when the pooled client is wedged while the server answers, then it stays wedged on its own, and the watchdog resets it and models work again', async () => {
     const Thing = connection.model('Thing', new (await import('mongoose')).Schema({ n: Number }));
     await Thing.create({ n: 1 });
@@ -55,17 +60,17 @@ describe('watchMongo', () => {
     expect(await answers(connection)).toBe(true);
     expect(watchdog.resets).toBe(1);
     expect(lines.map((l) => l.message)).toEqual([
-      'mongodb client wedged: a new connection is answered, the pooled client is not; resetting it',
+      'mongodb client wedged: a new connection is answered, the pooled client sees no server; resetting it',
       'mongodb client reset',
     ]);
     expect(await Thing.countDocuments({ n: 1 })).toBe(1);
-    watchdog.stop();
+    await watchdog.stop();
   }, 30_000);
 
   it('when the server itself is down, then nothing is reset, and the client comes back by itself when the server does', async () => {
     lines.length = 0;
     // The pooled client's own recovery takes up to ~1 s: it has 3 s once the server answers again.
-    watchdog = watchMongo(connection, server.uri, { logger, ...fast, pingTimeoutMs: 100, wedgedAfterMs: 3_000 });
+    watchdog = watchMongo(connection, server.uri, { logger, ...fast, pingTimeoutMs: 250, wedgedAfterMs: 3_000 });
     const options = { port: Number(new URL(server.uri).port) };
     await server.stop();
     await sleep(2_500);
@@ -79,6 +84,6 @@ describe('watchMongo', () => {
     await sleep(3_500);
     expect(watchdog.resets).toBe(0);
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
-    watchdog.stop();
+    await watchdog.stop();
   }, 30_000);
 });

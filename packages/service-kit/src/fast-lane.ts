@@ -45,7 +45,7 @@ const hasBody = (headers: IncomingHttpHeaders): boolean => headers['transfer-enc
 
 /** Longest (peer, X-Forwarded-For) pair the lane remembers the client address of; longer ones are resolved each time. */
 const MEMO_KEY_MAX = 256;
-/** Pairs remembered per worker before the memo starts over (a few hundred KB at most). */
+/** Pairs remembered per worker before the memo starts over (about 2 MB at most: 256-character keys). */
 const MEMO_ENTRIES = 4_096;
 
 /**

@@ -70,11 +70,16 @@ export async function readinessOfEveryWorker(stack: Stack): Promise<Record<'cata
     const heard = new Map<number, number>();
     for (let i = 0; i < 8 * pids.size && heard.size < pids.size; i++) {
       const answer = await send(`http://127.0.0.1:${stack.ports[name]}`, { kind: 'ready', path: '/health/ready', headers: { connection: 'close' } }, { timeoutMs: 10_000 });
-      const pid = (JSON.parse(answer.body || '{}') as { pid?: number }).pid;
-      if (pid === undefined) return answer.status === 0 ? 0 : answer.status;
+      let pid: number | undefined;
+      try {
+        pid = (JSON.parse(answer.body || '{}') as { pid?: number }).pid;
+      } catch {
+        // Not the service's JSON (a failed connection, a proxy's page): not ready, asked again next time round.
+      }
+      if (pid === undefined) return answer.status === 200 ? 0 : answer.status;
       heard.set(pid, answer.status);
     }
-    if (heard.size < pids.size) return 0;
+    if (pids.size === 0 || heard.size < pids.size) return 0;
     return Math.max(...heard.values());
   };
   const [catalog, order, search] = await Promise.all([of('catalog'), of('order'), of('search')]);
