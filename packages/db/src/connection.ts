@@ -80,11 +80,14 @@ export interface MongoSettings {
   MONGODB_SOCKET_TIMEOUT_MS: number;
 }
 
+/** The URI a service's settings name: MONGODB_URI, or the default port when none is set. */
+export const mongoUriFrom = (config: Pick<MongoSettings, 'MONGODB_URI'>): string => config.MONGODB_URI ?? DEFAULT_MONGODB_URI;
+
 /** One service's pool, from its validated settings (the default port when no URI is set). */
 export function connectMongoFromConfig(config: MongoSettings, appName: string, observe?: (client: MongoDriverClient) => void): Promise<Connection> {
   return connectMongo({
     observe,
-    uri: config.MONGODB_URI ?? DEFAULT_MONGODB_URI,
+    uri: mongoUriFrom(config),
     dbName: config.MONGODB_DB,
     maxPoolSize: config.MONGODB_POOL_SIZE,
     socketTimeoutMS: config.MONGODB_SOCKET_TIMEOUT_MS,

@@ -2,6 +2,7 @@ export {
   connectMongo,
   connectMongoFromConfig,
   DEFAULT_MONGODB_URI,
+  mongoUriFrom,
   pingMongo,
   type MongoConnectionOptions,
   type MongoDriverClient,

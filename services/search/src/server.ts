@@ -1,5 +1,5 @@
 import { createCache, createFastHits, type Cache } from '@shop/cache-middleware';
-import { connectMongoFromConfig, DEFAULT_MONGODB_URI, logMongoTransitions, pingMongo, shopModels, watchMongo } from '@shop/db';
+import { connectMongoFromConfig, logMongoTransitions, mongoUriFrom, pingMongo, shopModels, watchMongo } from '@shop/db';
 import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
   closeRedis,
@@ -58,7 +58,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     logMongoTransitions(client, logger);
   });
   // Resets this worker's pooled client if it stays unable to use a database that answers (decision 0014).
-  const mongoWatchdog = watchMongo(connection, config.MONGODB_URI ?? DEFAULT_MONGODB_URI, { logger });
+  const mongoWatchdog = watchMongo(connection, mongoUriFrom(config), { logger });
   // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
   const [redis, cacheRedis] = await Promise.all([
     connectRedisFromConfig(config, logger, 'search'),
