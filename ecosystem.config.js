@@ -11,7 +11,8 @@
 //   SHOP_LOG_DIR [.run/logs]; <SERVICE>_RATE_LIMIT_MAX overrides RATE_LIMIT_MAX for one service;
 //   DEMO_SIGN_IN [false] the order service's demo sign-in (`npm start` turns it on; decision 0012);
 //   TRUSTED_PROXIES [none] front load balancers and EDGE_PROXIES [loopback] the nginx hop, the
-//   addresses whose X-Forwarded-For names the client (decision 0017).
+//   addresses whose X-Forwarded-For names the client (decision 0017); EDGE_PURGE_URLS [none] the
+//   nginx base URLs whose edge cache the catalog and order purge (decision 0018).
 // Everything else in the environment (MONGODB_URI, REDIS_URL, JWT_SECRET, …) reaches the services
 // as it is; each validates its own config and refuses to start on a bad value.
 import { existsSync } from 'node:fs';
@@ -72,6 +73,9 @@ function service(name, port) {
       // Stated too: a reload without them must fall back to the defaults, not keep the old lists.
       TRUSTED_PROXIES: env.TRUSTED_PROXIES ?? '',
       EDGE_PROXIES: env.EDGE_PROXIES ?? '127.0.0.0/8,::1/128',
+      // Every nginx running the edge cache, purged on product changes (decision 0018); `npm start`
+      // names its own. Stated as well: a reload without it must not keep an old list.
+      EDGE_PURGE_URLS: env.EDGE_PURGE_URLS ?? '',
     },
   };
 }

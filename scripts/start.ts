@@ -17,7 +17,7 @@ import path from 'node:path';
 import { seedCatalog } from '@shop/catalog/seed';
 import { connectMongo, prepareDatabase, shopModels } from '@shop/db';
 import { localMongo, SCRIPT_SOCKET_TIMEOUT_MS } from './lib/local-mongo.ts';
-import { findNginx, runningNginxPid, startNginx, testConfig, writeLocalConfig } from './lib/nginx.ts';
+import { EDGE_CACHE_PACKAGES, findNginx, listenUrl, localProfile, runningNginxPid, startNginx, testConfig, writeLocalConfig } from './lib/nginx.ts';
 import { ensureDirs, runDir } from './lib/paths.ts';
 import { ecosystemFile, pm2, pm2List, pm2OrThrow } from './lib/pm2.ts';
 import { hasRedisServer, isListening, startRedisServer } from './lib/redis-server.ts';
@@ -160,6 +160,13 @@ function ensureLogRotation(): void {
   for (const [key, value] of settings) pm2(['set', `pm2-logrotate:${key}`, value]);
 }
 
+/** The URL of the nginx ensureNginx will run, when it will run the edge cache; otherwise undefined. */
+function plannedEdgeCache(): string | undefined {
+  if (!findNginx()) return undefined;
+  const profile = localProfile();
+  return profile.edgeCache ? listenUrl(profile.listen) : undefined;
+}
+
 function ensureNginx(state: StackState): string | undefined {
   const nginx = findNginx();
   if (!nginx) {
@@ -167,7 +174,7 @@ function ensureNginx(state: StackState): string | undefined {
     log(
       'nginx',
       'not installed, so no storefront and no edge limits: the services are reachable directly (below). ' +
-        'Debian: sudo apt-get install -y nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static, then npm start again',
+        `Debian: sudo apt-get install -y nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static ${EDGE_CACHE_PACKAGES}, then npm start again`,
     );
     return undefined;
   }
@@ -184,6 +191,7 @@ function ensureNginx(state: StackState): string | undefined {
     writeStack(state);
     log('nginx', `started with ${local.conf}`);
   }
+  if (!local.edgeCache) log('nginx', `without the edge cache (decision 0018): it needs ${EDGE_CACHE_PACKAGES}; the services answer every request`);
   return local.url;
 }
 
@@ -204,6 +212,9 @@ async function main(): Promise<void> {
   // The storefront's "sign in as a demo customer" (decision 0012): on for this demo stack.
   const env: NodeJS.ProcessEnv = { MONGODB_URI: mongo.uri, MONGODB_DB: dbName, JWT_SECRET: jwtSecret(), DEMO_SIGN_IN: process.env.DEMO_SIGN_IN ?? 'true' };
   if (redisUrl) env.REDIS_URL = redisUrl;
+  // The services purge the edge cache of the nginx started below (decision 0018).
+  const edgeCache = plannedEdgeCache();
+  if (edgeCache) env.EDGE_PURGE_URLS = edgeCache;
   log('pm2', 'starting (or reloading) catalog, order and search in cluster mode …');
   pm2OrThrow(['startOrReload', ecosystemFile, '--update-env'], { env });
   state.pm2 = true;

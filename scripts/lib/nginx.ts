@@ -32,12 +32,17 @@ export interface NginxProfile {
   brotliStaticModule: string | null;
   /** The include file of the real-IP directives (renderRealIpConf: TRUSTED_PROXIES, decision 0017). */
   realIpConf: string;
-  /** Bench only (LocalNginxOptions.microCache): a proxy_cache micro-cache, see addMicroCache. No shipped profile has one. */
-  microCache?: MicroCache;
+  /**
+   * The edge cache (decision 0018): where nginx keeps its entries, or null to render without it
+   * (nginx lacks the modules it needs; the services then answer every request themselves).
+   */
+  edgeCache: EdgeCache | null;
+  /** Networks besides loopback whose services may purge the edge cache (the services' network in docker-compose). */
+  allowPurge: string[];
 }
 
-/** Where a micro-cache keeps its files (proxy_cache_path); nginx's workers write there. */
-export interface MicroCache {
+/** Where the edge cache keeps its files (proxy_cache_path); nginx's workers write there. */
+export interface EdgeCache {
   path: string;
 }
 
@@ -64,6 +69,18 @@ export function renderRealIpConf(trustedProxies: readonly string[]): string {
 }
 
 const BROTLI_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so';
+/**
+ * What the edge cache needs besides nginx (Debian: libnginx-mod-http-cache-purge,
+ * libnginx-mod-http-lua, which brings libnginx-mod-http-ndk), in load order.
+ */
+export const EDGE_CACHE_MODULES = [
+  '/usr/lib/nginx/modules/ndk_http_module.so',
+  '/usr/lib/nginx/modules/ngx_http_lua_module.so',
+  '/usr/lib/nginx/modules/ngx_http_cache_purge_module.so',
+] as const;
+export const EDGE_CACHE_PACKAGES = 'libnginx-mod-http-cache-purge libnginx-mod-http-lua';
+/** True when this machine's nginx can load every module the edge cache needs. */
+export const hasEdgeCacheModules = (): boolean => EDGE_CACHE_MODULES.every((module) => existsSync(module));
 const BROTLI_STATIC_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_static_module.so';
 const BROTLI_DIRECTIVES = `  brotli on;
   brotli_comp_level 5;
@@ -76,6 +93,7 @@ export function renderNginxConfig(profile: NginxProfile, template = readFileSync
     LOAD_MODULES: [
       profile.brotliModule ? `load_module ${profile.brotliModule};` : '# (no brotli filter module installed: gzip only)',
       profile.brotliStaticModule ? `load_module ${profile.brotliStaticModule};` : '# (no brotli static module installed: prebuilt .gz only)',
+      ...(profile.edgeCache ? EDGE_CACHE_MODULES.map((module) => `load_module ${module};`) : ['# (no edge cache: the services answer every request)']),
     ].join('\n'),
     WORKER_PROCESSES: profile.workerProcesses,
     PID_FILE: profile.pidFile,
@@ -96,71 +114,28 @@ export function renderNginxConfig(profile: NginxProfile, template = readFileSync
     CONF_DIR: profile.confDir,
     ALLOW_METRICS: profile.allowMetrics.map((cidr) => `      allow ${cidr};`).join('\n'),
     REAL_IP_CONF: profile.realIpConf,
+    EDGE_CACHE_PATH: profile.edgeCache?.path ?? '',
+    ALLOW_PURGE: profile.allowPurge.map((cidr) => `      allow ${cidr};`).join('\n'),
   };
   const rendered = template.replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`nginx template: unknown placeholder {{${name}}}`);
     return value;
   });
-  return profile.microCache ? addMicroCache(rendered, profile.microCache) : rendered;
+  return profile.edgeCache ? rendered : withoutEdgeCache(rendered);
 }
 
-/** The http-level part of the micro-cache: its zone, the key's normalized encoding, and the answers it must not keep. */
-function microCacheHttp(cache: MicroCache): string {
-  return `
-  # Micro-cache (bench only: the after-nginx-cache point, decision 0013). Answers live 1 s (nginx
-  # counts whole seconds: to the end of the next one); an entry unused for 10 s is dropped, which
-  # bounds how old a STALE answer can be. The key holds the encoding class the services would
-  # choose, so br, gzip and identity bodies never mix.
-  proxy_cache_path ${cache.path} levels=1:2 keys_zone=micro:10m max_size=256m inactive=10s use_temp_path=off;
-  map $http_accept_encoding $micro_cache_encoding {
-    default identity;
-    "~*\\bbr\\b" br;
-    "~*\\bgzip\\b" gzip;
-  }
-  # The services' Cache-Control sets the cache's lifetime aside (proxy_ignore_headers below), but
-  # an answer a handler marked not to be stored is still not stored.
-  map $upstream_http_cache_control $micro_cache_refused {
-    default 0;
-    "~*(no-store|no-cache|private)" 1;
-  }
-`;
-}
+const EDGE_REGION = /\n([ \t]*)# edge-cache:begin[\s\S]*?# edge-cache:end\n/g;
 
-/** The response header in which the micro-cache says what it did ($upstream_cache_status: HIT, MISS, STALE, …). */
-export const MICRO_CACHE_HEADER = 'X-Cache-Nginx';
-
-/** The location-level part, in /api/catalog and /api/search. */
-const MICRO_CACHE_LOCATION = `
-      proxy_cache micro;
-      proxy_cache_key "$uri$is_args$args|$micro_cache_encoding";
-      proxy_cache_valid 200 1s;
-      proxy_ignore_headers Cache-Control Expires;
-      proxy_cache_lock on;
-      proxy_cache_use_stale updating error timeout;
-      proxy_cache_background_update on;
-      proxy_cache_bypass $http_authorization $http_cookie;
-      proxy_no_cache $http_authorization $http_cookie $micro_cache_refused;
-      add_header ${MICRO_CACHE_HEADER} $upstream_cache_status always;`;
-
-const CACHED_LOCATIONS = /(\n[ \t]*location \/api\/(?:catalog|search) \{[^}]*?)(\n[ \t]*\})/g;
-
-/**
- * A rendered config with nginx answering repeated catalog and search GETs from a 1 s proxy_cache
- * (design 2 of the cache-hit fast path, measured by the bench next to the services' own). Keyed by
- * the normalized URI with its arguments and the encoding class; requests with Authorization or a
- * Cookie pass by it and are not stored; one request per key goes to the service at a time
- * (proxy_cache_lock), and an expired answer is served while one request refreshes it. Every answer
- * says what the cache did in MICRO_CACHE_HEADER. Throws when the config lacks those two locations.
- */
-export function addMicroCache(config: string, cache: MicroCache): string {
+/** The rendering without its edge-cache regions (each between `# edge-cache:begin` and `# edge-cache:end`). */
+function withoutEdgeCache(config: string): string {
   let found = 0;
-  const located = config.replace(CACHED_LOCATIONS, (_, body: string, close: string) => {
+  const stripped = config.replace(EDGE_REGION, (_, indent: string) => {
     found++;
-    return `${body}${MICRO_CACHE_LOCATION}${close}`;
+    return `\n${indent}# (edge cache off here: the template has it between edge-cache:begin and edge-cache:end)\n`;
   });
-  if (found !== 2 || !located.includes('\nhttp {\n')) throw new Error(`nginx micro-cache: expected the http block and the /api/catalog and /api/search locations, found ${found} of those locations`);
-  return located.replace('\nhttp {\n', `\nhttp {\n${microCacheHttp(cache)}`);
+  if (found !== 2) throw new Error(`nginx template: expected two edge-cache regions, found ${found}`);
+  return stripped;
 }
 
 export function findNginx(): string | null {
@@ -191,8 +166,11 @@ export interface LocalNginxOptions {
    * Default: the TRUSTED_PROXIES environment variable; none when it is unset.
    */
   trustedProxies?: string | readonly string[];
-  /** Bench only: a 1 s micro-cache in front of the catalog and search (addMicroCache), its files under `dir`. Default off. */
-  microCache?: boolean;
+  /**
+   * The edge cache, its files under `dir`. Default: on when nginx has the modules it needs
+   * (hasEdgeCacheModules); `true` throws when it has not.
+   */
+  edgeCache?: boolean;
 }
 
 /** The profile `npm start` and the end-to-end tests run: everything under `dir`, services on loopback. */
@@ -217,8 +195,16 @@ export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
     brotliModule: existsSync(BROTLI_MODULE) ? BROTLI_MODULE : null,
     brotliStaticModule: existsSync(BROTLI_STATIC_MODULE) ? BROTLI_STATIC_MODULE : null,
     realIpConf: path.join(dir, 'real-ip.conf'),
-    ...(options.microCache ? { microCache: { path: path.join(dir, 'micro-cache') } } : {}),
+    edgeCache: wantsEdgeCache(options.edgeCache) ? { path: path.join(dir, 'edge-cache') } : null,
+    allowPurge: [],
   };
+}
+
+function wantsEdgeCache(asked: boolean | undefined): boolean {
+  if (asked === false) return false;
+  if (hasEdgeCacheModules()) return true;
+  if (asked) throw new Error(`the edge cache needs nginx modules this machine lacks: ${EDGE_CACHE_MODULES.filter((m) => !existsSync(m)).join(', ')} (Debian: apt-get install ${EDGE_CACHE_PACKAGES})`);
+  return false;
 }
 
 /** The front load balancers of a local rendering: the option, else TRUSTED_PROXIES; a bad entry throws. */
@@ -250,6 +236,9 @@ export function dockerProfile(): NginxProfile {
     brotliStaticModule: BROTLI_STATIC_MODULE,
     // Rendered from the container's TRUSTED_PROXIES when it starts (nginx/docker-entrypoint.sh).
     realIpConf: DOCKER_REAL_IP_CONF,
+    edgeCache: { path: '/var/cache/nginx/edge' },
+    // The services' network (docker-compose.yml `app`: internal, nginx and the services only).
+    allowPurge: ['172.28.1.0/24'],
   };
 }
 
@@ -259,6 +248,8 @@ export interface LocalNginx {
   pidFile: string;
   accessLog: string;
   url: string;
+  /** Whether this nginx runs the edge cache (the services must then purge it: EDGE_PURGE_URLS). */
+  edgeCache: boolean;
 }
 
 /**
@@ -282,14 +273,14 @@ export function writeLocalConfig(options: LocalNginxOptions = {}): LocalNginx {
   mkdirSync(profile.tempDir, { recursive: true });
   // Workers run as `nobody` when the master is root: they write request/response temp files here.
   chmodSync(profile.tempDir, 0o1777);
-  if (profile.microCache) {
-    mkdirSync(profile.microCache.path, { recursive: true });
-    chmodSync(profile.microCache.path, 0o1777);
+  if (profile.edgeCache) {
+    mkdirSync(profile.edgeCache.path, { recursive: true });
+    chmodSync(profile.edgeCache.path, 0o1777);
   }
   const conf = path.join(dir, 'nginx.conf');
   writeFileSync(profile.realIpConf, realIp);
   writeFileSync(conf, renderNginxConfig(profile));
-  return { conf, prefix: dir, pidFile: profile.pidFile, accessLog: path.join(dir, 'nginx-access.log'), url: listenUrl(profile.listen) };
+  return { conf, prefix: dir, pidFile: profile.pidFile, accessLog: path.join(dir, 'nginx-access.log'), url: listenUrl(profile.listen), edgeCache: profile.edgeCache !== null };
 }
 
 /** `nginx -t` on a config; returns nginx's own output when it fails. */

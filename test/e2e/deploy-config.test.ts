@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dockerConfigPath, dockerProfile, findNginx, listenUrl, localProfile, renderNginxConfig, testConfig, writeLocalConfig } from '../../scripts/lib/nginx.ts';
+import { dockerConfigPath, dockerProfile, EDGE_CACHE_MODULES, EDGE_CACHE_PACKAGES, findNginx, listenUrl, localProfile, renderNginxConfig, testConfig, writeLocalConfig } from '../../scripts/lib/nginx.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-nginx-conf-'));
@@ -73,6 +73,17 @@ describe('nginx/Dockerfile', () => {
     expect(dockerfile).toContain(`esbuild@${pinned}`);
     expect(dockerfile).toContain('libnginx-mod-http-brotli-static');
     expect(readFileSync(dockerConfigPath, 'utf8')).toContain('load_module /usr/lib/nginx/modules/ngx_http_brotli_static_module.so;');
+  });
+
+  it('when it builds nginx, then it installs the modules the edge cache of docker.conf loads, its Lua counters where docker.conf looks for them, and its cache directory', () => {
+    const dockerfile = readFileSync(path.join(repoRoot, 'nginx', 'Dockerfile'), 'utf8');
+    const docker = readFileSync(dockerConfigPath, 'utf8');
+    for (const pkg of EDGE_CACHE_PACKAGES.split(' ')) expect(dockerfile).toContain(pkg);
+    for (const module of EDGE_CACHE_MODULES) expect(docker).toContain(`load_module ${module};`);
+    expect(dockerfile).toContain('COPY nginx/edge_metrics.lua /etc/nginx/shop/edge_metrics.lua');
+    expect(docker).toContain('lua_package_path "/etc/nginx/shop/?.lua;;";');
+    expect(dockerfile).toContain('/var/cache/nginx/edge');
+    expect(docker).toContain('proxy_cache_path /var/cache/nginx/edge ');
   });
 });
 
@@ -168,6 +179,15 @@ describe('docker-compose.yml', () => {
     expect(resolved.networks.app?.ipam?.config?.[0]?.subnet).toBe('172.28.1.0/24');
     expect(nginxOnApp).toMatch(/^172\.28\.1\.\d+$/);
     for (const name of apiServices) expect({ name, edge: services[name]?.environment?.EDGE_PROXIES }).toEqual({ name, edge: nginxOnApp });
+  });
+
+  it('when a product changes in docker-compose, then the services purge the edge cache of the one nginx, whose purge location admits the app network and not the published edge', () => {
+    const nginxOnApp = services.nginx?.networks?.app?.ipv4_address;
+    for (const name of apiServices) expect({ name, purge: services[name]?.environment?.EDGE_PURGE_URLS }).toEqual({ name, purge: `http://${nginxOnApp}` });
+    const docker = readFileSync(dockerConfigPath, 'utf8');
+    const purgeLocation = docker.slice(docker.indexOf('location ~ "^/_edge/purge/'), docker.indexOf('proxy_cache_purge edge'));
+    expect(purgeLocation).toContain(`allow ${resolved.networks.app?.ipam?.config?.[0]?.subnet};`);
+    expect(purgeLocation).not.toContain(resolved.networks.edge?.ipam?.config?.[0]?.subnet?.replace(/\.0\/24$/, '.') ?? 'none');
   });
 
   it('when docker-compose resolves the file, then both Redis instances are capped and never evict, and the services get REDIS_URL at the state instance and CACHE_REDIS_URL at the cache instance', () => {

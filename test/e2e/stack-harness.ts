@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -100,9 +100,23 @@ export async function startStack(options: { instances: number; env: NodeJS.Proce
   const nginxBin = findNginx();
   if (!nginxBin) throw new Error('nginx is not installed (Debian: apt-get install nginx): the edge tests need the real server');
   const home = mkdtempSync(path.join(os.tmpdir(), 'shop-e2e-'));
+  // nginx's workers run as nobody under a root master: they write the edge cache under this directory.
+  chmodSync(home, 0o755);
   const taken = new Set<number>();
   const ports = { catalog: await freeFixedPort(taken), order: await freeFixedPort(taken), search: await freeFixedPort(taken) };
   const edgePort = await freeFixedPort(taken);
+  const nginx = writeLocalConfig({
+    dir: path.join(home, 'nginx'),
+    listen: `0.0.0.0:${edgePort}`,
+    ports,
+    // The load generator is one client: nginx's per-client limits must not be what it measures.
+    rateLimit: '100000r/s',
+    rateBurst: 100_000,
+    connLimit: 10_000,
+    ...(options.staticRoot ? { staticRoot: options.staticRoot } : {}),
+    // The shipped edge cache (decision 0018); a machine whose nginx lacks its modules fails here.
+    edgeCache: true,
+  });
   const env: NodeJS.ProcessEnv = {
     ...options.env,
     INSTANCES: String(options.instances),
@@ -111,21 +125,14 @@ export async function startStack(options: { instances: number; env: NodeJS.Proce
     SEARCH_PORT: String(ports.search),
     SHOP_LOG_DIR: path.join(home, 'logs'),
     JWT_SECRET: options.env.JWT_SECRET ?? randomBytes(32).toString('hex'),
+    // The services purge this stack's nginx when a product changes.
+    EDGE_PURGE_URLS: `http://127.0.0.1:${edgePort}`,
   };
   const pm2Home = path.join(home, 'pm2');
   const stack: Stack = {
     home,
     ports,
-    nginx: writeLocalConfig({
-      dir: path.join(home, 'nginx'),
-      listen: `0.0.0.0:${edgePort}`,
-      ports,
-      // The load generator is one client: nginx's per-client limits must not be what it measures.
-      rateLimit: '100000r/s',
-      rateBurst: 100_000,
-      connLimit: 10_000,
-      ...(options.staticRoot ? { staticRoot: options.staticRoot } : {}),
-    }),
+    nginx,
     edge: `http://127.0.0.1:${edgePort}`,
     env,
     workers: (name) => pm2List({ home: pm2Home }).filter(serviceWorkers(name)),

@@ -2,8 +2,8 @@
 // store an answer that differs from what a plain GET is given. Every cached route is found from
 // the OpenAPI documents (a public GET whose answer carries X-Cache), so a route added later is
 // covered without editing this file. For each, directly on the service's port and through nginx,
-// every variant below is sent as the FIRST request for its URL after every worker's L1 and the
-// shared L2 were emptied, and plain GETs follow it on both workers.
+// every variant below is sent as the FIRST request for its URL after nginx's edge cache, every
+// worker's L1 and the shared L2 were emptied, and plain GETs follow it on both workers.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { documentedOperations, type DocumentedOperation, type JsonSchema } from './support/openapi.ts';
@@ -62,12 +62,21 @@ function urlOf(op: DocumentedOperation): string {
   return `${op.api}${path === '/' ? '' : path}${query.length ? `?${query.join('&')}` : ''}`;
 }
 
+const EDGE_CACHED = /^\/api\/catalog\/products\/[0-9a-f]{24}$/;
+
 /**
- * Empties every cache of the stack: L2 by FLUSHALL, and each worker's L1 by cutting its
- * invalidation subscription — a worker that resubscribes drops its whole L1, since it may have
+ * Empties every cache of the stack for `url`: nginx's edge cache by a purge of each encoding class
+ * (for the product URLs it holds, decision 0018), L2 by FLUSHALL, and each worker's L1 by cutting
+ * its invalidation subscription — a worker that resubscribes drops its whole L1, since it may have
  * missed invalidations (decision 0006). Resolves once every subscriber is back.
  */
-async function emptyEveryCache(): Promise<void> {
+async function emptyEveryCache(url: string): Promise<void> {
+  if (EDGE_CACHED.test(url)) {
+    for (const encoding of ['br', 'gzip', 'identity']) {
+      const purged = await fetch(`${env.stack.edge}/_edge/purge/${encoding}${url}`, { method: 'PURGE' });
+      if (purged.status !== 200 && purged.status !== 404) throw new Error(`edge purge of ${url} (${encoding}) answered ${purged.status}`);
+    }
+  }
   const channels = (await redis.pubsub('CHANNELS', '*')) as string[];
   const subscribers = async (): Promise<number[]> => {
     const counts = (await redis.pubsub('NUMSUB', ...channels)) as (string | number)[];
@@ -165,7 +174,7 @@ describe('cached routes: the first request for a URL cannot change what later GE
           if (where === 'direct') cached.push(op.doc.operationId);
           const outcomes: string[] = [];
           for (const variant of VARIANTS) {
-            await emptyEveryCache();
+            await emptyEveryCache(url);
             const first = await client.call(variant.method, url, variant.headers(reference));
             const problems = [
               ...(first.headers['x-cache'] === 'MISS' ? [] : [`X-Cache ${String(first.headers['x-cache'])}: the variant did not fill the entry (test not cold)`]),

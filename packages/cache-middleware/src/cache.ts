@@ -169,17 +169,21 @@ export function createCache(options: CacheOptions = {}): Cache {
   options.redis?.on('ready', onRedisReady);
   if (separateL2) l2Redis.on('ready', onL2RedisReady);
 
+  const purgers = options.purgers ?? [];
   const invalidate = async (message: InvalidationMessage): Promise<void> => {
     await applyLocally(message);
-    if (!l2 && !bus) return;
-    try {
-      await pushToRedis(message);
-    } catch (error) {
-      metrics.l2Error();
-      report(error, 'invalidate');
-      if (pending.length >= MAX_PENDING) pendingOverflow = true;
-      else pending.push(message);
+    if (l2 || bus) {
+      try {
+        await pushToRedis(message);
+      } catch (error) {
+        metrics.l2Error();
+        report(error, 'invalidate');
+        if (pending.length >= MAX_PENDING) pendingOverflow = true;
+        else pending.push(message);
+      }
     }
+    // Last, so that an edge cache refilling at once is answered from what is already invalidated here.
+    if (purgers.length > 0) await Promise.all(purgers.map((purger) => purger.purge(message)));
   };
 
   const l2Get = async (key: string): Promise<CacheEntry | undefined> => {
@@ -412,6 +416,7 @@ export function createCache(options: CacheOptions = {}): Cache {
       options.redis?.off('ready', onRedisReady);
       if (separateL2) l2Redis.off('ready', onL2RedisReady);
       await bus?.close();
+      await Promise.all(purgers.map((purger) => purger.close()));
     },
   };
 }

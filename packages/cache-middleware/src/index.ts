@@ -1,7 +1,8 @@
 export { createCache, type Cache, type CacheStatus, type Resolved } from './cache.ts';
 export type { CacheOptions, EntryOptions } from './options.ts';
 export type { InvalidationMessage } from './bus.ts';
-export { httpCache, normalizedUrl, type HttpCacheOptions, type HttpCacheMiddleware } from './middleware.ts';
+export { chooseBody, httpCache, normalizedUrl, type HttpCacheOptions, type HttpCacheMiddleware } from './middleware.ts';
+export { createEdgePurger, type EdgePurgerOptions, type Purger } from './edge-purger.ts';
 export { createFastHits, type FastHit, type FastHits } from './fast-hits.ts';
 export { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
 export { createMemoryLayer, type MemoryLayer, type MemoryLayerOptions } from './layers/memory-layer.ts';

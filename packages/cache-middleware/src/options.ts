@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { InvalidationMessage } from './bus.ts';
+import type { Purger } from './edge-purger.ts';
 import type { CacheLayer } from './layers/layer.ts';
 import type { MemoryLayerOptions } from './layers/memory-layer.ts';
 import type { CacheMetrics } from './metrics.ts';
@@ -73,6 +74,12 @@ export interface CacheOptions {
    * published before this moment may not have been seen here (after a gap L1 is already cleared).
    */
   onSubscribed?: () => void;
+  /**
+   * HTTP caches in front of the services (nginx's edge cache: createEdgePurger), told of every
+   * invalidation made here once it is applied and published; an invalidation resolves when their
+   * first purge is answered. Closed with the cache. Default none.
+   */
+  purgers?: readonly Purger[];
   /** Where Redis and background-refresh errors are reported (they never reach callers). */
   onError?: (error: unknown, context: string) => void;
   now?: () => number;

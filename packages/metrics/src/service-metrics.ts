@@ -39,6 +39,8 @@ export interface ServiceMetrics {
     inFlight: Gauge;
   };
   rateLimitRejections: Counter;
+  /** Purge requests sent to nginx's edge cache, by outcome: purged, absent (nothing stored), failed. */
+  edgePurges: Counter<'result'>;
   cache: CacheMetricsSink;
   mongo: {
     commandDuration: Histogram<'command' | 'result'>;
@@ -147,6 +149,7 @@ export function createServiceMetrics(service: string, options: { defaults?: bool
       inFlight: new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests being answered', registers }),
     },
     rateLimitRejections: new Counter({ name: 'rate_limit_rejections_total', help: 'Requests refused with 429 by the shared rate limit', registers }),
+    edgePurges: new Counter({ name: 'edge_purges_total', help: 'Purge requests sent to the edge cache, by outcome', labelNames: ['result'], registers }),
     cache: {
       hit: (layer) => cacheHits.inc({ layer }),
       miss: () => cacheMisses.inc(),

@@ -60,6 +60,22 @@ export const baseConfigFields = {
    * service believes. Default loopback, nginx on the same host; empty: no hop is believed.
    */
   EDGE_PROXIES: proxyListSetting(LOOPBACK_PROXIES),
+  /**
+   * Every nginx that runs the edge cache (decision 0018), as comma-separated base URLs
+   * (`http://127.0.0.1:8080,http://10.0.0.7`): a service that changes a product purges it there.
+   * Empty (the default): no edge cache to purge. `npm start`, docker-compose and the test stacks
+   * set it to their nginx.
+   */
+  EDGE_PURGE_URLS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((url) => url.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^\s/?#]+\/?$/, 'each must be a base URL: http(s)://host[:port]')).max(64)),
 };
 
 /** Use as `.transform(withSecrets)`: a real JWT_SECRET in production, the dev default elsewhere. */

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: 10_000,
       TRUSTED_PROXIES: [],
       EDGE_PROXIES: ['127.0.0.0/8', '::1/128'],
+      EDGE_PURGE_URLS: [],
       PORT: 3001,
     });
     expect(config.MONGODB_URI).toBeUndefined();
@@ -109,6 +110,18 @@ describe('loadConfig', () => {
     expect(configError({ HOST: '0.0.0.0' })).toContain('JWT_SECRET:');
     expect(loadConfig(schema, { HOST: '0.0.0.0', JWT_SECRET: 'x'.repeat(32) }).HOST).toBe('0.0.0.0');
     expect(loadConfig(schema, { HOST: 'localhost' }).JWT_SECRET).toBe(DEV_JWT_SECRET);
+  });
+});
+
+describe('EDGE_PURGE_URLS', () => {
+  it('when it lists nginx base URLs with spaces and blanks, then the config holds each trimmed', () => {
+    expect(loadConfig(schema, { EDGE_PURGE_URLS: ' http://127.0.0.1:8080 ,, https://edge-2.internal/ ' }).EDGE_PURGE_URLS).toEqual(['http://127.0.0.1:8080', 'https://edge-2.internal/']);
+  });
+
+  it('when an entry is not a bare http(s) base URL, then loading throws naming the variable', () => {
+    for (const bad of ['127.0.0.1:8080', 'ftp://x', 'http://x/purge', 'http://x?y=1']) {
+      expect(configError({ EDGE_PURGE_URLS: bad })).toContain('EDGE_PURGE_URLS');
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { createCache, createFastHits, type Cache, type CacheMetrics } from '@shop/cache-middleware';
+import { createCache, createFastHits, type Cache, type CacheMetrics, type Purger } from '@shop/cache-middleware';
 import { connectMongoFromConfig, logMongoTransitions, mongoUriFrom, pingMongo, shopModels, watchMongo } from '@shop/db';
 import { createServiceMetrics, createWebVitals, instrumentMongo, performanceSummary, serviceTelemetry } from '@shop/metrics';
 import {
@@ -16,6 +16,7 @@ import {
   type Redis,
 } from '@shop/service-kit';
 import { loadCatalogConfig, type CatalogConfig } from './config.ts';
+import { productEdgePurgers } from './data-access/edge-purger.ts';
 import { mongoCatalogStore } from './data-access/catalog-store.ts';
 import { PERFORMANCE_PREFIX, performanceRouter } from './entry-points/http/performance-router.ts';
 import { CATALOG_PREFIX, catalogRouter } from './entry-points/http/router.ts';
@@ -56,7 +57,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const vitals = createWebVitals(metrics.registry);
   const auth = createAuth(config.JWT_SECRET);
 
-  const cache = createCatalogCache(redis, cacheRedis, config, logger, metrics.cache);
+  const cache = createCatalogCache(redis, cacheRedis, config, logger, metrics.cache, productEdgePurgers(config.EDGE_PURGE_URLS, logger, metrics.edgePurges));
   metrics.watchL1(cache.l1);
   const store = mongoCatalogStore(shopModels(connection));
   // Fresh hits answered before Express (decision 0018), spending the same rate-limit budget.
@@ -122,13 +123,14 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
  * L2 entries go to `cacheRedis` when there is one (locks and invalidation messages stay on `redis`).
  * Redis trouble is logged at most once per context every 30 s.
  */
-function createCatalogCache(redis: Redis, cacheRedis: Redis | undefined, config: CatalogConfig, logger: Logger, metrics: CacheMetrics): Cache {
+function createCatalogCache(redis: Redis, cacheRedis: Redis | undefined, config: CatalogConfig, logger: Logger, metrics: CacheMetrics, purgers: Purger[]): Cache {
   return createCache({
     metrics,
     redis,
     l2Redis: cacheRedis,
     prefix: config.CACHE_PREFIX,
     l1: { maxEntries: 20_000, maxBytes: config.CACHE_L1_MAX_BYTES },
+    purgers,
     onError: throttledWarn(logger, 'cache degraded'),
   });
 }

@@ -1,4 +1,5 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
+import { productEdgePurgers } from '@shop/catalog/edge-purger';
 import { connectMongoFromConfig, logMongoTransitions, mongoUriFrom, pingMongo, shopModels, watchMongo } from '@shop/db';
 import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
@@ -71,6 +72,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
     metrics: metrics.cache,
     prefix: config.CACHE_PREFIX,
     l1: false,
+    // Stock changes change the product answers nginx's edge cache may hold (decision 0018).
+    purgers: productEdgePurgers(config.EDGE_PURGE_URLS, logger, metrics.edgePurges),
     onError: (error, context) => logger.warn({ err: String(error), context }, 'cache invalidation degraded'),
   });
   const models = shopModels(connection);

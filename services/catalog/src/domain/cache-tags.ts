@@ -16,3 +16,16 @@ export const stockChangeTags = (productIds: readonly string[], lists: boolean): 
   ...productIds.flatMap((id) => [productTag(id), stockTag(id)]),
   ...(lists ? [PRODUCT_LISTS] : []),
 ];
+
+const PRODUCT_TAG = /^product:([a-f0-9]{24})$/;
+
+/**
+ * The paths nginx's edge cache may hold that an invalidation makes stale (decision 0018: it
+ * caches a product by id, tagged like the services' own entry).
+ */
+export function edgePathsFor(message: { tags?: readonly string[] }): string[] {
+  return (message.tags ?? []).flatMap((tag) => {
+    const id = PRODUCT_TAG.exec(tag)?.[1];
+    return id ? [`/api/catalog/products/${id}`] : [];
+  });
+}

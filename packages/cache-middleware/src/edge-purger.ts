@@ -1,0 +1,102 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { InvalidationMessage } from './bus.ts';
+
+/**
+ * An HTTP cache in front of the services, told of every invalidation (CacheOptions.purgers).
+ * `purge` never throws: a cache it cannot reach is reported, and its entries age out.
+ */
+export interface Purger {
+  purge(message: InvalidationMessage): Promise<void>;
+  /** Takes no new purges; waits for those in flight and those scheduled (the second round). */
+  close(): Promise<void>;
+}
+
+export interface EdgePurgerOptions {
+  /** Base URLs of every nginx running the edge cache (EDGE_PURGE_URLS), e.g. `http://127.0.0.1:8080`. */
+  urls: readonly string[];
+  /** The cached paths an invalidation makes stale (`/api/catalog/products/<id>` for `product:<id>`). */
+  pathsFor(message: InvalidationMessage): string[];
+  /** The encoding classes nginx keys entries by (nginx/nginx.conf.template `$edge_encoding`). Default br, gzip, identity. */
+  encodings?: readonly string[];
+  /**
+   * The purge is sent again this long after the first, for an answer that left a service before
+   * that service saw the invalidation and reached nginx after the first purge. Default 50 ms.
+   */
+  repeatAfterMs?: number;
+  /** How long one purge request may take before it counts as failed. Default 250 ms. */
+  timeoutMs?: number;
+  /** Each purge request that failed (nginx unreachable, refused, slow); never thrown. */
+  onError?: (error: Error, url: string) => void;
+  /** Each purge request's outcome: `purged` (an entry dropped), `absent` (none stored), `failed`. */
+  onResult?: (result: 'purged' | 'absent' | 'failed') => void;
+}
+
+const PURGE_PREFIX = '/_edge/purge/';
+
+/**
+ * Purges nginx's edge cache by exact key (decision 0018): `PURGE <url>/_edge/purge/<encoding><path>`
+ * for every path, encoding and nginx, over kept-alive connections; the call resolves when the first
+ * round is answered (or timed out), and the second round follows `repeatAfterMs` later.
+ */
+export function createEdgePurger(options: EdgePurgerOptions): Purger {
+  const encodings = options.encodings ?? ['br', 'gzip', 'identity'];
+  const repeatAfterMs = options.repeatAfterMs ?? 50;
+  const timeoutMs = options.timeoutMs ?? 250;
+  const bases = options.urls.map((url) => new URL(url));
+  for (const base of bases) {
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`edge purge URL must be http(s): ${base.href}`);
+  }
+  const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 16 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }) };
+  const inFlight = new Set<Promise<void>>();
+  let closed = false;
+
+  const purgeOne = (base: URL, path: string, encoding: string): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const url = new URL(`${PURGE_PREFIX}${encoding}${path}`, base);
+      const fail = (error: Error): void => {
+        options.onResult?.('failed');
+        options.onError?.(error, url.href);
+        resolve();
+      };
+      const protocol = url.protocol === 'https:' ? https : http;
+      const req = protocol.request(url, { method: 'PURGE', agent: agents[url.protocol as 'http:' | 'https:'], timeout: timeoutMs }, (res) => {
+        res.resume();
+        res.once('end', () => {
+          if (res.statusCode === 200) options.onResult?.('purged');
+          else if (res.statusCode === 404) options.onResult?.('absent');
+          else return fail(new Error(`edge purge answered ${res.statusCode}`));
+          resolve();
+        });
+        res.once('error', fail);
+      });
+      req.once('timeout', () => req.destroy(new Error(`edge purge took longer than ${timeoutMs} ms`)));
+      req.once('error', fail);
+      req.end();
+    });
+
+  const track = (work: Promise<void>): Promise<void> => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+    return work;
+  };
+  const round = (paths: readonly string[]): Promise<void> =>
+    Promise.all(bases.flatMap((base) => paths.flatMap((path) => encodings.map((encoding) => purgeOne(base, path, encoding))))).then(() => undefined);
+
+  return {
+    async purge(message) {
+      if (closed || bases.length === 0) return;
+      const paths = [...new Set(options.pathsFor(message))];
+      if (paths.length === 0) return;
+      await track(round(paths));
+      // The second round runs even when close() comes first: close() waits for it.
+      void track(new Promise<void>((resolve) => setTimeout(resolve, repeatAfterMs).unref()).then(() => round(paths)));
+    },
+    async close() {
+      closed = true;
+      while (inFlight.size > 0) await Promise.all(inFlight);
+      agents['http:'].destroy();
+      agents['https:'].destroy();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { createEdgePurger, type Purger } from '@shop/cache-middleware';
+import { throttledWarn, type Logger } from '@shop/service-kit';
+import { edgePathsFor } from '../domain/cache-tags.ts';
+
+/**
+ * The purger of nginx's edge cache for a service that changes products (catalog, order), or
+ * none when EDGE_PURGE_URLS names no nginx. Failed purges are counted and logged at most every
+ * 30 s; the entry they missed ages out within a second (decision 0018).
+ */
+export function productEdgePurgers(urls: readonly string[], logger: Logger, purges: { inc(labels: { result: string }): void }): Purger[] {
+  if (urls.length === 0) return [];
+  const warn = throttledWarn(logger, 'edge cache purge failed');
+  return [
+    createEdgePurger({
+      urls,
+      pathsFor: edgePathsFor,
+      onResult: (result) => purges.inc({ result }),
+      onError: (error, url) => warn(error, url),
+    }),
+  ];
+}

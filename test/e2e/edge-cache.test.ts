@@ -1,0 +1,308 @@
+// nginx's edge cache in the real stack (decision 0018): PM2 cluster workers behind nginx with the
+// shipped config, on the test run's MongoDB-wire server and Redis. Every cache promise a service hit
+// makes holds for an edge hit too, and a product change made through any service is visible through
+// the edge within 100 ms.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { seedCatalog } from '@shop/catalog/seed';
+import { testDatabase, type TestDatabase } from '@shop/db/testing';
+import { createAuth } from '@shop/service-kit';
+import { parsePromText } from '../../scripts/lib/prom-text.ts';
+import { externalAddress, startStack, stopAllStacks, type Stack } from './stack-harness.ts';
+
+const ENCODINGS = { br: 'br, gzip', gzip: 'gzip, deflate', identity: '' } as const;
+type EncodingClass = keyof typeof ENCODINGS;
+/** Headers that are per answer, not per stored entry: when, which request, which layer, whose budget. */
+const PER_ANSWER = new Set(['date', 'x-request-id', 'x-cache', 'ratelimit', 'ratelimit-policy', 'connection', 'keep-alive']);
+
+let db: TestDatabase;
+let stack: Stack;
+let adminToken: string;
+let customerToken: string;
+let productIds: string[];
+
+beforeAll(async () => {
+  db = await testDatabase('e2e_edge_cache');
+  await seedCatalog(db.models, { products: 60 });
+  productIds = (await db.models.Product.find({ stockTotal: { $gte: 5 } }, { _id: 1 }).limit(40).lean<{ _id: unknown }[]>()).map((p) => String(p._id));
+  const jwtSecret = 'edge-'.padEnd(48, 'x') + Date.now();
+  const auth = createAuth(jwtSecret);
+  adminToken = await auth.sign({ id: 'e2e-admin', role: 'admin' }, '1h');
+  customerToken = await auth.sign({ id: 'e2e-edge-customer', role: 'customer' }, '1h');
+  stack = await startStack({
+    instances: 2,
+    env: { ...db.serviceEnv, NODE_ENV: 'production', REDIS_URL: process.env.REDIS_URL, JWT_SECRET: jwtSecret, RATE_LIMIT_MAX: '1000000' },
+  });
+  console.log(`stack: ${stack.workers().length} workers behind nginx at ${stack.edge} with its edge cache; database ${db.dbName}`);
+}, 150_000);
+
+afterAll(async () => {
+  agent.destroy();
+  await stopAllStacks();
+  await db?.drop();
+}, 60_000);
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+/** One request as sent (node:http adds no Accept-Encoding and decodes nothing), with its raw answer. */
+function get(path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${stack.edge}${path}`, { method, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('end', () => {
+        const flat = Object.fromEntries(Object.entries(res.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
+        resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) });
+      });
+      res.once('error', reject);
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+const productPath = (id: string): string => `/api/catalog/products/${id}`;
+const encodingHeader = (encoding: EncodingClass): Record<string, string> => (ENCODINGS[encoding] ? { 'Accept-Encoding': ENCODINGS[encoding] } : {});
+
+/** Drops the edge entries of a path (every encoding class), as a service does after a change. */
+async function purge(path: string): Promise<void> {
+  for (const encoding of Object.keys(ENCODINGS)) {
+    const res = await fetch(`${stack.edge}/_edge/purge/${encoding}${path}`, { method: 'PURGE' });
+    expect([200, 404]).toContain(res.status);
+  }
+}
+
+/** The stored-entry part of an answer: every header but the per-answer ones, and the bytes. */
+function entryPart(answer: Answer): { status: number; headers: Record<string, string>; body: string } {
+  const headers = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !PER_ANSWER.has(name)));
+  return { status: answer.status, headers, body: answer.body.toString('base64') };
+}
+
+/**
+ * The same request answered by the service itself: If-Modified-Since makes the edge pass it by
+ * (the services do not evaluate it on cached reads, decision 0006), so nothing of nginx's cache touches it.
+ */
+const fromService = (path: string, headers: Record<string, string>, method = 'GET'): Promise<Answer> =>
+  get(path, { ...headers, 'If-Modified-Since': new Date().toUTCString() }, method);
+
+/** GETs until the edge answers (HIT-EDGE); then the same GET answered by the service. */
+async function untilEdgeHit(path: string, headers: Record<string, string>): Promise<{ service: Answer; edge: Answer }> {
+  let last = '';
+  for (let i = 0; i < 10; i++) {
+    const next = await get(path, headers);
+    expect(next.status).toBe(200);
+    if (next.headers['x-cache'] === 'HIT-EDGE') return { service: await fromService(path, headers), edge: next };
+    last = next.headers['x-cache'] ?? '';
+  }
+  throw new Error(`GET ${path} never became an edge hit: last X-Cache ${last}`);
+}
+
+/** The JSON of an identity answer. */
+function json<T>(answer: Answer): T {
+  expect(answer.headers['content-encoding']).toBeUndefined();
+  return JSON.parse(answer.body.toString('utf8')) as T;
+}
+const priceOf = (answer: Answer): number => json<{ priceCents: number }>(answer).priceCents;
+
+describe('an edge hit keeps every promise of a service hit', () => {
+  it.each(Object.keys(ENCODINGS) as EncodingClass[])('when a product is read twice with the %s encoding, then the second is HIT-EDGE with the status, headers and bytes the service sent', async (encoding) => {
+    const path = productPath(productIds[0]!);
+    await purge(path);
+    const { service, edge } = await untilEdgeHit(path, encodingHeader(encoding));
+    expect(service.headers['x-cache']).toMatch(/^(MISS|HIT-L1|HIT-L2|HIT-FAST)$/);
+    expect(service.headers['accept-ranges']).toBe('none');
+    expect(entryPart(edge)).toEqual(entryPart(service));
+    // The security headers (helmet's), the validator and the browser policy come with it.
+    expect(edge.headers).toMatchObject({ 'x-content-type-options': 'nosniff', vary: expect.stringContaining('Accept-Encoding') as unknown as string });
+    expect(edge.headers.etag).toMatch(/^"[^"]+"$/);
+    expect(edge.headers['cache-control']).toMatch(/max-age=\d+/);
+  });
+
+  it('when an edge hit is asked with If-None-Match (strong, weak, *, another), then it answers as the service does: 304 with the same headers, or the whole 200', async () => {
+    const path = productPath(productIds[1]!);
+    await purge(path);
+    const { edge } = await untilEdgeHit(path, encodingHeader('br'));
+    const etag = edge.headers.etag!;
+    for (const condition of [etag, `W/${etag}`, '*', `"other", ${etag}`]) {
+      const fromEdge = await get(path, { ...encodingHeader('br'), 'If-None-Match': condition });
+      // The service evaluates If-None-Match itself.
+      const service = await fromService(path, { ...encodingHeader('br'), 'If-None-Match': condition });
+      expect({ condition, cache: fromEdge.headers['x-cache'] }).toEqual({ condition, cache: 'HIT-EDGE' });
+      expect(service.headers['x-cache']).not.toMatch(/EDGE/);
+      expect(entryPart(fromEdge)).toEqual(entryPart(service));
+      expect(fromEdge.status).toBe(304);
+    }
+    const other = await get(path, { ...encodingHeader('br'), 'If-None-Match': '"not-this-one"' });
+    expect([other.status, other.headers['x-cache']]).toEqual([200, 'HIT-EDGE']);
+    expect(other.body.equals(edge.body)).toBe(true);
+  });
+
+  it('when HEAD asks for an edge entry, then it gets the GET answer’s status and headers without a body, as from the service', async () => {
+    const path = productPath(productIds[2]!);
+    await purge(path);
+    await untilEdgeHit(path, encodingHeader('gzip'));
+    const fromEdge = await get(path, encodingHeader('gzip'), 'HEAD');
+    const service = await fromService(path, encodingHeader('gzip'), 'HEAD');
+    expect(fromEdge.headers['x-cache']).toBe('HIT-EDGE');
+    expect(service.headers['x-cache']).not.toMatch(/EDGE/);
+    expect(entryPart(fromEdge)).toEqual(entryPart(service));
+    expect(fromEdge.body.length).toBe(0);
+    expect(Number(fromEdge.headers['content-length'])).toBeGreaterThan(0);
+  });
+
+  it('when an edge hit is answered, then it echoes this request’s id and carries no other client’s rate-limit budget', async () => {
+    const path = productPath(productIds[3]!);
+    await purge(path);
+    const { service } = await untilEdgeHit(path, encodingHeader('br'));
+    expect(service.headers.ratelimit).toBeDefined();
+    // A miss the edge stores still carries this client's budget.
+    await purge(path);
+    expect((await get(path, encodingHeader('br'))).headers).toMatchObject({ 'x-cache': expect.stringMatching(/^(MISS|HIT-L1|HIT-L2|HIT-FAST)$/) as unknown as string, ratelimit: expect.any(String) as unknown as string });
+    const edge = await get(path, { ...encodingHeader('br'), 'X-Request-Id': 'edge-echo-1' });
+    expect(edge.headers).toMatchObject({ 'x-cache': 'HIT-EDGE', 'x-request-id': 'edge-echo-1' });
+    expect(edge.headers.ratelimit).toBeUndefined();
+    expect(edge.headers['ratelimit-policy']).toBeUndefined();
+    // A malformed id is replaced by nginx's own, as for any request.
+    const replaced = await get(path, { ...encodingHeader('br'), 'X-Request-Id': 'bad id with spaces' });
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('when a request carries credentials, a query, a range, a precondition other than If-None-Match, a body or an unlisted encoding, then the edge never answers it and never stores its answer', async () => {
+    const path = productPath(productIds[4]!);
+    await purge(path);
+    await untilEdgeHit(path, encodingHeader('br'));
+    const passedBy: [string, Record<string, string>, string][] = [
+      ['Authorization', { Authorization: `Bearer ${customerToken}` }, path],
+      ['a session cookie', { Cookie: 'session=abc' }, path],
+      ['Range', { Range: 'bytes=0-10' }, path],
+      ['If-Match', { 'If-Match': '"x"' }, path],
+      ['If-Unmodified-Since', { 'If-Unmodified-Since': new Date(0).toUTCString() }, path],
+      ['an unlisted encoding', { 'Accept-Encoding': 'br;q=1, gzip;q=0.5' }, path],
+      ['a query string', {}, `${path}?fields=name`],
+    ];
+    for (const [what, headers, url] of passedBy) {
+      const answer = await get(url, { ...encodingHeader('br'), ...headers });
+      expect({ what, cache: answer.headers['x-cache'] ?? '(none)' }).toEqual({ what, cache: expect.not.stringMatching(/EDGE/) as unknown as string });
+    }
+    // A Range is not served as a partial answer by the edge: the service ignores it (Accept-Ranges: none).
+    const ranged = await get(path, { ...encodingHeader('identity'), Range: 'bytes=0-10' });
+    expect(ranged.status).toBe(200);
+    // A body on a GET reaches the service, which answers it as it always did.
+    const withBody = await get(path, { ...encodingHeader('br'), 'Content-Type': 'application/json', 'Content-Length': '7' }, 'GET', '{"a":1}');
+    expect(withBody.headers['x-cache'] ?? '(none)').not.toMatch(/EDGE/);
+    // None of those was stored: a fresh cookie-carrying read after a purge stays off the edge too.
+    await purge(path);
+    await get(path, { ...encodingHeader('br'), Cookie: 'session=abc' });
+    expect((await get(path, encodingHeader('br'))).headers['x-cache']).not.toMatch(/EDGE/);
+  });
+});
+
+describe('invalidation through the edge', () => {
+  it('when an admin changes a product through one service, then within 100 ms every encoding class reads the new price through nginx, and never the old one again', async () => {
+    const id = productIds[5]!;
+    const path = productPath(id);
+    for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
+    const before = priceOf(await get(path));
+    const newPrice = before + 1_234;
+    const changed = await fetch(`${stack.edge}${path}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ priceCents: newPrice }),
+    });
+    expect(changed.status).toBe(200);
+    const at = Date.now();
+    const reads: { ms: number; encoding: EncodingClass; cache: string; etag: string }[] = [];
+    // Reads in all three classes for 1.5 s: past the edge's own 1 s lifetime, so an old answer stored late would show.
+    while (Date.now() - at < 1_500) {
+      for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) {
+        const answer = await get(path, encodingHeader(encoding));
+        reads.push({ ms: Date.now() - at, encoding, cache: answer.headers['x-cache'] ?? '', etag: answer.headers.etag ?? '' });
+      }
+    }
+    // The new entry's ETag (the same for every encoding: it is taken over the identity body), from the service itself.
+    const current = await get(path, { 'If-Modified-Since': new Date().toUTCString() });
+    expect(priceOf(current)).toBe(newPrice);
+    const old = reads.filter((read) => read.etag !== current.headers.etag);
+    expect(old.filter((read) => read.ms >= 100)).toEqual([]);
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE').length).toBeGreaterThan(0);
+  });
+
+  it('when an order changes a product’s stock (the order service), then its stock reads through the edge within 100 ms', async () => {
+    const id = productIds[6]!;
+    const path = productPath(id);
+    await untilEdgeHit(path, encodingHeader('identity'));
+    const stockOf = (answer: Answer): number => json<{ stockTotal: number }>(answer).stockTotal;
+    const before = stockOf(await get(path));
+    const placed = await fetch(`${stack.edge}/api/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${customerToken}`, 'content-type': 'application/json', 'idempotency-key': `edge-${Date.now()}` },
+      body: JSON.stringify({ items: [{ productId: id, quantity: 2 }] }),
+    });
+    expect(placed.status).toBe(201);
+    const at = Date.now();
+    const stale: string[] = [];
+    while (Date.now() - at < 1_500) {
+      const answer = await get(path);
+      if (stockOf(answer) !== before - 2) stale.push(`${Date.now() - at} ms ${answer.headers['x-cache']} ${stockOf(answer)}`);
+    }
+    expect(stale.filter((line) => Number(line.split(' ')[0]) >= 100)).toEqual([]);
+  });
+});
+
+describe('the edge counts what it answers', () => {
+  it('when the edge answers hits, then /metrics/edge counts them per route and status in the services’ metric names, and by layer', async () => {
+    const read = async (): Promise<{ requests: number; hits: number; buckets: number }> => {
+      const samples = parsePromText(await (await fetch(`${stack.edge}/metrics/edge`)).text());
+      const sum = (name: string, match: (labels: Record<string, string>) => boolean) => samples.filter((s) => s.name === name && match(s.labels)).reduce((n, s) => n + s.value, 0);
+      return {
+        requests: sum('http_requests_total', (l) => l.service === 'edge' && l.route === '/api/catalog/products/:id' && l.method === 'GET' && l.status_code === '200'),
+        hits: sum('cache_hits_total', (l) => l.layer === 'edge'),
+        buckets: sum('http_request_duration_seconds_bucket', (l) => l.le === '+Inf' && l.method === 'GET' && l.status_code === '200'),
+      };
+    };
+    const path = productPath(productIds[7]!);
+    await purge(path);
+    await untilEdgeHit(path, encodingHeader('br'));
+    const before = await read();
+    for (let i = 0; i < 25; i++) expect((await get(path, encodingHeader('br'))).headers['x-cache']).toBe('HIT-EDGE');
+    const after = await read();
+    expect(after.requests - before.requests).toBe(25);
+    expect(after.hits - before.hits).toBe(25);
+    expect(after.buckets - before.buckets).toBe(25);
+    const promtool = spawnSync('promtool', ['check', 'metrics'], { input: await (await fetch(`${stack.edge}/metrics/edge`)).text(), encoding: 'utf8' });
+    expect(promtool.error).toBeUndefined();
+    expect([promtool.status, `${promtool.stdout}${promtool.stderr}`.trim()]).toEqual([0, '']);
+  });
+
+  it('when the edge answers a hit, then nginx’s access log has its line with the request id', async () => {
+    const path = productPath(productIds[8]!);
+    await untilEdgeHit(path, encodingHeader('br'));
+    const id = `edge-log-${Date.now()}`;
+    expect((await get(path, { ...encodingHeader('br'), 'X-Request-Id': id })).headers['x-cache']).toBe('HIT-EDGE');
+    // The access log is written in 32 KB buffers flushed every second.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    const line = readFileSync(stack.nginx.accessLog, 'utf8').split('\n').find((l) => l.includes(id));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ request_id: id, status: 200, upstream: '', uri: path });
+  });
+
+  it('when the purge or the metrics location is asked from outside this machine, then nginx refuses with a JSON 403', async () => {
+    const outside = externalAddress();
+    const port = new URL(stack.edge).port;
+    for (const [method, path] of [
+      ['PURGE', `/_edge/purge/br${productPath(productIds[0]!)}`],
+      ['GET', '/metrics/edge'],
+    ] as const) {
+      const res = await fetch(`http://${outside}:${port}${path}`, { method });
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    }
+  });
+});

@@ -1,0 +1,88 @@
+// The edge cache's part of the nginx template (decision 0018), as rendered: where it is and is not,
+// and that its fixed tables agree with the services' code they stand in for. What it does in a
+// running stack is test/e2e/edge-cache.test.ts.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { buildHttpEntry, chooseBody } from '@shop/cache-middleware';
+import { LATENCY_BUCKETS } from '@shop/metrics';
+import { dockerProfile, EDGE_CACHE_MODULES, hasEdgeCacheModules, localProfile, renderNginxConfig } from '../../scripts/lib/nginx.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+
+const withEdge = renderNginxConfig({ ...localProfile({ dir: '/tmp/x', edgeCache: false }), edgeCache: { path: '/tmp/x/edge-cache' } });
+const withoutEdge = renderNginxConfig(localProfile({ dir: '/tmp/x', edgeCache: false }));
+
+/** The entries of a `map <source> <variable> { … }` block of the rendered config. */
+function mapEntries(config: string, variable: string): [string, string][] {
+  const start = config.indexOf(` ${variable} {\n`);
+  expect(start).toBeGreaterThan(0);
+  const body = config.slice(config.indexOf('{', start) + 1, config.indexOf('\n  }', start));
+  return body
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const match = /^("(?:[^"]*)"|\S+)\s+(\S+);$/.exec(line);
+      if (!match) throw new Error(`unexpected map line: ${line}`);
+      return [match[1]!.replace(/^"|"$/g, ''), match[2]!];
+    });
+}
+
+describe('the edge cache in the rendered nginx config', () => {
+  it('when nginx has the modules, then the local profile runs it, with its files under the stack directory; the docker profile always does, purged from the services’ network only', () => {
+    expect(localProfile({ dir: '/tmp/x' }).edgeCache).toEqual(hasEdgeCacheModules() ? { path: '/tmp/x/edge-cache' } : null);
+    expect(dockerProfile()).toMatchObject({ edgeCache: { path: '/var/cache/nginx/edge' }, allowPurge: ['172.28.1.0/24'] });
+    for (const module of EDGE_CACHE_MODULES) expect(withEdge).toContain(`load_module ${module};`);
+    expect(withEdge).toContain('proxy_cache_path /tmp/x/edge-cache levels=1:2 keys_zone=edge:16m');
+    const docker = renderNginxConfig(dockerProfile());
+    const purge = docker.slice(docker.indexOf('location ~ "^/_edge/purge/'), docker.indexOf('proxy_cache_purge edge'));
+    expect(purge).toContain('allow 172.28.1.0/24;');
+    expect(purge).not.toContain('172.28.0.');
+  });
+
+  it('when it is off, then nothing of it is rendered and the rest of the config is the same, line for line and in order', () => {
+    for (const trace of ['proxy_cache', 'lua', '_edge/', 'edge_metrics', '$edge_', 'load_module /usr/lib/nginx/modules/ngx_http_cache_purge_module.so']) {
+      expect({ trace, found: withoutEdge.includes(trace) }).toEqual({ trace, found: false });
+    }
+    const lines = withEdge.split('\n');
+    let at = 0;
+    for (const line of withoutEdge.split('\n').filter((l) => !l.includes('edge cache off') && !l.includes('no edge cache'))) {
+      at = lines.indexOf(line, at);
+      expect({ line, found: at >= 0 }).toEqual({ line, found: true });
+      at++;
+    }
+  });
+
+  it('when a listed Accept-Encoding value picks an encoding class, then it is the encoding the services send for it (so an entry never holds another class’s bytes)', () => {
+    const entry = buildHttpEntry(200, 'application/json', Buffer.from(JSON.stringify({ text: 'x'.repeat(4_000) })));
+    expect(entry.br && entry.gzip).toBeTruthy();
+    const entries = mapEntries(withEdge, '$edge_encoding');
+    expect(entries.length).toBeGreaterThan(5);
+    for (const [value, encodingClass] of entries) {
+      if (value === 'default') {
+        expect(encodingClass).toBe('""');
+        continue;
+      }
+      const [chosen] = chooseBody(value === '' ? undefined : value, entry);
+      expect({ value, encodingClass }).toEqual({ value, encodingClass: chosen ?? 'identity' });
+    }
+  });
+
+  it('when the edge counts a hit, then its latency buckets are the services’ (one histogram across both in Prometheus)', () => {
+    const lua = readFileSync(path.join(repoRoot, 'nginx', 'edge_metrics.lua'), 'utf8');
+    const buckets = /local BUCKETS = \{([^}]*)\}/.exec(lua)?.[1]?.split(',').map(Number);
+    expect(buckets).toEqual(LATENCY_BUCKETS);
+  });
+
+  it('when a request may be answered by the edge, then it is a plain GET or HEAD without query, credentials, body, range or precondition other than If-None-Match', () => {
+    const skip = withEdge.slice(withEdge.indexOf('map "$request_method'), withEdge.indexOf('$edge_skip {'));
+    for (const header of ['authorization', 'cookie', 'content_length', 'transfer_encoding', 'range', 'if_range', 'if_match', 'if_unmodified_since', 'if_modified_since']) {
+      expect(skip).toContain(`$http_${header}`);
+    }
+    expect(skip).not.toContain('$http_if_none_match');
+    expect(mapEntries(withEdge, '$edge_skip')).toEqual([
+      ['default', '1'],
+      ['~^(GET|HEAD):::(br|gzip|identity)$', '0'],
+    ]);
+  });
+});
