@@ -15,7 +15,7 @@
 //   nginx base URLs whose edge cache the catalog and order purge (decision 0018).
 // Everything else in the environment (MONGODB_URI, REDIS_URL, JWT_SECRET, …) reaches the services
 // as it is; each validates its own config and refuses to start on a bad value.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = import.meta.dirname;
@@ -28,6 +28,12 @@ const logDir = env.SHOP_LOG_DIR ?? path.join(root, '.run', 'logs');
 // the one for this machine); elsewhere (macOS) and in a container, the node running PM2.
 const projectNode = path.join(root, 'node_modules', '.bin', 'node');
 const interpreter = existsSync(projectNode) ? projectNode : process.execPath;
+
+/** The nginx `npm start` runs with its edge cache (scripts/start.ts writes it), or none. */
+function localEdgePurgeUrls() {
+  const file = path.join(root, '.run', 'edge-purge-urls');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+}
 
 /** @param {'catalog' | 'order' | 'search'} name @param {number} port */
 function service(name, port) {
@@ -73,9 +79,10 @@ function service(name, port) {
       // Stated too: a reload without them must fall back to the defaults, not keep the old lists.
       TRUSTED_PROXIES: env.TRUSTED_PROXIES ?? '',
       EDGE_PROXIES: env.EDGE_PROXIES ?? '127.0.0.0/8,::1/128',
-      // Every nginx running the edge cache, purged on product changes (decision 0018); `npm start`
-      // names its own. Stated as well: a reload without it must not keep an old list.
-      EDGE_PURGE_URLS: env.EDGE_PURGE_URLS ?? '',
+      // Every nginx running the edge cache, purged on product changes (decision 0018). `npm start`
+      // names its own and leaves it in .run/edge-purge-urls, so that a `pm2 reload` by hand without
+      // the variable still purges that nginx; stated, so a reload never keeps an older list.
+      EDGE_PURGE_URLS: env.EDGE_PURGE_URLS ?? localEdgePurgeUrls(),
     },
   };
 }

@@ -1,6 +1,6 @@
 -- Requests the edge cache answered itself (decision 0018), in the services' metric names, so
 -- that Prometheus sums the edge and the services per route and counts hits by layer.
--- Counted in the shared dict `edge_metrics` (every nginx worker adds to it) by log(), run in
+-- Counted in the shared dict `edge_metrics` (one for all nginx workers) by log(), run in
 -- the log phase of the cached location; render() writes them in Prometheus' text format.
 -- Requests the edge passed on are counted by the service that answered them, not here.
 local M = {}
@@ -12,8 +12,9 @@ local BUCKETS = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 local ANSWERED = { HIT = true, STALE = true, UPDATING = true }
 local METHODS = { GET = true, HEAD = true }
 
--- Keys: "lookup <cache status>", and per "<method> <status>": "count", "sum", "bucket <i>"
--- (the first bucket that holds the duration; render() makes them cumulative).
+-- Keys: "lookup <cache status>", and per "<method> <status>": "sum", "bucket <i>" (the first
+-- bucket that holds the duration, #BUCKETS + 1 past the last; render() makes them cumulative and
+-- takes the count from them, so a scrape never sees a bucket above its count).
 function M.log()
   local cache_status = ngx.var.upstream_cache_status or "NONE"
   dict:incr("lookup " .. cache_status, 1, 0)
@@ -22,14 +23,15 @@ function M.log()
   if not METHODS[method] then method = "OTHER" end
   local id = method .. " " .. ngx.status
   local seconds = tonumber(ngx.var.request_time) or 0
-  dict:incr("count " .. id, 1, 0)
   dict:incr("sum " .. id, seconds, 0)
+  local bucket = #BUCKETS + 1
   for i = 1, #BUCKETS do
     if seconds <= BUCKETS[i] then
-      dict:incr("bucket " .. i .. " " .. id, 1, 0)
-      return
+      bucket = i
+      break
     end
   end
+  dict:incr("bucket " .. bucket .. " " .. id, 1, 0)
 end
 
 local function labels(method, status)
@@ -38,28 +40,32 @@ end
 
 function M.render()
   local lookups, answered = {}, {}
-  local hits = 0
+  local hits, stale = 0, 0
   for _, key in ipairs(dict:get_keys(0)) do
     local value = dict:get(key) or 0
     local kind, rest = key:match("^(%S+) (.+)$")
     if kind == "lookup" then
       lookups[#lookups + 1] = { rest, value }
-      if ANSWERED[rest] then hits = hits + value end
-    elseif kind == "count" or kind == "sum" then
+      if rest == "HIT" then hits = hits + value elseif ANSWERED[rest] then stale = stale + value end
+    elseif kind == "sum" then
       local method, status = rest:match("^(%S+) (%d+)$")
-      local id = rest
-      answered[id] = answered[id] or { method = method, status = status, count = 0, sum = 0, buckets = {} }
-      answered[id][kind] = value
+      answered[rest] = answered[rest] or { method = method, status = status, sum = 0, buckets = {} }
+      answered[rest].sum = value
     elseif kind == "bucket" then
       local i, method, status = rest:match("^(%d+) (%S+) (%d+)$")
       local id = method .. " " .. status
-      answered[id] = answered[id] or { method = method, status = status, count = 0, sum = 0, buckets = {} }
+      answered[id] = answered[id] or { method = method, status = status, sum = 0, buckets = {} }
       answered[id].buckets[tonumber(i)] = value
     end
   end
   table.sort(lookups, function(a, b) return a[1] < b[1] end)
   local ids = {}
-  for id in pairs(answered) do ids[#ids + 1] = id end
+  for id, a in pairs(answered) do
+    ids[#ids + 1] = id
+    local count = 0
+    for i = 1, #BUCKETS + 1 do count = count + (a.buckets[i] or 0) end
+    a.count = count
+  end
   table.sort(ids)
 
   local out = {}
@@ -87,6 +93,9 @@ function M.render()
   say("# HELP cache_hits_total Cache lookups answered by a layer")
   say("# TYPE cache_hits_total counter")
   say('cache_hits_total{service="edge",layer="edge"} ' .. hits)
+  say("# HELP cache_stale_served_total Stale entries served, by reason")
+  say("# TYPE cache_stale_served_total counter")
+  say('cache_stale_served_total{service="edge",reason="edge-updating"} ' .. stale)
   say("# HELP edge_cache_lookups_total Requests the edge cache looked at, by what it did ($upstream_cache_status)")
   say("# TYPE edge_cache_lookups_total counter")
   for _, entry in ipairs(lookups) do

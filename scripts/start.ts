@@ -212,9 +212,11 @@ async function main(): Promise<void> {
   // The storefront's "sign in as a demo customer" (decision 0012): on for this demo stack.
   const env: NodeJS.ProcessEnv = { MONGODB_URI: mongo.uri, MONGODB_DB: dbName, JWT_SECRET: jwtSecret(), DEMO_SIGN_IN: process.env.DEMO_SIGN_IN ?? 'true' };
   if (redisUrl) env.REDIS_URL = redisUrl;
-  // The services purge the edge cache of the nginx started below (decision 0018).
+  // The services purge the edge cache of the nginx started below (decision 0018); the file keeps
+  // it for a `pm2 reload` by hand (ecosystem.config.js reads it when the variable is unset).
   const edgeCache = plannedEdgeCache();
-  if (edgeCache) env.EDGE_PURGE_URLS = edgeCache;
+  env.EDGE_PURGE_URLS = process.env.EDGE_PURGE_URLS ?? edgeCache ?? '';
+  writeFileSync(path.join(runDir, 'edge-purge-urls'), `${env.EDGE_PURGE_URLS}\n`);
   log('pm2', 'starting (or reloading) catalog, order and search in cluster mode …');
   pm2OrThrow(['startOrReload', ecosystemFile, '--update-env'], { env });
   state.pm2 = true;

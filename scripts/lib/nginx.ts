@@ -177,8 +177,9 @@ export interface LocalNginxOptions {
 export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
   const dir = options.dir ?? path.join(runDir, 'nginx');
   const ports = options.ports ?? { catalog: 3001, order: 3002, search: 3003 };
+  const listen = options.listen ?? process.env.NGINX_LISTEN ?? '8080';
   return {
-    listen: options.listen ?? process.env.NGINX_LISTEN ?? '8080',
+    listen,
     upstreams: { catalog: `127.0.0.1:${ports.catalog}`, order: `127.0.0.1:${ports.order}`, search: `127.0.0.1:${ports.search}` },
     staticRoot: options.staticRoot ?? staticRoot(),
     confDir: path.join(repoRoot, 'nginx'),
@@ -196,8 +197,17 @@ export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
     brotliStaticModule: existsSync(BROTLI_STATIC_MODULE) ? BROTLI_STATIC_MODULE : null,
     realIpConf: path.join(dir, 'real-ip.conf'),
     edgeCache: wantsEdgeCache(options.edgeCache) ? { path: path.join(dir, 'edge-cache') } : null,
-    allowPurge: [],
+    allowPurge: purgeSources(listen),
   };
+}
+
+/**
+ * Besides loopback, where the services' purges come from: nginx's own listen address when it is
+ * one address of this machine (a service reaching it there connects from it).
+ */
+function purgeSources(listen: string): string[] {
+  const host = new URL(listenUrl(listen)).hostname.replace(/^\[|\]$/g, '');
+  return host === '127.0.0.1' || host === '::1' ? [] : [host];
 }
 
 function wantsEdgeCache(asked: boolean | undefined): boolean {

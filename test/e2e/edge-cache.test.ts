@@ -27,6 +27,8 @@ beforeAll(async () => {
   db = await testDatabase('e2e_edge_cache');
   await seedCatalog(db.models, { products: 60 });
   productIds = (await db.models.Product.find({ stockTotal: { $gte: 5 } }, { _id: 1 }).limit(40).lean<{ _id: unknown }[]>()).map((p) => String(p._id));
+  // Answers of 1 KB and more are stored compressed (br and gzip) beside the plain bytes: make these so.
+  await db.models.Product.updateMany({ _id: { $in: productIds } }, { $set: { description: 'A sturdy, well made thing for every day. '.repeat(60) } });
   const jwtSecret = 'edge-'.padEnd(48, 'x') + Date.now();
   const auth = createAuth(jwtSecret);
   adminToken = await auth.sign({ id: 'e2e-admin', role: 'admin' }, '1h');
@@ -55,7 +57,9 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 /** One request as sent (node:http adds no Accept-Encoding and decodes nothing), with its raw answer. */
 function get(path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${stack.edge}${path}`, { method, headers, agent }, (res) => {
+    const edge = new URL(stack.edge);
+    // The path exactly as given (a URL string would have its dot segments resolved on the way).
+    const req = http.request({ host: edge.hostname, port: edge.port, path, method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.once('end', () => {
@@ -120,6 +124,7 @@ describe('an edge hit keeps every promise of a service hit', () => {
     expect(service.headers['x-cache']).toMatch(/^(MISS|HIT-L1|HIT-L2|HIT-FAST)$/);
     expect(service.headers['accept-ranges']).toBe('none');
     expect(entryPart(edge)).toEqual(entryPart(service));
+    expect(edge.headers['content-encoding']).toBe(encoding === 'identity' ? undefined : encoding);
     // The security headers (helmet's), the validator and the browser policy come with it.
     expect(edge.headers).toMatchObject({ 'x-content-type-options': 'nosniff', vary: expect.stringContaining('Accept-Encoding') as unknown as string });
     expect(edge.headers.etag).toMatch(/^"[^"]+"$/);
@@ -198,62 +203,99 @@ describe('an edge hit keeps every promise of a service hit', () => {
     // A body on a GET reaches the service, which answers it as it always did.
     const withBody = await get(path, { ...encodingHeader('br'), 'Content-Type': 'application/json', 'Content-Length': '7' }, 'GET', '{"a":1}');
     expect(withBody.headers['x-cache'] ?? '(none)').not.toMatch(/EDGE/);
+    // A path nginx would normalize but the service would not (a doubled slash, a dot segment, an
+    // escape) is the service's to answer, as it always was.
+    for (const raw of [`/${path}`, path.replace('/products/', '/products/./'), path.replace(/a/, '%61')]) {
+      const answer = await get(raw, encodingHeader('br'));
+      expect({ raw, cache: answer.headers['x-cache'] ?? '(none)' }).toEqual({ raw, cache: expect.not.stringMatching(/EDGE/) as unknown as string });
+    }
     // None of those was stored: a fresh cookie-carrying read after a purge stays off the edge too.
     await purge(path);
     await get(path, { ...encodingHeader('br'), Cookie: 'session=abc' });
     expect((await get(path, encodingHeader('br'))).headers['x-cache']).not.toMatch(/EDGE/);
   });
+
+  it('when a client repeats Accept-Encoding lines, then the edge still stores and serves each class its own bytes', async () => {
+    const path = productPath(productIds[9]!);
+    await purge(path);
+    // nginx keys by the first line ("identity"); the service would read "identity, br" and send brotli.
+    for (let i = 0; i < 4; i++) await get(path, { 'Accept-Encoding': ['identity', 'br'] as unknown as string });
+    for (let i = 0; i < 3; i++) {
+      const plain = await get(path, { 'Accept-Encoding': 'identity' });
+      expect([plain.headers['content-encoding'], JSON.parse(plain.body.toString('utf8')).id]).toEqual([undefined, productIds[9]]);
+    }
+    expect((await get(path, encodingHeader('identity'))).headers['x-cache']).toBe('HIT-EDGE');
+  });
 });
 
-describe('invalidation through the edge', () => {
-  it('when an admin changes a product through one service, then within 100 ms every encoding class reads the new price through nginx, and never the old one again', async () => {
-    const id = productIds[5]!;
-    const path = productPath(id);
-    for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
-    const before = priceOf(await get(path));
-    const newPrice = before + 1_234;
-    const changed = await fetch(`${stack.edge}${path}`, {
-      method: 'PATCH',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ priceCents: newPrice }),
-    });
-    expect(changed.status).toBe(200);
-    const at = Date.now();
-    const reads: { ms: number; encoding: EncodingClass; cache: string; etag: string }[] = [];
-    // Reads in all three classes for 1.5 s: past the edge's own 1 s lifetime, so an old answer stored late would show.
-    while (Date.now() - at < 1_500) {
-      for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) {
-        const answer = await get(path, encodingHeader(encoding));
-        reads.push({ ms: Date.now() - at, encoding, cache: answer.headers['x-cache'] ?? '', etag: answer.headers.etag ?? '' });
-      }
+/**
+ * Readers hammering `path` through nginx in every encoding class, from before `change` until 1.5 s
+ * after it answered: each read with the time it was sent, relative to that answer.
+ */
+async function readWhileChanging(path: string, change: () => Promise<void>): Promise<{ sentMs: number; cache: string; etag: string }[]> {
+  const reads: { sent: number; cache: string; etag: string }[] = [];
+  let changedAt = Number.POSITIVE_INFINITY;
+  let stop = false;
+  const reader = async (encoding: EncodingClass): Promise<void> => {
+    while (!stop) {
+      const sent = Date.now();
+      const answer = await get(path, encodingHeader(encoding));
+      reads.push({ sent, cache: answer.headers['x-cache'] ?? '', etag: answer.headers.etag ?? '' });
+      if (Date.now() - changedAt > 1_500) stop = true;
     }
-    // The new entry's ETag (the same for every encoding: it is taken over the identity body), from the service itself.
-    const current = await get(path, { 'If-Modified-Since': new Date().toUTCString() });
-    expect(priceOf(current)).toBe(newPrice);
-    const old = reads.filter((read) => read.etag !== current.headers.etag);
-    expect(old.filter((read) => read.ms >= 100)).toEqual([]);
-    expect(reads.filter((read) => read.cache === 'HIT-EDGE').length).toBeGreaterThan(0);
+  };
+  const readers = (['br', 'gzip', 'identity', 'br'] as const).map((encoding) => reader(encoding));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await change();
+  changedAt = Date.now();
+  await Promise.all(readers);
+  return reads.map((read) => ({ sentMs: read.sent - changedAt, cache: read.cache, etag: read.etag }));
+}
+
+describe('invalidation through the edge', () => {
+  /** The entry's ETag as the service has it now (the same in every encoding: taken over the identity body). */
+  const currentEtag = async (path: string): Promise<string> => (await fromService(path, {})).headers.etag ?? '';
+
+  it('when an admin changes a product through one service while readers hammer it, then every read sent 100 ms after the change answered is the new one, in every encoding class', async () => {
+    const path = productPath(productIds[5]!);
+    for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
+    const oldEtag = await currentEtag(path);
+    const newPrice = priceOf(await get(path)) + 1_234;
+    const reads = await readWhileChanging(path, async () => {
+      const changed = await fetch(`${stack.edge}${path}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ priceCents: newPrice }),
+      });
+      expect(changed.status).toBe(200);
+    });
+    const newEtag = await currentEtag(path);
+    expect(priceOf(await fromService(path, {}))).toBe(newPrice);
+    expect(newEtag).not.toBe(oldEtag);
+    expect(reads.filter((read) => read.sentMs >= 100 && read.etag !== newEtag)).toEqual([]);
+    // The edge answered before and after the change: it was in the path throughout.
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs < 0).length).toBeGreaterThan(0);
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs >= 100).length).toBeGreaterThan(0);
   });
 
-  it('when an order changes a product’s stock (the order service), then its stock reads through the edge within 100 ms', async () => {
+  it('when an order changes a product’s stock (the order service) while readers hammer it, then every read sent 100 ms after the order answered is the new one', async () => {
     const id = productIds[6]!;
     const path = productPath(id);
-    await untilEdgeHit(path, encodingHeader('identity'));
+    for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
     const stockOf = (answer: Answer): number => json<{ stockTotal: number }>(answer).stockTotal;
-    const before = stockOf(await get(path));
-    const placed = await fetch(`${stack.edge}/api/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${customerToken}`, 'content-type': 'application/json', 'idempotency-key': `edge-${Date.now()}` },
-      body: JSON.stringify({ items: [{ productId: id, quantity: 2 }] }),
+    const before = stockOf(await fromService(path, {}));
+    const reads = await readWhileChanging(path, async () => {
+      const placed = await fetch(`${stack.edge}/api/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${customerToken}`, 'content-type': 'application/json', 'idempotency-key': `edge-${Date.now()}` },
+        body: JSON.stringify({ items: [{ productId: id, quantity: 2 }] }),
+      });
+      expect(placed.status).toBe(201);
     });
-    expect(placed.status).toBe(201);
-    const at = Date.now();
-    const stale: string[] = [];
-    while (Date.now() - at < 1_500) {
-      const answer = await get(path);
-      if (stockOf(answer) !== before - 2) stale.push(`${Date.now() - at} ms ${answer.headers['x-cache']} ${stockOf(answer)}`);
-    }
-    expect(stale.filter((line) => Number(line.split(' ')[0]) >= 100)).toEqual([]);
+    expect(stockOf(await fromService(path, {}))).toBe(before - 2);
+    const newEtag = await currentEtag(path);
+    expect(reads.filter((read) => read.sentMs >= 100 && read.etag !== newEtag)).toEqual([]);
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs >= 100).length).toBeGreaterThan(0);
   });
 });
 
@@ -277,6 +319,17 @@ describe('the edge counts what it answers', () => {
     expect(after.requests - before.requests).toBe(25);
     expect(after.hits - before.hits).toBe(25);
     expect(after.buckets - before.buckets).toBe(25);
+    // Each histogram series: cumulative buckets that never fall, ending at the count.
+    const samples = parsePromText(await (await fetch(`${stack.edge}/metrics/edge`)).text());
+    const series = new Map<string, number[]>();
+    for (const sample of samples.filter((x) => x.name === 'http_request_duration_seconds_bucket')) {
+      const id = `${sample.labels.method} ${sample.labels.status_code}`;
+      series.set(id, [...(series.get(id) ?? []), sample.value]);
+    }
+    for (const [id, buckets] of series) {
+      const count = samples.find((x) => x.name === 'http_request_duration_seconds_count' && `${x.labels.method} ${x.labels.status_code}` === id)?.value;
+      expect({ id, sorted: [...buckets].sort((a, b) => a - b), last: buckets.at(-1) }).toEqual({ id, sorted: buckets, last: count });
+    }
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: await (await fetch(`${stack.edge}/metrics/edge`)).text(), encoding: 'utf8' });
     expect(promtool.error).toBeUndefined();
     expect([promtool.status, `${promtool.stdout}${promtool.stderr}`.trim()]).toEqual([0, '']);

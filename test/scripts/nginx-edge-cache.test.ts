@@ -74,15 +74,35 @@ describe('the edge cache in the rendered nginx config', () => {
     expect(buckets).toEqual(LATENCY_BUCKETS);
   });
 
-  it('when a request may be answered by the edge, then it is a plain GET or HEAD without query, credentials, body, range or precondition other than If-None-Match', () => {
+  it('when a request may be answered by the edge, then it is a plain GET or HEAD of the canonical path as sent, without query, credentials, body, range or precondition other than If-None-Match', () => {
     const skip = withEdge.slice(withEdge.indexOf('map "$request_method'), withEdge.indexOf('$edge_skip {'));
     for (const header of ['authorization', 'cookie', 'content_length', 'transfer_encoding', 'range', 'if_range', 'if_match', 'if_unmodified_since', 'if_modified_since']) {
       expect(skip).toContain(`$http_${header}`);
     }
     expect(skip).not.toContain('$http_if_none_match');
+    expect(skip).toContain(':$edge_encoding:$request_uri"');
     expect(mapEntries(withEdge, '$edge_skip')).toEqual([
       ['default', '1'],
-      ['~^(GET|HEAD):::(br|gzip|identity)$', '0'],
+      ['~^(GET|HEAD)::(br|gzip|identity):/api/catalog/products/[0-9a-f]{24}$', '0'],
     ]);
+  });
+
+  it('when the edge asks the service, then it sends the class’s own Accept-Encoding, and keeps only what the service answered from its own cache', () => {
+    expect(mapEntries(withEdge, '$edge_accept_encoding')).toEqual([
+      ['default', 'identity'],
+      ['br', 'br'],
+      ['gzip', 'gzip'],
+    ]);
+    expect(mapEntries(withEdge, '$edge_unconfirmed')).toEqual([
+      ['default', '1'],
+      ['HIT-FAST', '0'],
+      ['HIT-L1', '0'],
+      ['HIT-L2', '0'],
+    ]);
+    const location = withEdge.slice(withEdge.indexOf('location ~ "^/api/catalog/products/'), withEdge.indexOf('location = /_edge/pass'));
+    for (const line of ['proxy_set_header Accept-Encoding $edge_accept_encoding;', 'proxy_no_cache $edge_unconfirmed $edge_refused;', 'proxy_set_header X-Request-Id $req_id;', 'proxy_set_header Connection "";']) {
+      expect(location).toContain(line);
+    }
+    expect(location).not.toContain('proxy_cache_background_update');
   });
 });

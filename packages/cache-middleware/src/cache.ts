@@ -115,8 +115,10 @@ export function createCache(options: CacheOptions = {}): Cache {
         channel: `${prefix}invalidate`,
         onRemote: (message) => {
           metrics.invalidation('remote');
-          void applyLocally(message);
-          options.onRemoteInvalidation?.(message);
+          void applyLocally(message).then(
+            () => options.onRemoteInvalidation?.(message),
+            (error: unknown) => report(error, 'remote invalidation'),
+          );
         },
         onResync: () => {
           metrics.invalidation('resync');

@@ -24,7 +24,7 @@ export interface EdgePurgerOptions {
    * that service saw the invalidation and reached nginx after the first purge. Default 50 ms.
    */
   repeatAfterMs?: number;
-  /** How long one purge request may take before it counts as failed. Default 250 ms. */
+  /** How long one round (every request to every nginx, waits for a socket included) may take; what is left then counts as failed. Default 250 ms. */
   timeoutMs?: number;
   /** Each purge request that failed (nginx unreachable, refused, slow); never thrown. */
   onError?: (error: Error, url: string) => void;
@@ -51,27 +51,31 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
   const inFlight = new Set<Promise<void>>();
   let closed = false;
 
-  const purgeOne = (base: URL, path: string, encoding: string): Promise<void> =>
+  /** One PURGE; settles once, whatever happens, by the round's deadline at the latest. */
+  const purgeOne = (base: URL, path: string, encoding: string, deadline: AbortSignal): Promise<void> =>
     new Promise<void>((resolve) => {
       const url = new URL(`${PURGE_PREFIX}${encoding}${path}`, base);
-      const fail = (error: Error): void => {
-        options.onResult?.('failed');
-        options.onError?.(error, url.href);
+      let settled = false;
+      const settle = (result: 'purged' | 'absent' | 'failed', error?: Error): void => {
+        if (settled) return;
+        settled = true;
+        options.onResult?.(result);
+        if (error) options.onError?.(error, url.href);
         resolve();
       };
+      if (deadline.aborted) return settle('failed', new Error(`edge purge not sent: the round's ${timeoutMs} ms had passed`));
       const protocol = url.protocol === 'https:' ? https : http;
-      const req = protocol.request(url, { method: 'PURGE', agent: agents[url.protocol as 'http:' | 'https:'], timeout: timeoutMs }, (res) => {
+      // The deadline covers the wait for a free socket too, not only the exchange.
+      const req = protocol.request(url, { method: 'PURGE', agent: agents[url.protocol as 'http:' | 'https:'], signal: deadline }, (res) => {
         res.resume();
         res.once('end', () => {
-          if (res.statusCode === 200) options.onResult?.('purged');
-          else if (res.statusCode === 404) options.onResult?.('absent');
-          else return fail(new Error(`edge purge answered ${res.statusCode}`));
-          resolve();
+          if (res.statusCode === 200) settle('purged');
+          else if (res.statusCode === 404) settle('absent');
+          else settle('failed', new Error(`edge purge answered ${res.statusCode}`));
         });
-        res.once('error', fail);
+        res.once('error', (error) => settle('failed', error));
       });
-      req.once('timeout', () => req.destroy(new Error(`edge purge took longer than ${timeoutMs} ms`)));
-      req.once('error', fail);
+      req.once('error', (error) => settle('failed', deadline.aborted ? new Error(`edge purge took longer than ${timeoutMs} ms`) : error));
       req.end();
     });
 
@@ -80,8 +84,10 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
     void work.finally(() => inFlight.delete(work));
     return work;
   };
-  const round = (paths: readonly string[]): Promise<void> =>
-    Promise.all(bases.flatMap((base) => paths.flatMap((path) => encodings.map((encoding) => purgeOne(base, path, encoding))))).then(() => undefined);
+  const round = (paths: readonly string[]): Promise<void> => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    return Promise.all(bases.flatMap((base) => paths.flatMap((path) => encodings.map((encoding) => purgeOne(base, path, encoding, deadline))))).then(() => undefined);
+  };
 
   return {
     async purge(message) {

@@ -130,7 +130,13 @@ function createCatalogCache(redis: Redis, cacheRedis: Redis | undefined, config:
     l2Redis: cacheRedis,
     prefix: config.CACHE_PREFIX,
     l1: { maxEntries: 20_000, maxBytes: config.CACHE_L1_MAX_BYTES },
+    // nginx's edge cache (decision 0018) is purged by the worker that changed a product and by every
+    // catalog worker once it has dropped that product from its own L1: an answer this worker gave
+    // from the old entry reached nginx before this purge, whatever the bus's delay.
     purgers,
+    onRemoteInvalidation: (message) => {
+      for (const purger of purgers) void purger.purge(message);
+    },
     onError: throttledWarn(logger, 'cache degraded'),
   });
 }

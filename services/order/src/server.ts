@@ -82,7 +82,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
   const holds = mongoHoldStore(models);
   const invalidate = (tags: string[]): Promise<void> => cache.invalidateTags(tags);
   const reconcile = async (olderThanMs = config.RESERVATION_TIMEOUT_MS): Promise<ReconcileResult> => {
-    const result = await reconcileHolds(holds, olderThanMs);
+    const result = await reconcileHolds(holds, olderThanMs, invalidate);
     await store.stock.pruneReturns(new Date(Date.now() - RETURN_TOMBSTONE_MS));
     const restocked = await reconcileCancellations(store, olderThanMs, invalidate);
     return restocked > 0 ? { ...result, restocked } : result;

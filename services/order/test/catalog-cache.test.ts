@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer as startCatalog, type CatalogServer } from '@shop/catalog/server';
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { addProduct, startOrderForTest, testDatabase, testEnv, tokenFor, type OrderUnderTest, type TestDatabase } from './helpers.ts';
 
@@ -52,6 +53,20 @@ describe('orders and the catalog cache', () => {
     expect((await readWithin100ms(url, 6)).stockTotal).toBe(6);
 
     await orders.http().post(`/api/orders/${placed.body.id}/cancel`).set('Authorization', `Bearer ${await tokenFor('x-buyer')}`).expect(200);
+    expect((await readWithin100ms(url, 10)).stockTotal).toBe(10);
+  });
+
+  it('when reconciliation gives back units a crashed worker held, then the catalog serves the restored stock at once, not its cached copy', async () => {
+    const productId = await addProduct(db.models, { sku: 'XSVC-2', priceCents: 100, stock: { 'ams-1': 10 } });
+    // What a worker that died after reserving 3 units leaves: a decrement and its hold, no order.
+    await db.models.Stock.updateOne({ productId, warehouse: 'ams-1' }, { $inc: { quantity: -3 }, $push: { holds: { orderId: new Types.ObjectId(), quantity: 3, at: new Date(0) } } });
+    await db.models.Product.updateOne({ _id: productId }, { $set: { stockTotal: 7 } });
+    const url = `/api/catalog/products/${productId}`;
+    await catalogHttp().get(url).expect(200);
+    const cached = await catalogHttp().get(url).expect(200);
+    expect([cached.headers['x-cache'], cached.body.stockTotal]).toEqual(['HIT-FAST', 7]);
+
+    expect(await orders.server.reconcile(0)).toMatchObject({ released: 1 });
     expect((await readWithin100ms(url, 10)).stockTotal).toBe(10);
   });
 });

@@ -1,3 +1,5 @@
+import { stockChangeTags } from '@shop/catalog/cache-tags';
+import type { InvalidateTags } from './ports.ts';
 import type { Allocation } from './types.ts';
 
 /** Outcome of one reconciliation pass. */
@@ -28,8 +30,9 @@ const rowKey = (productId: string, warehouse: string): string => `${productId}/$
  * reservation timeout is committed if its order exists and one of its lines took units from that
  * row, released otherwise: no order, or units the order does not count (never kept as sold). Every
  * step is a conditional single-document update, so concurrent passes in several workers are harmless.
+ * The products whose totals were rebuilt are invalidated.
  */
-export async function reconcileHolds(store: HoldStore, olderThanMs: number, now: () => number = Date.now): Promise<ReconcileResult> {
+export async function reconcileHolds(store: HoldStore, olderThanMs: number, invalidate: InvalidateTags, now: () => number = Date.now): Promise<ReconcileResult> {
   const holds = await store.staleHolds(new Date(now() - olderThanMs));
   const result: ReconcileResult = { committed: 0, released: 0 };
   // The rows each order's lines name, read once per order per pass.
@@ -53,6 +56,12 @@ export async function reconcileHolds(store: HoldStore, olderThanMs: number, now:
       result.released++;
     }
   }
-  if (holds.length > 0) await store.recomputeTotals([...new Set(holds.map((h) => h.productId))]);
+  if (holds.length > 0) {
+    const productIds = [...new Set(holds.map((h) => h.productId))];
+    await store.recomputeTotals(productIds);
+    // Released units are back in stock: cached product and stock answers (and listings, which
+    // filter on stock) change, in every worker and at the edge.
+    await invalidate(stockChangeTags(productIds, true));
+  }
   return result;
 }
