@@ -1,7 +1,10 @@
 // npm stop: stops what `npm start` started, in reverse order: nginx, the PM2 services (graceful:
 // each worker drains and finishes its requests), Redis, the MongoDB stand-in. Servers that
 // `npm start` found already running are left alone. Safe to run when nothing is running.
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { stopNginx } from './lib/nginx.ts';
+import { runDir } from './lib/paths.ts';
 import { ecosystemFile, pm2, pm2DaemonRunning } from './lib/pm2.ts';
 import { endProcess } from './lib/processes.ts';
 import { clearStack, liveStack, readStack } from './lib/stack-state.ts';
@@ -15,6 +18,8 @@ async function stopPid(name: string, pid: number | undefined, marker: string): P
 
 const state = liveStack(readStack());
 if (state.nginxPidFile && (await stopNginx(state.nginxPidFile))) log('nginx', 'stopped');
+// Its edge cache is gone with it: a later `pm2 start ecosystem.config.js` must not purge it.
+rmSync(path.join(runDir, 'edge-purge-urls'), { force: true });
 
 // The project's own PM2 daemon (.run/pm2): the services drain and stop, then the daemon ends.
 if (pm2DaemonRunning()) {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseProxyList } from '@shop/service-kit';
 import { repoRoot, runDir } from './paths.ts';
@@ -207,7 +208,8 @@ export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
  */
 function purgeSources(listen: string): string[] {
   const host = new URL(listenUrl(listen)).hostname.replace(/^\[|\]$/g, '');
-  return host === '127.0.0.1' || host === '::1' ? [] : [host];
+  // A name (`localhost:8080`) is no `allow` argument; its services reach nginx over loopback.
+  return isIP(host) === 0 || host === '127.0.0.1' || host === '::1' ? [] : [host];
 }
 
 function wantsEdgeCache(asked: boolean | undefined): boolean {

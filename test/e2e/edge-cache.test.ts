@@ -168,7 +168,7 @@ describe('an edge hit keeps every promise of a service hit', () => {
     await purge(path);
     const { service } = await untilEdgeHit(path, encodingHeader('br'));
     expect(service.headers.ratelimit).toBeDefined();
-    // A miss the edge stores still carries this client's budget.
+    // An answer the edge passes on from the service carries this client's budget.
     await purge(path);
     expect((await get(path, encodingHeader('br'))).headers).toMatchObject({ 'x-cache': expect.stringMatching(/^(MISS|HIT-L1|HIT-L2|HIT-FAST)$/) as unknown as string, ratelimit: expect.any(String) as unknown as string });
     const edge = await get(path, { ...encodingHeader('br'), 'X-Request-Id': 'edge-echo-1' });

@@ -40,6 +40,15 @@ describe('the edge cache in the rendered nginx config', () => {
     expect(purge).not.toContain('172.28.0.');
   });
 
+  it('when nginx listens on one address of this machine, then the services may purge from it too; a name or any-address listen keeps loopback only', () => {
+    const sources = (listen: string) => localProfile({ dir: '/tmp/x', listen }).allowPurge;
+    expect([sources('8080'), sources('0.0.0.0:8080'), sources('localhost:8080'), sources('[::]:8080')]).toEqual([[], [], [], []]);
+    expect([sources('192.0.2.5:8080'), sources('[2001:db8::1]:8080')]).toEqual([['192.0.2.5'], ['2001:db8::1']]);
+    const rendered = renderNginxConfig({ ...localProfile({ dir: '/tmp/x', listen: '192.0.2.5:8080', edgeCache: false }), edgeCache: { path: '/tmp/x/edge-cache' } });
+    const purge = rendered.slice(rendered.indexOf('location ~ "^/_edge/purge/'), rendered.indexOf('proxy_cache_purge edge'));
+    expect(purge).toContain('allow 192.0.2.5;');
+  });
+
   it('when it is off, then nothing of it is rendered and the rest of the config is the same, line for line and in order', () => {
     for (const trace of ['proxy_cache', 'lua', '_edge/', 'edge_metrics', '$edge_', 'load_module /usr/lib/nginx/modules/ngx_http_cache_purge_module.so']) {
       expect({ trace, found: withoutEdge.includes(trace) }).toEqual({ trace, found: false });

@@ -115,10 +115,9 @@ export function createCache(options: CacheOptions = {}): Cache {
         channel: `${prefix}invalidate`,
         onRemote: (message) => {
           metrics.invalidation('remote');
-          void applyLocally(message).then(
-            () => options.onRemoteInvalidation?.(message),
-            (error: unknown) => report(error, 'remote invalidation'),
-          );
+          void applyLocally(message)
+            .then(() => options.onRemoteInvalidation?.(message))
+            .catch((error: unknown) => report(error, 'remote invalidation'));
         },
         onResync: () => {
           metrics.invalidation('resync');

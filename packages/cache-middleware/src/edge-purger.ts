@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { setMaxListeners } from 'node:events';
 import type { InvalidationMessage } from './bus.ts';
 
 /**
@@ -86,6 +87,8 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
   };
   const round = (paths: readonly string[]): Promise<void> => {
     const deadline = AbortSignal.timeout(timeoutMs);
+    // Every request of the round listens on it: no "possible leak" warning past 10 of them.
+    setMaxListeners(0, deadline);
     return Promise.all(bases.flatMap((base) => paths.flatMap((path) => encodings.map((encoding) => purgeOne(base, path, encoding, deadline))))).then(() => undefined);
   };
 

@@ -5,7 +5,7 @@ import { edgePathsFor } from '../domain/cache-tags.ts';
 /**
  * The purger of nginx's edge cache for a service that changes products (catalog, order), or
  * none when EDGE_PURGE_URLS names no nginx. Failed purges are counted and logged at most every
- * 30 s; the entry they missed ages out within a second (decision 0018).
+ * 30 s; the entry they missed lives out its 10 s at most (decision 0018).
  */
 export function productEdgePurgers(urls: readonly string[], logger: Logger, purges: { inc(labels: { result: string }): void }): Purger[] {
   if (urls.length === 0) return [];

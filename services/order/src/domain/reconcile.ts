@@ -47,21 +47,30 @@ export async function reconcileHolds(store: HoldStore, olderThanMs: number, inva
     }
     return rows;
   };
-  for (const hold of holds) {
-    if ((await rowsNamedBy(hold.orderId))?.has(rowKey(hold.productId, hold.warehouse))) {
-      await store.commit(hold.productId, hold.warehouse, hold.orderId);
-      result.committed++;
-    } else {
-      await store.release(hold.productId, hold.warehouse, hold.orderId);
-      result.released++;
+  const touched = new Set<string>();
+  try {
+    for (const hold of holds) {
+      touched.add(hold.productId);
+      if ((await rowsNamedBy(hold.orderId))?.has(rowKey(hold.productId, hold.warehouse))) {
+        await store.commit(hold.productId, hold.warehouse, hold.orderId);
+        result.committed++;
+      } else {
+        await store.release(hold.productId, hold.warehouse, hold.orderId);
+        result.released++;
+      }
     }
-  }
-  if (holds.length > 0) {
-    const productIds = [...new Set(holds.map((h) => h.productId))];
-    await store.recomputeTotals(productIds);
-    // Released units are back in stock: cached product and stock answers (and listings, which
-    // filter on stock) change, in every worker and at the edge.
-    await invalidate(stockChangeTags(productIds, true));
+  } finally {
+    // Even when a step failed: the holds already resolved are not found by the next pass.
+    if (touched.size > 0) {
+      const productIds = [...touched];
+      try {
+        await store.recomputeTotals(productIds);
+      } finally {
+        // Released units are back in stock: cached product and stock answers change in every
+        // worker and at the edge, and listings (which filter on stock) when any unit came back.
+        await invalidate(stockChangeTags(productIds, result.released > 0));
+      }
+    }
   }
   return result;
 }
