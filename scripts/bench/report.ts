@@ -241,7 +241,7 @@ export function targetsText(report: BenchReport): string {
     .join('\n');
 }
 
-/** The cache column: hits per layer (nginx's edge cache first where it ran), and the X-Cache share of the open-loop run. */
+/** The cache column: the hit ratio and its share per layer (nginx's edge cache first where it ran). */
 function cacheText(report: BenchReport, scenario: Scenario, point: Point): string {
   const m = (figure: (c: BenchCell) => number | null | undefined) => median(report, scenario, point, figure);
   const hit = m((c) => c.cache?.hitRatio);

@@ -17,7 +17,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baseConfigFields } from '@shop/service-kit';
-import { findNginx, startNginx, stopNginx, testConfig, writeLocalConfig } from '../lib/nginx.ts';
+import { EDGE_CACHE_PACKAGES, findNginx, startNginx, stopNginx, testConfig, writeLocalConfig } from '../lib/nginx.ts';
 import { ecosystemFile, pm2, pm2List, pm2OrThrow } from '../lib/pm2.ts';
 import { freePort } from '../lib/redis-server.ts';
 import { childrenOf, type ProcessGroups } from './process-stats.ts';
@@ -114,7 +114,7 @@ export const BENCH_OVERRIDES: readonly BenchOverride[] = [
  */
 async function startEdge(dir: string, upstreams: Upstreams, edgeCache: boolean, port?: number): Promise<{ port: number; masterPid: () => number; stop(): Promise<void> }> {
   const nginx = findNginx();
-  if (!nginx) throw new Error('nginx is not installed (Debian: apt-get install nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static libnginx-mod-http-cache-purge libnginx-mod-http-lua)');
+  if (!nginx) throw new Error(`nginx is not installed (Debian: apt-get install nginx libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static ${EDGE_CACHE_PACKAGES})`);
   const listenPort = port ?? (await freePort());
   const local = writeLocalConfig({ dir, listen: `127.0.0.1:${listenPort}`, ports: upstreams, ...EDGE_LIMITS, edgeCache });
   const checked = testConfig(nginx, local.conf, local.prefix);

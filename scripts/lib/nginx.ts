@@ -70,6 +70,12 @@ export function renderRealIpConf(trustedProxies: readonly string[]): string {
 }
 
 const BROTLI_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so';
+const BROTLI_STATIC_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_static_module.so';
+const BROTLI_DIRECTIVES = `  brotli on;
+  brotli_comp_level 5;
+  brotli_min_length 1024;
+  brotli_types application/json application/javascript text/css text/plain image/svg+xml application/manifest+json;`;
+
 /**
  * What the edge cache needs besides nginx (Debian: libnginx-mod-http-cache-purge,
  * libnginx-mod-http-lua, which brings libnginx-mod-http-ndk), in load order.
@@ -82,11 +88,9 @@ export const EDGE_CACHE_MODULES = [
 export const EDGE_CACHE_PACKAGES = 'libnginx-mod-http-cache-purge libnginx-mod-http-lua';
 /** True when this machine's nginx can load every module the edge cache needs. */
 export const hasEdgeCacheModules = (): boolean => EDGE_CACHE_MODULES.every((module) => existsSync(module));
-const BROTLI_STATIC_MODULE = '/usr/lib/nginx/modules/ngx_http_brotli_static_module.so';
-const BROTLI_DIRECTIVES = `  brotli on;
-  brotli_comp_level 5;
-  brotli_min_length 1024;
-  brotli_types application/json application/javascript text/css text/plain image/svg+xml application/manifest+json;`;
+
+/** `allow` lines of a location, one per network. */
+const allowLines = (networks: readonly string[]): string => networks.map((cidr) => `      allow ${cidr};`).join('\n');
 
 /** The template with every placeholder filled; throws on one it does not know. */
 export function renderNginxConfig(profile: NginxProfile, template = readFileSync(templatePath, 'utf8')): string {
@@ -113,10 +117,10 @@ export function renderNginxConfig(profile: NginxProfile, template = readFileSync
     LISTEN: profile.listen,
     STATIC_ROOT: profile.staticRoot,
     CONF_DIR: profile.confDir,
-    ALLOW_METRICS: profile.allowMetrics.map((cidr) => `      allow ${cidr};`).join('\n'),
+    ALLOW_METRICS: allowLines(profile.allowMetrics),
     REAL_IP_CONF: profile.realIpConf,
     EDGE_CACHE_PATH: profile.edgeCache?.path ?? '',
-    ALLOW_PURGE: profile.allowPurge.map((cidr) => `      allow ${cidr};`).join('\n'),
+    ALLOW_PURGE: allowLines(profile.allowPurge),
   };
   const rendered = template.replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
     const value = values[name];

@@ -10,7 +10,7 @@ import { seedCatalog } from '@shop/catalog/seed';
 import { testDatabase, type TestDatabase } from '@shop/db/testing';
 import { createAuth } from '@shop/service-kit';
 import { parsePromText } from '../../scripts/lib/prom-text.ts';
-import { externalAddress, startStack, stopAllStacks, type Stack } from './stack-harness.ts';
+import { externalAddress, purgeEdge, startStack, stopAllStacks, type Stack } from './stack-harness.ts';
 
 const ENCODINGS = { br: 'br, gzip', gzip: 'gzip, deflate', identity: '' } as const;
 type EncodingClass = keyof typeof ENCODINGS;
@@ -77,12 +77,7 @@ const productPath = (id: string): string => `/api/catalog/products/${id}`;
 const encodingHeader = (encoding: EncodingClass): Record<string, string> => (ENCODINGS[encoding] ? { 'Accept-Encoding': ENCODINGS[encoding] } : {});
 
 /** Drops the edge entries of a path (every encoding class), as a service does after a change. */
-async function purge(path: string): Promise<void> {
-  for (const encoding of Object.keys(ENCODINGS)) {
-    const res = await fetch(`${stack.edge}/_edge/purge/${encoding}${path}`, { method: 'PURGE' });
-    expect([200, 404]).toContain(res.status);
-  }
-}
+const purge = (path: string): Promise<void> => purgeEdge(stack, path);
 
 /** The stored-entry part of an answer: every header but the per-answer ones, and the bytes. */
 function entryPart(answer: Answer): { status: number; headers: Record<string, string>; body: string } {

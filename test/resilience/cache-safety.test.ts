@@ -6,6 +6,7 @@
 // worker's L1 and the shared L2 were emptied, and plain GETs follow it on both workers.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { purgeEdge } from '../e2e/stack-harness.ts';
 import { documentedOperations, type DocumentedOperation, type JsonSchema } from './support/openapi.ts';
 import { rawClient, type RawClient, type Reply } from './support/raw-http.ts';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
@@ -71,12 +72,7 @@ const EDGE_CACHED = /^\/api\/catalog\/products\/[0-9a-f]{24}$/;
  * missed invalidations (decision 0006). Resolves once every subscriber is back.
  */
 async function emptyEveryCache(url: string): Promise<void> {
-  if (EDGE_CACHED.test(url)) {
-    for (const encoding of ['br', 'gzip', 'identity']) {
-      const purged = await fetch(`${env.stack.edge}/_edge/purge/${encoding}${url}`, { method: 'PURGE' });
-      if (purged.status !== 200 && purged.status !== 404) throw new Error(`edge purge of ${url} (${encoding}) answered ${purged.status}`);
-    }
-  }
+  if (EDGE_CACHED.test(url)) await purgeEdge(env.stack, url);
   const channels = (await redis.pubsub('CHANNELS', '*')) as string[];
   const subscribers = async (): Promise<number[]> => {
     const counts = (await redis.pubsub('NUMSUB', ...channels)) as (string | number)[];

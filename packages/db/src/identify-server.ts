@@ -1,11 +1,17 @@
 import mongoose from 'mongoose';
+import { within } from './within.ts';
 
-/** A client for one quick look at a server, bounded by `timeoutMs` end to end. */
-function probeClient(uri: string, timeoutMs: number): InstanceType<typeof mongoose.mongo.MongoClient> {
+/**
+ * A client for one quick look at a server, with `timeoutMs` for server selection and connecting.
+ * `direct`: to the one host named, whatever its role; otherwise as the URI says (a replica set's
+ * members, as a service's pool sees them).
+ */
+function probeClient(uri: string, timeoutMs: number, direct = true): InstanceType<typeof mongoose.mongo.MongoClient> {
   return new mongoose.mongo.MongoClient(uri, {
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
-    directConnection: true,
+    maxPoolSize: 1,
+    ...(direct ? { directConnection: true } : {}),
   });
 }
 
@@ -24,12 +30,18 @@ export async function identifyServer(uri: string, timeoutMs = 3_000): Promise<st
   }
 }
 
-/** True when something answers the MongoDB wire protocol at `uri` within the timeout. */
-export async function isReachable(uri: string, timeoutMs = 1_500): Promise<boolean> {
-  const client = probeClient(uri, timeoutMs);
+/**
+ * True when a new client of its own gets a ping answered at `uri`, within twice `timeoutMs` end to
+ * end (a server that accepts the connection and never answers counts as unreachable).
+ * `direct: false` connects as the URI says rather than to its one host (probeClient).
+ */
+export async function isReachable(uri: string, timeoutMs = 1_500, { direct = true }: { direct?: boolean } = {}): Promise<boolean> {
+  const client = probeClient(uri, timeoutMs, direct);
   try {
-    await client.connect();
-    await client.db('admin').command({ ping: 1 });
+    await within(
+      client.connect().then(() => client.db('admin').command({ ping: 1 })),
+      timeoutMs * 2,
+    );
     return true;
   } catch {
     return false;

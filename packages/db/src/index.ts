@@ -11,6 +11,7 @@ export {
 export { identifyServer, isReachable } from './identify-server.ts';
 export { logMongoTransitions, type TransitionLogger } from './log-transitions.ts';
 export { watchMongo, type MongoWatchdog, type MongoWatchdogOptions } from './mongo-watchdog.ts';
+export { connectServiceMongo } from './service-mongo.ts';
 export { resolveMongo, type ResolvedMongo, type MongoSource } from './resolve-server.ts';
 export {
   checkIndexes,

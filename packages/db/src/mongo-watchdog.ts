@@ -1,5 +1,7 @@
-import mongoose, { type Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import { pingMongo } from './connection.ts';
+import { isReachable } from './identify-server.ts';
+import { within } from './within.ts';
 import type { TransitionLogger } from './log-transitions.ts';
 
 export interface MongoWatchdogOptions {
@@ -25,31 +27,6 @@ const positive = (name: string, value: number): number => {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`watchMongo: ${name} must be a positive number of ms, got ${value}`);
   return value;
 };
-
-const within = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error: unknown) => (clearTimeout(timer), reject(error as Error)),
-    );
-  });
-
-/** True when a new client, with nothing in common with the pooled one, gets a ping answered at `uri`. */
-async function answersNewConnection(uri: string, timeoutMs: number): Promise<boolean> {
-  const client = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs, maxPoolSize: 1 });
-  try {
-    await within(
-      client.connect().then(() => client.db('admin').command({ ping: 1 })),
-      timeoutMs * 2,
-    );
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.close().catch(() => {});
-  }
-}
 
 /**
  * Resets a worker's pooled MongoDB client when it is wedged: it has failed every ping for
@@ -104,7 +81,7 @@ export function watchMongo(connection: Connection, uri: string, options: MongoWa
       const noServer = failure !== undefined && (failure.name === 'MongoTopologyClosedError' || seesNoServer());
       // Counted from when the database answers again, not from when the pooled client started
       // failing: after an outage the pooled client gets wedgedAfterMs to recover by itself.
-      if (!noServer || stopped || !(await answersNewConnection(uri, pingTimeoutMs))) {
+      if (!noServer || stopped || !(await isReachable(uri, pingTimeoutMs, { direct: false }))) {
         reachableSince = undefined;
         return;
       }

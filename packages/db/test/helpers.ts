@@ -1,21 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { connectMongo } from '../src/connection.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
-
-/** A port nothing listens on now: a stand-in of the test's own is started there, stopped, and started there again. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 /** A connection to a fresh database on the test run's MongoDB server. */
 export async function freshDatabase(prefix: string): Promise<{ connection: Connection; dbName: string; uri: string }> {

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { startStandin, type RunningStandin } from '@shop/mongo-standin';
 import type { Connection } from 'mongoose';
 import { connectMongo, logMongoTransitions, pingMongo } from '../src/index.ts';
-import { freePort } from './helpers.ts';
+import { freePort } from '../../../scripts/lib/redis-server.ts';
 
 const lines: { level: 'warn' | 'info'; message: string; fields: Record<string, unknown> }[] = [];
 const logger = {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startStandin, type RunningStandin } from '@shop/mongo-standin';
 import type { Connection } from 'mongoose';
 import { connectMongo, pingMongo, watchMongo, type MongoWatchdog } from '../src/index.ts';
-import { freePort } from './helpers.ts';
+import { freePort } from '../../../scripts/lib/redis-server.ts';
 
 const lines: { level: string; message: string; fields: object }[] = [];
 const logger = {

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
+import { commaList } from './comma-list.ts';
 
 /**
  * Who may name the client in `X-Forwarded-For` (decision 0017). Both lists hold IP addresses and
@@ -32,10 +33,7 @@ export function proxyEntryProblem(entry: string): string | undefined {
 
 /** A comma-separated list split into its entries (blanks dropped) and the problems of the bad ones. */
 export function splitProxyList(value: string | undefined): { entries: string[]; problems: string[] } {
-  const entries = (value ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
+  const entries = commaList(value);
   const problems = entries.map(proxyEntryProblem).filter((problem): problem is string => problem !== undefined);
   return { entries, problems };
 }

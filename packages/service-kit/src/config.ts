@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOOPBACK_PROXIES, proxyListSetting } from './client-address.ts';
+import { commaList } from './comma-list.ts';
 
 /** Dev-only signing secret; refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -69,12 +70,7 @@ export const baseConfigFields = {
   EDGE_PURGE_URLS: z
     .string()
     .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((url) => url.trim())
-        .filter(Boolean),
-    )
+    .transform(commaList)
     .pipe(z.array(z.string().regex(/^https?:\/\/[^\s/?#]+\/?$/, 'each must be a base URL: http(s)://host[:port]')).max(64)),
 };
 

@@ -1,5 +1,5 @@
 import { createCache, createFastHits, type Cache, type CacheMetrics, type Purger } from '@shop/cache-middleware';
-import { connectMongoFromConfig, logMongoTransitions, mongoUriFrom, pingMongo, shopModels, watchMongo } from '@shop/db';
+import { connectServiceMongo, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, createWebVitals, instrumentMongo, performanceSummary, serviceTelemetry } from '@shop/metrics';
 import {
   closeRedis,
@@ -40,12 +40,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const logger = createLogger('catalog', config.LOG_LEVEL);
 
   const metrics = createServiceMetrics('catalog');
-  const connection = await connectMongoFromConfig(config, 'catalog', (client) => {
-    instrumentMongo(client, metrics);
-    logMongoTransitions(client, logger);
-  });
-  // Resets this worker's pooled client if it stays unable to use a database that answers (decision 0014).
-  const mongoWatchdog = watchMongo(connection, mongoUriFrom(config), { logger });
+  // With its transition log lines and the watchdog that resets a wedged client (decision 0014).
+  const { connection, watchdog: mongoWatchdog } = await connectServiceMongo(config, 'catalog', logger, (client) => instrumentMongo(client, metrics));
   // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
   const [redis, cacheRedis] = await Promise.all([
     connectRedisFromConfig(config, logger, 'catalog'),

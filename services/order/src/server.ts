@@ -1,6 +1,6 @@
 import { createCache, type Cache } from '@shop/cache-middleware';
 import { productEdgePurgers } from '@shop/catalog/edge-purger';
-import { connectMongoFromConfig, logMongoTransitions, mongoUriFrom, pingMongo, shopModels, watchMongo } from '@shop/db';
+import { connectServiceMongo, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
   closeRedis,
@@ -51,12 +51,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}, overrides: OrderS
   const metrics = createServiceMetrics('order');
   const auth = createAuth(config.JWT_SECRET);
   if (config.DEMO_SIGN_IN) logger.warn('DEMO_SIGN_IN is on: POST /api/orders/demo-session gives anyone a customer token (demo stacks only)');
-  const connection = await connectMongoFromConfig(config, 'order', (client) => {
-    instrumentMongo(client, metrics);
-    logMongoTransitions(client, logger);
-  });
-  // Resets this worker's pooled client if it stays unable to use a database that answers (decision 0014).
-  const mongoWatchdog = watchMongo(connection, mongoUriFrom(config), { logger });
+  // With its transition log lines and the watchdog that resets a wedged client (decision 0014).
+  const { connection, watchdog: mongoWatchdog } = await connectServiceMongo(config, 'order', logger, (client) => instrumentMongo(client, metrics));
   // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
   const [redis, cacheRedis] = await Promise.all([
     connectRedisFromConfig(config, logger, 'order'),

@@ -1,5 +1,5 @@
 import { createCache, createFastHits, type Cache } from '@shop/cache-middleware';
-import { connectMongoFromConfig, logMongoTransitions, mongoUriFrom, pingMongo, shopModels, watchMongo } from '@shop/db';
+import { connectServiceMongo, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
   closeRedis,
@@ -53,12 +53,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   const config = loadSearchConfig({ ...process.env, ...env });
   const logger = createLogger('search', config.LOG_LEVEL);
   const metrics = createServiceMetrics('search');
-  const connection = await connectMongoFromConfig(config, 'search', (client) => {
-    instrumentMongo(client, metrics);
-    logMongoTransitions(client, logger);
-  });
-  // Resets this worker's pooled client if it stays unable to use a database that answers (decision 0014).
-  const mongoWatchdog = watchMongo(connection, mongoUriFrom(config), { logger });
+  // With its transition log lines and the watchdog that resets a wedged client (decision 0014).
+  const { connection, watchdog: mongoWatchdog } = await connectServiceMongo(config, 'search', logger, (client) => instrumentMongo(client, metrics));
   // The cache's L2 entries in a Redis of their own when CACHE_REDIS_URL names one (decision 0015).
   const [redis, cacheRedis] = await Promise.all([
     connectRedisFromConfig(config, logger, 'search'),

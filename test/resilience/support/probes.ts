@@ -35,6 +35,10 @@ export async function readiness(stack: Stack): Promise<Record<'catalog' | 'order
   return { catalog, order, search };
 }
 
+/** One readiness probe of a service on a new connection (PM2 hands those to its workers in turn). */
+const askReady = (stack: Stack, name: 'catalog' | 'order' | 'search') =>
+  send(`http://127.0.0.1:${stack.ports[name]}`, { kind: 'ready', path: '/health/ready', headers: { connection: 'close' } }, { timeoutMs: 10_000 });
+
 /**
  * What each service's readiness says in detail (pid and each dependency's status and error), a
  * few probes per port so that both workers are likely heard: printed when readiness is not back.
@@ -43,7 +47,7 @@ export async function readinessDetail(stack: Stack, probes = 4): Promise<string>
   const lines: string[] = [];
   for (const name of ['catalog', 'order', 'search'] as const) {
     for (let i = 0; i < probes; i++) {
-      const answer = await send(`http://127.0.0.1:${stack.ports[name]}`, { kind: 'ready', path: '/health/ready', headers: { connection: 'close' } }, { timeoutMs: 10_000 });
+      const answer = await askReady(stack, name);
       lines.push(`${name} ${answer.status} ${answer.error ?? answer.body}`);
     }
   }
@@ -69,7 +73,7 @@ export async function readinessOfEveryWorker(stack: Stack): Promise<Record<'cata
     const pids = new Set((await stack.workersAsync(name)).map((w) => w.pid));
     const heard = new Map<number, number>();
     for (let i = 0; i < 8 * pids.size && heard.size < pids.size; i++) {
-      const answer = await send(`http://127.0.0.1:${stack.ports[name]}`, { kind: 'ready', path: '/health/ready', headers: { connection: 'close' } }, { timeoutMs: 10_000 });
+      const answer = await askReady(stack, name);
       let pid: number | undefined;
       try {
         pid = (JSON.parse(answer.body || '{}') as { pid?: number }).pid;
