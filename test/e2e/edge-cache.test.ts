@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { seedCatalog } from '@shop/catalog/seed';
 import { testDatabase, type TestDatabase } from '@shop/db/testing';
@@ -210,6 +211,26 @@ describe('an edge hit keeps every promise of a service hit', () => {
     expect((await get(path, encodingHeader('br'))).headers['x-cache']).not.toMatch(/EDGE/);
   });
 
+  it('when any other method a client may send reaches a URL the edge holds, then the edge never answers it, and it gets what the service itself answers', async () => {
+    const path = productPath(productIds[10]!);
+    await purge(path);
+    await untilEdgeHit(path, encodingHeader('br'));
+    const direct = async (method: string, body?: string): Promise<number> => {
+      const res = await fetch(`http://127.0.0.1:${stack.ports.catalog}${path}`, { method, ...(body === undefined ? {} : { body, headers: { 'Content-Type': 'application/json' } }) });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+      const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? '{"priceCents":1}' : undefined;
+      const headers: Record<string, string> = { ...encodingHeader('br'), ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }) };
+      const answer = await get(path, headers, method, body);
+      expect({ method, cache: answer.headers['x-cache'] ?? '(none)' }).toEqual({ method, cache: expect.not.stringMatching(/EDGE/) as unknown as string });
+      expect({ method, status: answer.status }).toEqual({ method, status: await direct(method, body) });
+    }
+    // Unauthenticated writes changed nothing: the entry is still the edge's to answer.
+    expect((await get(path, encodingHeader('br'))).headers['x-cache']).toBe('HIT-EDGE');
+  });
+
   it('when a client repeats Accept-Encoding lines, then the edge still stores and serves each class its own bytes', async () => {
     const path = productPath(productIds[9]!);
     await purge(path);
@@ -353,4 +374,110 @@ describe('the edge counts what it answers', () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
     }
   });
+});
+
+/**
+ * A TCP proxy the test controls in front of nginx, for the services' purges only: `pass` forwards
+ * both ways; `drop` takes each connection and what is sent on it, and never answers (nginx out of
+ * reach: a partition, a dead host).
+ */
+async function purgeProxy(): Promise<{ url: string; target: number; mode: 'pass' | 'drop'; drop(): void; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const state = { target: 0, mode: 'pass' as 'pass' | 'drop' };
+  /** From now on nothing gets through, kept-alive connections included (they are cut). */
+  const drop = (): void => {
+    state.mode = 'drop';
+    for (const socket of sockets) socket.destroy();
+  };
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.once('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    if (state.mode === 'drop') return client.resume();
+    const upstream = net.connect(state.target, '127.0.0.1');
+    sockets.add(upstream);
+    upstream.once('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return Object.assign(state, {
+    drop,
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  });
+}
+
+describe('when the purges cannot reach nginx (a real fault: a proxy the test controls drops them)', () => {
+  let lossy: Stack;
+  let proxy: Awaited<ReturnType<typeof purgeProxy>>;
+
+  beforeAll(async () => {
+    proxy = await purgeProxy();
+    lossy = await startStack({
+      instances: 1,
+      env: { ...db.serviceEnv, NODE_ENV: 'production', REDIS_URL: process.env.REDIS_URL, JWT_SECRET: stack.env.JWT_SECRET, RATE_LIMIT_MAX: '1000000', CACHE_PREFIX: `edge-lossy-${Date.now()}:`, EDGE_PURGE_URLS: proxy.url },
+    }).catch(async (error: unknown) => {
+      await proxy.close();
+      throw error;
+    });
+    proxy.target = Number(new URL(lossy.edge).port);
+  }, 150_000);
+
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  /** A GET through the lossy stack's nginx, identity encoding. */
+  const read = async (path: string): Promise<{ cache: string; price: number }> => {
+    const res = await fetch(`${lossy.edge}${path}`, { headers: { 'Accept-Encoding': 'identity' } });
+    return { cache: res.headers.get('x-cache') ?? '', price: ((await res.json()) as { priceCents: number }).priceCents };
+  };
+  const change = async (path: string, priceCents: number): Promise<{ status: number; ms: number }> => {
+    const started = Date.now();
+    const res = await fetch(`${lossy.edge}${path}`, { method: 'PATCH', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ priceCents }) });
+    await res.arrayBuffer();
+    return { status: res.status, ms: Date.now() - started };
+  };
+  const failedPurges = async (): Promise<number> =>
+    parsePromText(await (await fetch(`http://127.0.0.1:${lossy.ports.catalog}/metrics`)).text())
+      .filter((sample) => sample.name === 'edge_purges_total' && sample.labels.result === 'failed')
+      .reduce((sum, sample) => sum + sample.value, 0);
+
+  it('when the purges pass, then a change is read through the edge within 100 ms (the proxy itself changes nothing)', async () => {
+    const path = productPath(productIds[11]!);
+    for (let i = 0; i < 10 && (await read(path)).cache !== 'HIT-EDGE'; i++);
+    const price = (await read(path)).price + 7;
+    expect((await change(path, price)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await read(path)).price).toBe(price);
+  });
+
+  it('when every purge is lost, then the change is still answered at once, the loss is counted, and the old entry lives out its 10 s at most', async () => {
+    const path = productPath(productIds[12]!);
+    for (let i = 0; i < 10 && (await read(path)).cache !== 'HIT-EDGE'; i++);
+    expect((await read(path)).cache).toBe('HIT-EDGE');
+    const failedBefore = await failedPurges();
+    proxy.drop();
+    const price = (await read(path)).price + 11;
+    const changed = await change(path, price);
+    // The write waits for the first purge round's 250 ms deadline, no more.
+    expect(changed.status).toBe(200);
+    expect(changed.ms).toBeLessThan(2_000);
+    expect(await failedPurges()).toBeGreaterThan(failedBefore);
+    // The edge still holds the old answer (nothing reached it) ...
+    expect(await read(path)).toEqual({ cache: 'HIT-EDGE', price: price - 11 });
+    // ... until its lifetime (10 s; nginx counts whole seconds) is over.
+    const deadline = Date.now() + 12_000;
+    let seen = await read(path);
+    while (seen.price !== price && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      seen = await read(path);
+    }
+    expect(seen.price).toBe(price);
+    proxy.mode = 'pass';
+  }, 30_000);
 });

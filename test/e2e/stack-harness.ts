@@ -125,8 +125,9 @@ export async function startStack(options: { instances: number; env: NodeJS.Proce
     SEARCH_PORT: String(ports.search),
     SHOP_LOG_DIR: path.join(home, 'logs'),
     JWT_SECRET: options.env.JWT_SECRET ?? randomBytes(32).toString('hex'),
-    // The services purge this stack's nginx when a product changes.
-    EDGE_PURGE_URLS: `http://127.0.0.1:${edgePort}`,
+    // The services purge this stack's nginx when a product changes (or what the caller names: a
+    // proxy of its own in front of it, to lose purges on purpose).
+    EDGE_PURGE_URLS: options.env.EDGE_PURGE_URLS ?? `http://127.0.0.1:${edgePort}`,
   };
   const pm2Home = path.join(home, 'pm2');
   const stack: Stack = {
