@@ -1,13 +1,18 @@
 // The edge cache's part of the nginx template (decision 0018), as rendered: where it is and is not,
-// and that its fixed tables agree with the services' code they stand in for. What it does in a
-// running stack is test/e2e/edge-cache.test.ts.
-import { readFileSync } from 'node:fs';
+// and that its fixed tables agree with the services' code they stand in for; and that nginx's
+// per-client limit holds for the answers it gives itself. What it does in a running stack is
+// test/e2e/edge-cache.test.ts.
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildHttpEntry, chooseBody } from '@shop/cache-middleware';
 import { LATENCY_BUCKETS } from '@shop/metrics';
-import { dockerProfile, EDGE_CACHE_MODULES, hasEdgeCacheModules, localProfile, renderNginxConfig } from '../../scripts/lib/nginx.ts';
+import { dockerProfile, EDGE_CACHE_MODULES, findNginx, hasEdgeCacheModules, localProfile, renderNginxConfig, startNginx, stopNginx, testConfig, writeLocalConfig, type LocalNginx } from '../../scripts/lib/nginx.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
+import { freePort } from '../../scripts/lib/redis-server.ts';
 
 const withEdge = renderNginxConfig({ ...localProfile({ dir: '/tmp/x', edgeCache: false }), edgeCache: { path: '/tmp/x/edge-cache' } });
 const withoutEdge = renderNginxConfig(localProfile({ dir: '/tmp/x', edgeCache: false }));
@@ -113,5 +118,55 @@ describe('the edge cache in the rendered nginx config', () => {
       expect(location).toContain(line);
     }
     expect(location).not.toContain('proxy_cache_background_update');
+  });
+});
+
+describe('the per-client limit on what the edge answers itself (a running nginx in front of a node:http catalog)', () => {
+  const RATE = '2r/s';
+  const BURST = 3;
+  let upstream: http.Server;
+  let upstreamHits = 0;
+  let dir = '';
+  let local: LocalNginx;
+
+  beforeAll(async () => {
+    // Answers as a catalog worker does from its cache, so the edge stores it.
+    upstream = http.createServer((_req, res) => {
+      upstreamHits++;
+      res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"p1"', 'X-Cache': 'HIT-FAST', 'Cache-Control': 'public, max-age=60' });
+      res.end('{"id":"p1"}');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const port = (upstream.address() as AddressInfo).port;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'shop-edge-limit-'));
+    // nginx's workers run as nobody under a root master, and write the edge cache under this directory.
+    chmodSync(dir, 0o755);
+    local = writeLocalConfig({ dir, listen: `127.0.0.1:${await freePort()}`, ports: { catalog: port, order: port, search: port }, rateLimit: RATE, rateBurst: BURST, edgeCache: true });
+    const nginx = findNginx();
+    expect(nginx).not.toBeNull();
+    expect(testConfig(nginx!, local.conf, local.prefix)).toEqual({ ok: true, output: '' });
+    startNginx(nginx!, local);
+  });
+
+  afterAll(async () => {
+    await stopNginx(local.pidFile);
+    upstream.closeAllConnections();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when one client reads a product the edge holds faster than its rate, then the reads past the burst get nginx\'s JSON 429, not edge hits', async () => {
+    const url = `${local.url}/api/catalog/products/0123456789abcdef01234567`;
+    const answers: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await fetch(url, { headers: { 'Accept-Encoding': 'identity' } });
+      const body = await res.text();
+      answers.push(res.status === 429 ? `429 ${(JSON.parse(body) as { error: { code: string } }).error.code}` : `${res.status} ${res.headers.get('x-cache')}`);
+    }
+    // The first is the catalog's (then stored), the burst's next ones the edge's, the rest refused.
+    expect(answers[0]).toBe('200 HIT-FAST');
+    expect(answers.slice(1, BURST + 1)).toEqual(Array(BURST).fill('200 HIT-EDGE'));
+    expect(answers.filter((a) => a === '429 RATE_LIMITED').length).toBeGreaterThanOrEqual(12 - BURST - 2);
+    expect(upstreamHits).toBe(1);
   });
 });
