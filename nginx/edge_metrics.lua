@@ -6,13 +6,13 @@
 local M = {}
 
 local dict = ngx.shared.edge_metrics
-local ROUTE = "/api/catalog/products/:id"
+-- The route label: each cached location sets $edge_route to the services' template for it.
 -- The services' LATENCY_BUCKETS (packages/metrics/src/service-metrics.ts; a test compares).
 local BUCKETS = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5 }
 local ANSWERED = { HIT = true, STALE = true, UPDATING = true }
 local METHODS = { GET = true, HEAD = true }
 
--- Keys: "lookup <cache status>", and per "<method> <status>": "sum", "bucket <i>" (the first
+-- Keys: "lookup <cache status>", and per "<method> <status> <route>": "sum", "bucket <i>" (the first
 -- bucket that holds the duration, #BUCKETS + 1 past the last; render() makes them cumulative and
 -- takes the count from them, so a scrape never sees a bucket above its count).
 function M.log()
@@ -21,7 +21,7 @@ function M.log()
   if not ANSWERED[cache_status] then return end
   local method = ngx.req.get_method()
   if not METHODS[method] then method = "OTHER" end
-  local id = method .. " " .. ngx.status
+  local id = method .. " " .. ngx.status .. " " .. (ngx.var.edge_route or "")
   local seconds = tonumber(ngx.var.request_time) or 0
   dict:incr("sum " .. id, seconds, 0)
   local bucket = #BUCKETS + 1
@@ -34,8 +34,8 @@ function M.log()
   dict:incr("bucket " .. bucket .. " " .. id, 1, 0)
 end
 
-local function labels(method, status)
-  return 'service="edge",method="' .. method .. '",route="' .. ROUTE .. '",status_code="' .. status .. '"'
+local function labels(method, status, route)
+  return 'service="edge",method="' .. method .. '",route="' .. route .. '",status_code="' .. status .. '"'
 end
 
 function M.render()
@@ -48,13 +48,13 @@ function M.render()
       lookups[#lookups + 1] = { rest, value }
       if rest == "HIT" then hits = hits + value elseif ANSWERED[rest] then stale = stale + value end
     elseif kind == "sum" then
-      local method, status = rest:match("^(%S+) (%d+)$")
-      answered[rest] = answered[rest] or { method = method, status = status, sum = 0, buckets = {} }
+      local method, status, route = rest:match("^(%S+) (%d+) (%S*)$")
+      answered[rest] = answered[rest] or { method = method, status = status, route = route, sum = 0, buckets = {} }
       answered[rest].sum = value
     elseif kind == "bucket" then
-      local i, method, status = rest:match("^(%d+) (%S+) (%d+)$")
-      local id = method .. " " .. status
-      answered[id] = answered[id] or { method = method, status = status, sum = 0, buckets = {} }
+      local i, method, status, route = rest:match("^(%d+) (%S+) (%d+) (%S*)$")
+      local id = method .. " " .. status .. " " .. route
+      answered[id] = answered[id] or { method = method, status = status, route = route, sum = 0, buckets = {} }
       answered[id].buckets[tonumber(i)] = value
     end
   end
@@ -74,13 +74,13 @@ function M.render()
   say("# TYPE http_requests_total counter")
   for _, id in ipairs(ids) do
     local a = answered[id]
-    say("http_requests_total{" .. labels(a.method, a.status) .. "} " .. a.count)
+    say("http_requests_total{" .. labels(a.method, a.status, a.route) .. "} " .. a.count)
   end
   say("# HELP http_request_duration_seconds HTTP request duration from arrival to the last byte handed to the OS, by route template")
   say("# TYPE http_request_duration_seconds histogram")
   for _, id in ipairs(ids) do
     local a = answered[id]
-    local l = labels(a.method, a.status)
+    local l = labels(a.method, a.status, a.route)
     local cumulative = 0
     for i = 1, #BUCKETS do
       cumulative = cumulative + (a.buckets[i] or 0)

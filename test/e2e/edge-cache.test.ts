@@ -75,6 +75,8 @@ function get(path: string, headers: Record<string, string> = {}, method = 'GET',
 }
 
 const productPath = (id: string): string => `/api/catalog/products/${id}`;
+/** A product listing, its query exactly as given (the edge keys it as sent). */
+const listingPath = (query: string): string => `/api/catalog/products?${query}`;
 const encodingHeader = (encoding: EncodingClass): Record<string, string> => (ENCODINGS[encoding] ? { 'Accept-Encoding': ENCODINGS[encoding] } : {});
 
 /** Drops the edge entries of a path (every encoding class), as a service does after a change. */
@@ -231,6 +233,32 @@ describe('an edge hit keeps every promise of a service hit', () => {
     expect((await get(path, encodingHeader('br'))).headers['x-cache']).toBe('HIT-EDGE');
   });
 
+  it.each(Object.keys(ENCODINGS) as EncodingClass[])('when a listing is read twice with the %s encoding, then the second is HIT-EDGE with the status, headers and bytes the service sent, and the service’s word to nginx never reaches the client', async (encoding) => {
+    const path = listingPath('sort=price&limit=30&inStock=true');
+    await purge(path);
+    const { service, edge } = await untilEdgeHit(path, encodingHeader(encoding));
+    expect(entryPart(edge)).toEqual(entryPart(service));
+    expect(edge.headers['content-encoding']).toBe(encoding === 'identity' ? undefined : encoding);
+    for (const answer of [service, edge]) expect(answer.headers['x-edge-purgeable']).toBeUndefined();
+    expect(edge.headers.etag).toMatch(/^"[^"]+"$/);
+  });
+
+  it('when a listing’s query is not in plain characters, or the listing is asked otherwise than the edge may answer, then the edge never answers it and never stores its answer', async () => {
+    const passedBy: [string, Record<string, string>, string][] = [
+      ['a quote in the query', {}, listingPath("sort=price&brand=O'Neil")],
+      ['a doubled slash', {}, `/api/catalog//products?sort=price`],
+      ['a trailing slash', {}, `/api/catalog/products/?sort=price`],
+      ['a session cookie', { Cookie: 'session=abc' }, listingPath('sort=price&limit=3')],
+      ['an unlisted encoding', { 'Accept-Encoding': 'gzip;q=1' }, listingPath('sort=price&limit=3')],
+    ];
+    for (const [what, headers, url] of passedBy) {
+      for (let i = 0; i < 3; i++) {
+        const answer = await get(url, { ...encodingHeader('br'), ...headers });
+        expect({ what, cache: answer.headers['x-cache'] ?? '(none)', marked: answer.headers['x-edge-purgeable'] }).toEqual({ what, cache: expect.not.stringMatching(/EDGE/) as unknown as string, marked: undefined });
+      }
+    }
+  });
+
   it('when a client repeats Accept-Encoding lines, then the edge still stores and serves each class its own bytes', async () => {
     const path = productPath(productIds[9]!);
     await purge(path);
@@ -315,35 +343,86 @@ describe('invalidation through the edge', () => {
   });
 });
 
+describe('invalidation of listings through the edge (purged by the keys the workers recorded)', () => {
+  const currentEtag = async (path: string): Promise<string> => (await fromService(path, {})).headers.etag ?? '';
+
+  it('when an admin changes the price of a product a listing shows while readers hammer the listing, then every read sent 100 ms after the change answered is the new listing', async () => {
+    const path = listingPath('sort=-price&limit=40');
+    const listed = json<{ items: { id: string; priceCents: number }[] }>(await fromService(path, {})).items;
+    const target = listed[listed.length - 1]!;
+    for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
+    const oldEtag = await currentEtag(path);
+    const reads = await readWhileChanging(path, async () => {
+      const changed = await fetch(`${stack.edge}${productPath(target.id)}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ priceCents: target.priceCents + 1 }),
+      });
+      expect(changed.status).toBe(200);
+    });
+    const newEtag = await currentEtag(path);
+    expect(newEtag).not.toBe(oldEtag);
+    expect(reads.filter((read) => read.sentMs >= 100 && read.etag !== newEtag)).toEqual([]);
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs < 0).length).toBeGreaterThan(0);
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs >= 100).length).toBeGreaterThan(0);
+  });
+
+  it('when an order changes the stock of a product a listing shows (the order service), while readers hammer the listing, then every read sent 100 ms after the order answered is the new listing', async () => {
+    const id = productIds[11]!;
+    const path = listingPath('sort=newest&limit=100&inStock=true');
+    const listed = json<{ items: { id: string }[] }>(await fromService(path, {})).items;
+    expect(listed.map((item) => item.id)).toContain(id);
+    for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
+    const oldEtag = await currentEtag(path);
+    const reads = await readWhileChanging(path, async () => {
+      const placed = await fetch(`${stack.edge}/api/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${customerToken}`, 'content-type': 'application/json', 'idempotency-key': `edge-list-${Date.now()}` },
+        body: JSON.stringify({ items: [{ productId: id, quantity: 1 }] }),
+      });
+      expect(placed.status).toBe(201);
+    });
+    const newEtag = await currentEtag(path);
+    expect(newEtag).not.toBe(oldEtag);
+    expect(reads.filter((read) => read.sentMs >= 100 && read.etag !== newEtag)).toEqual([]);
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs >= 100).length).toBeGreaterThan(0);
+  });
+});
+
 describe('the edge counts what it answers', () => {
   it('when the edge answers hits, then /metrics/edge counts them per route and status in the services’ metric names, and by layer', async () => {
-    const read = async (): Promise<{ requests: number; hits: number; buckets: number }> => {
+    const read = async (): Promise<{ requests: number; listings: number; hits: number; buckets: number }> => {
       const samples = parsePromText(await (await fetch(`${stack.edge}/metrics/edge`)).text());
       const sum = (name: string, match: (labels: Record<string, string>) => boolean) => samples.filter((s) => s.name === name && match(s.labels)).reduce((n, s) => n + s.value, 0);
       return {
         requests: sum('http_requests_total', (l) => l.service === 'edge' && l.route === '/api/catalog/products/:id' && l.method === 'GET' && l.status_code === '200'),
+        listings: sum('http_requests_total', (l) => l.service === 'edge' && l.route === '/api/catalog/products' && l.method === 'GET' && l.status_code === '200'),
         hits: sum('cache_hits_total', (l) => l.layer === 'edge'),
         buckets: sum('http_request_duration_seconds_bucket', (l) => l.le === '+Inf' && l.method === 'GET' && l.status_code === '200'),
       };
     };
     const path = productPath(productIds[7]!);
+    const listing = listingPath('sort=newest&limit=7');
     await purge(path);
     await untilEdgeHit(path, encodingHeader('br'));
+    await untilEdgeHit(listing, encodingHeader('br'));
     const before = await read();
     for (let i = 0; i < 25; i++) expect((await get(path, encodingHeader('br'))).headers['x-cache']).toBe('HIT-EDGE');
+    for (let i = 0; i < 5; i++) expect((await get(listing, encodingHeader('br'))).headers['x-cache']).toBe('HIT-EDGE');
     const after = await read();
     expect(after.requests - before.requests).toBe(25);
-    expect(after.hits - before.hits).toBe(25);
-    expect(after.buckets - before.buckets).toBe(25);
+    expect(after.listings - before.listings).toBe(5);
+    expect(after.hits - before.hits).toBe(30);
+    expect(after.buckets - before.buckets).toBe(30);
     // Each histogram series: cumulative buckets that never fall, ending at the count.
     const samples = parsePromText(await (await fetch(`${stack.edge}/metrics/edge`)).text());
     const series = new Map<string, number[]>();
     for (const sample of samples.filter((x) => x.name === 'http_request_duration_seconds_bucket')) {
-      const id = `${sample.labels.method} ${sample.labels.status_code}`;
+      const id = `${sample.labels.method} ${sample.labels.status_code} ${sample.labels.route}`;
       series.set(id, [...(series.get(id) ?? []), sample.value]);
     }
     for (const [id, buckets] of series) {
-      const count = samples.find((x) => x.name === 'http_request_duration_seconds_count' && `${x.labels.method} ${x.labels.status_code}` === id)?.value;
+      const count = samples.find((x) => x.name === 'http_request_duration_seconds_count' && `${x.labels.method} ${x.labels.status_code} ${x.labels.route}` === id)?.value;
       expect({ id, sorted: [...buckets].sort((a, b) => a - b), last: buckets.at(-1) }).toEqual({ id, sorted: buckets, last: count });
     }
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: await (await fetch(`${stack.edge}/metrics/edge`)).text(), encoding: 'utf8' });

@@ -88,20 +88,33 @@ describe('the edge cache in the rendered nginx config', () => {
     expect(buckets).toEqual(LATENCY_BUCKETS);
   });
 
-  it('when a request may be answered by the edge, then it is a plain GET or HEAD of the canonical path as sent, without query, credentials, body, range or precondition other than If-None-Match', () => {
+  it('when a request may be answered by the edge, then it is a plain GET or HEAD of the canonical path as sent (a listing: its query in plain characters), without credentials, body, range or precondition other than If-None-Match', () => {
     const skip = withEdge.slice(withEdge.indexOf('map "$request_method'), withEdge.indexOf('$edge_skip {'));
     for (const header of ['authorization', 'cookie', 'content_length', 'transfer_encoding', 'range', 'if_range', 'if_match', 'if_unmodified_since', 'if_modified_since']) {
       expect(skip).toContain(`$http_${header}`);
     }
     expect(skip).not.toContain('$http_if_none_match');
     expect(skip).toContain(':$edge_encoding:$request_uri"');
-    expect(mapEntries(withEdge, '$edge_skip')).toEqual([
+    const entries = mapEntries(withEdge, '$edge_skip');
+    expect(entries).toEqual([
       ['default', '1'],
       ['~^(GET|HEAD)::(br|gzip|identity):/api/catalog/products/[0-9a-f]{24}$', '0'],
+      ['~^(GET|HEAD)::(br|gzip|identity):/api/catalog/products([?][A-Za-z0-9&=%._~+-]*)?$', '0'],
     ]);
+    // The listing's rule, as nginx reads the map's key (PCRE and JavaScript agree on this one).
+    const listing = new RegExp(entries[2]![0].slice(1));
+    for (const uri of ['/api/catalog/products', '/api/catalog/products?', '/api/catalog/products?category=laptops&sort=-price&page=2&limit=24', '/api/catalog/products?brand=Acme+Co&q=%C3%A9']) {
+      expect({ uri, answered: listing.test(`GET::br:${uri}`) }).toEqual({ uri, answered: true });
+    }
+    for (const uri of ["/api/catalog/products?brand=a'b", '/api/catalog/products?a=<x>', '/api/catalog/products?a=1#x', '/api/catalog/products/?a=1', '/api/catalog//products?a=1', '/api/catalog/product%73?a=1']) {
+      expect({ uri, answered: listing.test(`GET::br:${uri}`) }).toEqual({ uri, answered: false });
+    }
   });
 
-  it('when the edge asks the service, then it sends the class’s own Accept-Encoding, and keeps only what the service answered from its own cache', () => {
+  const edgeProxy = readFileSync(path.join(repoRoot, 'nginx', 'edge-proxy.conf'), 'utf8');
+  const locationAt = (start: string, end: string): string => withEdge.slice(withEdge.indexOf(start), withEdge.indexOf(end, withEdge.indexOf(start)));
+
+  it('when the edge asks the service, then it sends the class’s own Accept-Encoding, and keeps only what the service answered from its own cache (a listing: only once its key is recorded)', () => {
     expect(mapEntries(withEdge, '$edge_accept_encoding')).toEqual([
       ['default', 'identity'],
       ['br', 'br'],
@@ -113,11 +126,48 @@ describe('the edge cache in the rendered nginx config', () => {
       ['HIT-L1', '0'],
       ['HIT-L2', '0'],
     ]);
-    const location = withEdge.slice(withEdge.indexOf('location ~ "^/api/catalog/products/'), withEdge.indexOf('location = /_edge/pass'));
-    for (const line of ['proxy_set_header Accept-Encoding $edge_accept_encoding;', 'proxy_no_cache $edge_unconfirmed $edge_refused;', 'proxy_set_header X-Request-Id $req_id;', 'proxy_set_header Connection "";']) {
-      expect(location).toContain(line);
+    expect(mapEntries(withEdge, '$edge_unrecorded')).toEqual([
+      ['default', '1'],
+      ['yes', '0'],
+    ]);
+    const product = locationAt('location ~ "^/api/catalog/products/', '\n    }');
+    const listing = locationAt('location = /api/catalog/products {', '\n    }');
+    expect(product).toContain('proxy_cache_key "$uri|$edge_encoding";');
+    expect(product).toContain('proxy_no_cache $edge_unconfirmed $edge_refused;');
+    expect(listing).toContain('proxy_cache_key "/api/catalog/products?$args|$edge_encoding";');
+    expect(listing).toContain('proxy_no_cache $edge_unconfirmed $edge_refused $edge_unrecorded;');
+    for (const location of [product, listing]) {
+      expect(location).toContain(`include ${path.join(repoRoot, 'nginx', 'edge-proxy.conf')};`);
+      expect(location).toContain('rewrite ^ /_edge/pass last;');
+      expect(location).toContain('limit_req zone=api');
     }
-    expect(location).not.toContain('proxy_cache_background_update');
+    for (const line of ['proxy_set_header Accept-Encoding $edge_accept_encoding;', 'proxy_hide_header X-Edge-Purgeable;', 'proxy_cache_valid 200 10s;']) {
+      expect(edgeProxy).toContain(line);
+    }
+    expect(edgeProxy).not.toMatch(/^\s*proxy_cache_(background_update|lock)\b/m);
+  });
+
+  it('when the edge locations set their own proxy headers, then they repeat every one the server sets (nginx drops inherited ones), and the marker of a recorded key never reaches a client', () => {
+    const server = withEdge.slice(withEdge.indexOf('  server {'));
+    const serverLevel = server.slice(0, server.indexOf('\n    location ')).split('\n').map((line) => line.trim());
+    const headers = serverLevel.filter((line) => line.startsWith('proxy_set_header '));
+    expect(headers.length).toBeGreaterThan(4);
+    for (const line of headers) expect({ line, inEdge: edgeProxy.includes(line) }).toEqual({ line, inEdge: true });
+    expect(serverLevel).toContain('proxy_hide_header X-Edge-Purgeable;');
+  });
+
+  it('when a listing is purged, then the purge location builds the same key as the listing’s entry, from the purge request’s own raw query', () => {
+    const purge = locationAt('location ~ "^/_edge/purge/(?<purge_encoding>br|gzip|identity)/api/catalog/products$"', '\n    }');
+    expect(purge).toContain('proxy_cache_purge edge "/api/catalog/products?$args|$purge_encoding";');
+    expect(purge).toContain('deny all;');
+  });
+
+  it('when the Docker image is built, then it carries every file the rendered config includes from its directory', () => {
+    const dockerfile = readFileSync(path.join(repoRoot, 'nginx', 'Dockerfile'), 'utf8');
+    const docker = renderNginxConfig(dockerProfile());
+    const included = [...docker.matchAll(/include \/etc\/nginx\/shop\/([\w.-]+);/g)].map((m) => m[1]!).filter((name) => name !== 'real-ip.conf');
+    expect(included).toEqual(expect.arrayContaining(['edge-proxy.conf', 'security-headers.conf']));
+    for (const name of new Set(included)) expect({ name, copied: dockerfile.includes(`nginx/${name}`) }).toEqual({ name, copied: true });
   });
 });
 

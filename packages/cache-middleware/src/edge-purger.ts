@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { setMaxListeners } from 'node:events';
 import type { InvalidationMessage } from './bus.ts';
+import type { EdgeKey, EdgeKeys } from './edge-keys.ts';
 
 /**
  * An HTTP cache in front of the services, told of every invalidation (CacheOptions.purgers).
@@ -16,8 +17,14 @@ export interface Purger {
 export interface EdgePurgerOptions {
   /** Base URLs of every nginx running the edge cache (EDGE_PURGE_URLS), e.g. `http://127.0.0.1:8080`. */
   urls: readonly string[];
-  /** The cached paths an invalidation makes stale (`/api/catalog/products/<id>` for `product:<id>`). */
+  /** The cached paths an invalidation makes stale (`/api/catalog/products/<id>` for `product:<id>`), purged in every encoding class. */
   pathsFor(message: InvalidationMessage): string[];
+  /**
+   * Keys this worker's answers were recorded under (HttpCacheOptions.edgeKeys): those whose tags
+   * an invalidation names are purged too, each in its own class. Taken again for the second
+   * round, which so also covers an answer recorded after the first. Default: none.
+   */
+  recorded?: EdgeKeys;
   /** The encoding classes nginx keys entries by (nginx/nginx.conf.template `$edge_encoding`). Default br, gzip, identity. */
   encodings?: readonly string[];
   /**
@@ -37,8 +44,9 @@ const PURGE_PREFIX = '/_edge/purge/';
 
 /**
  * Purges nginx's edge cache by exact key (decision 0018): `PURGE <url>/_edge/purge/<encoding><path>`
- * for every path, encoding and nginx, over kept-alive connections; the call resolves when the first
- * round is answered (or timed out), and the second round follows `repeatAfterMs` later.
+ * (the path as recorded, raw query included) for every key and nginx, over kept-alive connections;
+ * the call resolves when the first round is answered (or timed out), and the second round follows
+ * `repeatAfterMs` later.
  */
 export function createEdgePurger(options: EdgePurgerOptions): Purger {
   const encodings = options.encodings ?? ['br', 'gzip', 'identity'];
@@ -53,29 +61,38 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
   let closed = false;
 
   /** One PURGE; settles once, whatever happens, by the round's deadline at the latest. */
-  const purgeOne = (base: URL, path: string, encoding: string, deadline: AbortSignal): Promise<void> =>
+  const purgeOne = (base: URL, { path, encoding }: EdgeKey, deadline: AbortSignal): Promise<void> =>
     new Promise<void>((resolve) => {
-      const url = new URL(`${PURGE_PREFIX}${encoding}${path}`, base);
+      // Sent as recorded: a URL parser would re-escape some characters of a raw query, which
+      // nginx's key holds as the client sent them.
+      const target = `${PURGE_PREFIX}${encoding}${path}`;
       let settled = false;
       const settle = (result: 'purged' | 'absent' | 'failed', error?: Error): void => {
         if (settled) return;
         settled = true;
         options.onResult?.(result);
-        if (error) options.onError?.(error, url.href);
+        if (error) options.onError?.(error, `${base.origin}${target}`);
         resolve();
       };
       if (deadline.aborted) return settle('failed', new Error(`edge purge not sent: the round's ${timeoutMs} ms had passed`));
-      const protocol = url.protocol === 'https:' ? https : http;
+      const protocol = base.protocol === 'https:' ? https : http;
       // The deadline covers the wait for a free socket too, not only the exchange.
-      const req = protocol.request(url, { method: 'PURGE', agent: agents[url.protocol as 'http:' | 'https:'], signal: deadline }, (res) => {
-        res.resume();
-        res.once('end', () => {
-          if (res.statusCode === 200) settle('purged');
-          else if (res.statusCode === 404) settle('absent');
-          else settle('failed', new Error(`edge purge answered ${res.statusCode}`));
+      const agent = agents[base.protocol as 'http:' | 'https:'];
+      let req: http.ClientRequest;
+      try {
+        req = protocol.request(base, { path: target, method: 'PURGE', agent, signal: deadline }, (res) => {
+          res.resume();
+          res.once('end', () => {
+            if (res.statusCode === 200) settle('purged');
+            else if (res.statusCode === 404) settle('absent');
+            else settle('failed', new Error(`edge purge answered ${res.statusCode}`));
+          });
+          res.once('error', (error) => settle('failed', error));
         });
-        res.once('error', (error) => settle('failed', error));
-      });
+      } catch (error) {
+        // A path Node refuses to send (never one nginx passed on): nothing of it can be stored there.
+        return settle('failed', error as Error);
+      }
       req.once('error', (error) => settle('failed', deadline.aborted ? new Error(`edge purge took longer than ${timeoutMs} ms`) : error));
       req.end();
     });
@@ -85,21 +102,32 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
     void work.finally(() => inFlight.delete(work));
     return work;
   };
-  const round = (paths: readonly string[]): Promise<void> => {
+  const round = (keys: readonly EdgeKey[]): Promise<void> => {
     const deadline = AbortSignal.timeout(timeoutMs);
     // Every request of the round listens on it: no "possible leak" warning past 10 of them.
     setMaxListeners(0, deadline);
-    return Promise.all(bases.flatMap((base) => paths.flatMap((path) => encodings.map((encoding) => purgeOne(base, path, encoding, deadline))))).then(() => undefined);
+    return Promise.all(bases.flatMap((base) => keys.map((key) => purgeOne(base, key, deadline)))).then(() => undefined);
   };
+  /** `more` added to `keys`, each key once. */
+  const union = (keys: readonly EdgeKey[], more: readonly EdgeKey[]): EdgeKey[] => {
+    const seen = new Map(keys.map((key) => [`${key.encoding} ${key.path}`, key]));
+    for (const key of more) seen.set(`${key.encoding} ${key.path}`, key);
+    return [...seen.values()];
+  };
+  const recordedFor = (message: InvalidationMessage): EdgeKey[] => (options.recorded && message.tags?.length ? options.recorded.take(message.tags) : []);
 
   return {
     async purge(message) {
       if (closed || bases.length === 0) return;
       const paths = [...new Set(options.pathsFor(message))];
-      if (paths.length === 0) return;
-      await track(round(paths));
+      const first = union(
+        paths.flatMap((path) => encodings.map((encoding) => ({ path, encoding }) as EdgeKey)),
+        recordedFor(message),
+      );
+      if (first.length === 0) return;
+      await track(round(first));
       // The second round runs even when close() comes first: close() waits for it.
-      void track(new Promise<void>((resolve) => setTimeout(resolve, repeatAfterMs).unref()).then(() => round(paths)));
+      void track(new Promise<void>((resolve) => setTimeout(resolve, repeatAfterMs).unref()).then(() => round(union(first, recordedFor(message)))));
     },
     async close() {
       closed = true;

@@ -2,8 +2,9 @@ export { createCache, type Cache, type CacheStatus, type Resolved } from './cach
 export type { CacheOptions, EntryOptions } from './options.ts';
 export type { InvalidationMessage } from './bus.ts';
 export { chooseBody, httpCache, normalizedUrl, type HttpCacheOptions, type HttpCacheMiddleware } from './middleware.ts';
+export { createEdgeKeys, EDGE_PURGEABLE, type EdgeEncoding, type EdgeKey, type EdgeKeys, type EdgeKeysOptions } from './edge-keys.ts';
 export { createEdgePurger, type EdgePurgerOptions, type Purger } from './edge-purger.ts';
-export { createFastHits, type FastHit, type FastHits } from './fast-hits.ts';
+export { createFastHits, type FastHit, type FastHits, type ServedAs } from './fast-hits.ts';
 export { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
 export { createMemoryLayer, type MemoryLayer, type MemoryLayerOptions } from './layers/memory-layer.ts';
 export { createRedisLayer, type RedisLayerOptions } from './layers/redis-layer.ts';

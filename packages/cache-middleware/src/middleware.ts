@@ -1,5 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { isValidKey, type Cache, type CacheStatus } from './cache.ts';
+import { EDGE_PURGEABLE, type EdgeKeys } from './edge-keys.ts';
+import type { CacheEntry } from './entry.ts';
 import type { FastHits } from './fast-hits.ts';
 import { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
 
@@ -31,6 +33,14 @@ export interface HttpCacheOptions {
    * its popular queries here). Default: nothing.
    */
   onFastHit?: (url: string) => void;
+  /**
+   * For routes whose answers nginx's edge cache may hold under keys no tag names (a listing's
+   * raw query): every answer given from a fresh stored entry records its raw URL and encoding
+   * class with the entry's tags, and is marked `X-Edge-Purgeable` so the edge may store it; an
+   * invalidation of those tags purges exactly those keys (createEdgePurger `recorded`). Default:
+   * none (nothing recorded or marked).
+   */
+  edgeKeys?: EdgeKeys;
 }
 
 /**
@@ -159,6 +169,15 @@ function routeOf(req: Request, res: Response): string | undefined {
   if (typeof template === 'string') return template;
   const path = (req.route as { path?: unknown } | undefined)?.path;
   return typeof path === 'string' ? `${req.baseUrl}${path}` || '/' : undefined;
+}
+
+/**
+ * Records the edge key of a 200 given from a fresh stored entry (HIT-L1, HIT-L2), and marks it
+ * for nginx, when the policy keeps edge keys (HttpCacheOptions.edgeKeys).
+ */
+function markForEdge(req: Request, res: Response, edgeKeys: EdgeKeys | undefined, stored: CacheEntry<HttpEntry>, status: CacheStatus): void {
+  if (!edgeKeys || (status !== 'HIT-L1' && status !== 'HIT-L2')) return;
+  if (edgeKeys.record(req.originalUrl, req.get('accept-encoding'), stored.tags)) res.setHeader(EDGE_PURGEABLE, 'yes');
 }
 
 /** A stored (or shared) answer to this request: 304 when If-None-Match names it; HEAD gets no body. */
@@ -292,7 +311,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
   const remember = (req: Request, res: Response, entry: HttpEntry, status: CacheStatus): void => {
     if (!options.fastHits || status === 'STALE') return;
     const route = routeOf(req, res);
-    if (route !== undefined) options.fastHits.remember(entry, route, cacheControl, vary, options.onFastHit);
+    if (route !== undefined) options.fastHits.remember(entry, { route, cacheControl, vary, onServed: options.onFastHit, edgeKeys: options.edgeKeys });
   };
 
   const middleware: RequestHandler = async (req, res, next) => {
@@ -311,6 +330,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     const hot = options.cache.peekFresh<HttpEntry>(key);
     if (hot) {
       options.cache.countHit('l1');
+      markForEdge(req, res, options.edgeKeys, hot, 'HIT-L1');
       send(req, res, hot.value, 'HIT-L1', cacheControl, vary);
       remember(req, res, hot.value, 'HIT-L1');
       return;
@@ -334,6 +354,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
         },
       );
       if (!res.headersSent) {
+        markForEdge(req, res, options.edgeKeys, resolved.entry, resolved.status);
         send(req, res, resolved.value, resolved.status, cacheControl, vary);
         remember(req, res, resolved.value, resolved.status);
       }

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createCache, createEdgePurger, type Purger } from '../src/index.ts';
+import { createCache, createEdgeKeys, createEdgePurger, type Purger } from '../src/index.ts';
 
 interface Seen {
   method: string;
@@ -55,6 +55,26 @@ describe('createEdgePurger', () => {
       expect(server.seen).toHaveLength(6);
       expect(Math.min(...server.seen.slice(3).map((s) => s.at)) - started).toBeGreaterThanOrEqual(75);
     }
+  });
+
+  it('when a tag of recorded answers is invalidated, then each recorded key is purged in its own class, raw query as recorded; the second round also purges a key recorded after the first', async () => {
+    const server = await purgeServer();
+    cleanups.push(server.close);
+    const recorded = createEdgeKeys();
+    const purger = createEdgePurger({ urls: [server.url], pathsFor: () => [], recorded, repeatAfterMs: 80 });
+    cleanups.push(() => purger.close());
+    // Raw as a client sent it: an escape a URL parser would leave, a `'` it would escape, `+`.
+    const raw = "/api/catalog/products?sort=-price&brand=Acme+Co&q=%c3%A9&x='";
+    recorded.record(raw, 'gzip', ['products:list', 'product:a']);
+    recorded.record('/api/catalog/products?category=b', 'br', ['products:list', 'product:b']);
+    await purger.purge({ tags: ['product:a'] });
+    expect(server.seen.map((s) => `${s.method} ${s.url}`)).toEqual([`PURGE /_edge/purge/gzip${raw}`]);
+    // Answered from the old entry after the first round took the keys (it reached nginx late).
+    recorded.record('/api/catalog/products?category=a', 'identity', ['product:a']);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(server.seen.slice(1).map((s) => s.url).sort()).toEqual([`/_edge/purge/gzip${raw}`, '/_edge/purge/identity/api/catalog/products?category=a'].sort());
+    // The other listing is still recorded, for its own tags.
+    expect(recorded.take(['product:b'])).toEqual([{ path: '/api/catalog/products?category=b', encoding: 'br' }]);
   });
 
   it('when an invalidation names no cached path, or there is no nginx, then nothing is sent', async () => {

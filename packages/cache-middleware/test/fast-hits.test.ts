@@ -4,7 +4,7 @@
  * services in services/catalog/test/fast-lane.test.ts.
  */
 import { describe, expect, it } from '@jest/globals';
-import { buildHttpEntry, createCache, createFastHits, type HttpEntry } from '../src/index.ts';
+import { buildHttpEntry, createCache, createEdgeKeys, createFastHits, EDGE_PURGEABLE, type HttpEntry } from '../src/index.ts';
 import { FAST_HIT_X_CACHE } from '../src/fast-hits.ts';
 import { keyFor, normalizedUrl } from '../src/middleware.ts';
 
@@ -37,7 +37,7 @@ describe('createFastHits', () => {
   it('when the pipeline served it, then it is found for the same key in any parameter order, with the stored bytes for the preferred encoding', async () => {
     const { cache, hits, entry } = setup();
     await cache.set(KEY, entry);
-    hits.remember(entry, ROUTE, CACHE_CONTROL, 'Accept-Encoding');
+    hits.remember(entry, { route: ROUTE, cacheControl: CACHE_CONTROL, vary: 'Accept-Encoding' });
     const br = hits.find('GET', '/api/things/1?a=1&b=2', { 'accept-encoding': 'gzip, br' })!;
     expect(br.status).toBe(200);
     expect(br.route).toBe(ROUTE);
@@ -64,7 +64,7 @@ describe('createFastHits', () => {
     const { cache, hits, entry } = setup();
     await cache.set(KEY, entry);
     const urls: string[] = [];
-    hits.remember(entry, ROUTE, CACHE_CONTROL, 'Accept-Encoding', (url) => urls.push(url));
+    hits.remember(entry, { route: ROUTE, cacheControl: CACHE_CONTROL, vary: 'Accept-Encoding', onServed: (url) => urls.push(url) });
     const before = cache.counters.snapshot().hits.fast;
     const found = hits.find('GET', URL, {})!;
     expect(cache.counters.snapshot().hits.fast).toBe(before);
@@ -76,14 +76,14 @@ describe('createFastHits', () => {
   it('when the entry is invalidated or no longer fresh, then it is not found', async () => {
     const { cache, hits, entry, advance } = setup();
     await cache.set(KEY, entry);
-    hits.remember(entry, ROUTE, CACHE_CONTROL, 'Accept-Encoding');
+    hits.remember(entry, { route: ROUTE, cacheControl: CACHE_CONTROL, vary: 'Accept-Encoding' });
     expect(hits.find('GET', URL, {})).toBeDefined();
     advance(60_001);
     expect(hits.find('GET', URL, {})).toBeUndefined();
 
     const again = setup();
     await again.cache.set(KEY, again.entry);
-    again.hits.remember(again.entry, ROUTE, CACHE_CONTROL, 'Accept-Encoding');
+    again.hits.remember(again.entry, { route: ROUTE, cacheControl: CACHE_CONTROL, vary: 'Accept-Encoding' });
     await again.cache.invalidateKeys([KEY]);
     expect(again.hits.find('GET', URL, {})).toBeUndefined();
   });
@@ -93,8 +93,36 @@ describe('createFastHits', () => {
     hits.register('things', ['accept-language']);
     const key = keyFor(normalizedUrl(URL), 'things', ['accept-language'], (name) => (name === 'accept-language' ? 'nl' : undefined));
     await cache.set(key, entry);
-    hits.remember(entry, ROUTE, CACHE_CONTROL, 'Accept-Encoding, accept-language');
+    hits.remember(entry, { route: ROUTE, cacheControl: CACHE_CONTROL, vary: 'Accept-Encoding, accept-language' });
     expect(hits.find('GET', URL, { 'accept-language': 'nl' })).toBeDefined();
     expect(hits.find('GET', URL, { 'accept-language': 'de' })).toBeUndefined();
+  });
+
+  it('when its policy records edge keys, then a 200 asked with a class’s own Accept-Encoding records its raw URL with the entry’s tags and is marked for the edge; nothing else is', async () => {
+    const { cache, hits, entry } = setup();
+    await cache.set(KEY, entry, { tags: ['things', 'thing:1'] });
+    const edgeKeys = createEdgeKeys({ maxKeys: 2 });
+    hits.remember(entry, { route: ROUTE, cacheControl: CACHE_CONTROL, vary: 'Accept-Encoding', edgeKeys });
+    const br = hits.find('GET', URL, { 'accept-encoding': 'br' })!;
+    expect(headerOf(br.headers, EDGE_PURGEABLE)).toBe('yes');
+    expect(headerOf(br.headers, 'Content-Encoding')).toBe('br');
+    // A client's own header (not one nginx sends), and a 304: not recorded, not marked.
+    expect(headerOf(hits.find('GET', URL, { 'accept-encoding': 'gzip, br' })!.headers, EDGE_PURGEABLE)).toBeUndefined();
+    expect(headerOf(hits.find('GET', URL, { 'accept-encoding': 'gzip', 'if-none-match': entry.etag })!.headers, EDGE_PURGEABLE)).toBeUndefined();
+    // The same key in another parameter order is another edge key (nginx keys the raw query).
+    expect(headerOf(hits.find('HEAD', '/api/things/1?a=1&b=2', { 'accept-encoding': 'identity' })!.headers, EDGE_PURGEABLE)).toBe('yes');
+    // Full: answered all the same, but not marked.
+    expect(headerOf(hits.find('GET', URL, { 'accept-encoding': 'gzip' })!.headers, EDGE_PURGEABLE)).toBeUndefined();
+    expect(edgeKeys.take(['thing:1'])).toEqual([
+      { path: URL, encoding: 'br' },
+      { path: '/api/things/1?a=1&b=2', encoding: 'identity' },
+    ]);
+  });
+
+  it('when its policy records no edge keys, then no answer is marked for the edge', async () => {
+    const { cache, hits, entry } = setup();
+    await cache.set(KEY, entry, { tags: ['things'] });
+    hits.remember(entry, { route: ROUTE, cacheControl: CACHE_CONTROL, vary: 'Accept-Encoding' });
+    expect(headerOf(hits.find('GET', URL, { 'accept-encoding': 'br' })!.headers, EDGE_PURGEABLE)).toBeUndefined();
   });
 });

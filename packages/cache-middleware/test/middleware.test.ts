@@ -6,8 +6,8 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import type { Redis } from 'ioredis';
-import { createCache, httpCache, type Cache, type HttpCacheMiddleware } from '../src/index.ts';
-import { acceptQuality } from '../src/middleware.ts';
+import { createCache, createEdgeKeys, EDGE_PURGEABLE, httpCache, type Cache, type HttpCacheMiddleware } from '../src/index.ts';
+import { acceptQuality, keyFor, normalizedUrl } from '../src/middleware.ts';
 import { sleep, testRedis } from './support/redis.ts';
 
 let redis: Redis;
@@ -18,6 +18,8 @@ let handlerCalls = 0;
 let version = 1;
 let slowMs = 0;
 let warmable: HttpCacheMiddleware;
+/** The record /listed keeps of its edge keys. */
+const edgeKeys = createEdgeKeys();
 /** Products /gone/:id answers 404 for ("deleted"). */
 const gone = new Set<string>();
 
@@ -67,6 +69,10 @@ beforeAll(async () => {
   app.get('/missing', httpCache({ cache, namespace: 'test', ttl: 60_000 }), (_req, res) => {
     handlerCalls++;
     res.status(404).json({ error: { code: 'NOT_FOUND' } });
+  });
+  app.get('/listed', httpCache({ cache, namespace: 'test', ttl: 60_000, tags: () => ['listed', 'item:7'], edgeKeys }), (req, res) => {
+    handlerCalls++;
+    res.json({ page: req.query.page ?? null, big });
   });
   app.get('/warmable', warmable, (_req, res) => {
     handlerCalls++;
@@ -357,6 +363,27 @@ describe('requests that are not a plain GET, on a key nobody has cached yet', ()
     // …and the stale entry is dropped: nothing brings the old page back.
     expect(await cache.get('http:test:/gone/42')).toBeUndefined();
     gone.delete('42');
+  });
+});
+
+describe('edge keys (a policy whose answers nginx may hold under the raw URL)', () => {
+  it('when a listing is answered from a fresh entry (L1 or L2) to the Accept-Encoding nginx sends for a class, then its raw URL is recorded with the entry’s tags and the answer is marked; a MISS and a client’s own header are not', async () => {
+    const url = `/listed?page=${randomUUID()}&b=1`;
+    const miss = await get(url, { 'Accept-Encoding': 'br' });
+    expect([miss.headers['x-cache'], miss.headers[EDGE_PURGEABLE.toLowerCase()]]).toEqual(['MISS', undefined]);
+    const hit = await get(url, { 'Accept-Encoding': 'br' });
+    expect([hit.headers['x-cache'], hit.headers['content-encoding'], hit.headers[EDGE_PURGEABLE.toLowerCase()]]).toEqual(['HIT-L1', 'br', 'yes']);
+    const browser = await get(url, { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect([browser.headers['x-cache'], browser.headers[EDGE_PURGEABLE.toLowerCase()]]).toEqual(['HIT-L1', undefined]);
+    // From L2, through a second cache on the same prefix (another worker).
+    const reordered = `/listed?b=1&page=${new URL(url, base).searchParams.get('page')}`;
+    await cache.l1?.deleteKeys([keyFor(normalizedUrl(url), 'test', [], () => undefined)]);
+    const fromL2 = await get(reordered, { 'Accept-Encoding': 'identity' });
+    expect([fromL2.headers['x-cache'], fromL2.headers[EDGE_PURGEABLE.toLowerCase()]]).toEqual(['HIT-L2', 'yes']);
+    expect(edgeKeys.take(['item:7'])).toEqual([
+      { path: url, encoding: 'br' },
+      { path: reordered, encoding: 'identity' },
+    ]);
   });
 });
 

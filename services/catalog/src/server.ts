@@ -1,4 +1,4 @@
-import { createCache, createFastHits, type Cache, type CacheMetrics, type Purger } from '@shop/cache-middleware';
+import { createCache, createEdgeKeys, createFastHits, type Cache, type CacheMetrics, type Purger } from '@shop/cache-middleware';
 import { connectServiceMongo, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, createWebVitals, instrumentMongo, performanceSummary, serviceTelemetry } from '@shop/metrics';
 import {
@@ -53,7 +53,11 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const vitals = createWebVitals(metrics.registry);
   const auth = createAuth(config.JWT_SECRET);
 
-  const cache = createCatalogCache(redis, cacheRedis, config, logger, metrics.cache, productEdgePurgers(config.EDGE_PURGE_URLS, logger, metrics.edgePurges));
+  // The listings this worker answers from its cache, by the raw URL nginx keys them by: the edge
+  // stores a listing only once its key is recorded here, for this worker to purge (decision 0018).
+  const edgeKeys = config.EDGE_PURGE_URLS.length > 0 ? createEdgeKeys() : undefined;
+  const purgers = productEdgePurgers(config.EDGE_PURGE_URLS, logger, metrics.edgePurges, edgeKeys);
+  const cache = createCatalogCache(redis, cacheRedis, config, logger, metrics.cache, purgers);
   metrics.watchL1(cache.l1);
   const store = mongoCatalogStore(shopModels(connection));
   // Fresh hits answered before Express (decision 0018), spending the same rate-limit budget.
@@ -72,7 +76,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     beforeRoutes: [limiter],
     metrics: telemetry.endpoint,
     fastLane: fastHits && { answers: fastHits, limiter, hitLogEvery: config.ACCESS_LOG_HIT_SAMPLE },
-    routes: catalogRouter(store, auth, cache, { staleIfErrorMs: config.CACHE_STALE_IF_ERROR_MS, fastHits }),
+    routes: catalogRouter(store, auth, cache, { staleIfErrorMs: config.CACHE_STALE_IF_ERROR_MS, fastHits, edgeKeys }),
     mounts: [
       {
         prefix: PERFORMANCE_PREFIX,

@@ -1,4 +1,4 @@
-import { httpCache, type Cache, type FastHits } from '@shop/cache-middleware';
+import { httpCache, type Cache, type EdgeKeys, type FastHits } from '@shop/cache-middleware';
 import { apiRoute, type AnyApiRoute } from '@shop/service-kit';
 import type { Request } from 'express';
 import { CATEGORIES, PRODUCT_LISTS, productTag, stockTag } from '../../domain/cache-tags.ts';
@@ -47,6 +47,8 @@ export interface CachePolicyOptions {
   staleIfErrorMs?: number;
   /** The fast lane's index (CACHE_FAST_LANE=on): fresh answers sent before Express. Default: none. */
   fastHits?: FastHits;
+  /** The record of the listings' edge keys (createEdgeKeys), when nginx's edge cache is purged from here. Default: none (the edge does not store listings). */
+  edgeKeys?: EdgeKeys;
 }
 
 /**
@@ -54,13 +56,14 @@ export interface CachePolicyOptions {
  * itself; stale-if-error keeps reads answering through a database outage, for `staleIfErrorMs`
  * past an entry's fresh life (then the read answers 503).
  */
-function cachePolicies(cache: Cache, { staleIfErrorMs = DEFAULT_STALE_IF_ERROR_MS, fastHits }: CachePolicyOptions) {
-  const cached = (ttl: number, tags: (req: Request, body: unknown) => string[]) =>
-    httpCache({ cache, namespace: 'catalog', ttl, staleWhileRevalidate: ttl, staleIfError: staleIfErrorMs, tags, fastHits });
+function cachePolicies(cache: Cache, { staleIfErrorMs = DEFAULT_STALE_IF_ERROR_MS, fastHits, edgeKeys }: CachePolicyOptions) {
+  const cached = (ttl: number, tags: (req: Request, body: unknown) => string[], edge?: EdgeKeys) =>
+    httpCache({ cache, namespace: 'catalog', ttl, staleWhileRevalidate: ttl, staleIfError: staleIfErrorMs, tags, fastHits, edgeKeys: edge });
   return {
     categories: cached(5 * MINUTE, () => [CATEGORIES]),
-    // A listing depends on every product it shows, and on the set of products as a whole.
-    productList: cached(30 * SECOND, (_req, body) => [PRODUCT_LISTS, ...itemIdsOf(body).map(productTag)]),
+    // A listing depends on every product it shows, and on the set of products as a whole. The
+    // edge may hold it under the raw URL it was asked with: its keys are recorded for the purge.
+    productList: cached(30 * SECOND, (_req, body) => [PRODUCT_LISTS, ...itemIdsOf(body).map(productTag)], edgeKeys),
     product: cached(MINUTE, (_req, body) => {
       const id = idOf(body);
       return id ? [productTag(id)] : [];

@@ -1,0 +1,93 @@
+// The record of the edge keys a worker's answers may be stored under (edge-keys.ts): what it
+// records, what an invalidation takes, and its bounds. The purge it feeds is edge-purger.test.ts;
+// nginx storing only recorded listings is test/e2e/edge-cache.test.ts.
+import { describe, expect, it } from '@jest/globals';
+import { createEdgeKeys } from '../src/index.ts';
+
+const LIST = '/api/catalog/products?sort=price&category=laptops';
+const OTHER = '/api/catalog/products?category=phones';
+
+function clocked(options: { holdMs?: number; maxKeys?: number } = {}) {
+  let clock = 1_000_000;
+  const keys = createEdgeKeys({ ...options, now: () => clock });
+  return { keys, advance: (ms: number) => (clock += ms) };
+}
+
+describe('createEdgeKeys', () => {
+  it('when an answer was asked with the Accept-Encoding nginx sends for a class, then its raw URL is recorded under that class; any other value is not (and the edge must not store it)', () => {
+    const { keys } = clocked();
+    expect(keys.record(LIST, 'br', ['products:list'])).toBe(true);
+    expect(keys.record(LIST, 'gzip', ['products:list'])).toBe(true);
+    expect(keys.record(LIST, 'identity', ['products:list'])).toBe(true);
+    for (const value of [undefined, '', 'gzip, br', 'BR', 'deflate']) expect(keys.record(OTHER, value, ['products:list'])).toBe(false);
+    expect(keys.take(['products:list'])).toEqual([
+      { path: LIST, encoding: 'br' },
+      { path: LIST, encoding: 'gzip' },
+      { path: LIST, encoding: 'identity' },
+    ]);
+  });
+
+  it('when a tag is invalidated, then exactly the keys whose answers carried it are taken, once; the others stay', () => {
+    const { keys } = clocked();
+    keys.record(LIST, 'br', ['products:list', 'product:a']);
+    keys.record(OTHER, 'br', ['products:list', 'product:b']);
+    expect(keys.take(['product:a'])).toEqual([{ path: LIST, encoding: 'br' }]);
+    expect(keys.take(['product:a'])).toEqual([]);
+    expect(keys.take(['product:zzz', 'products:list'])).toEqual([{ path: OTHER, encoding: 'br' }]);
+    expect(keys.size).toBe(0);
+  });
+
+  it('when another entry answers the same key before an invalidation (a refill), then its tags count too', () => {
+    const { keys } = clocked();
+    keys.record(LIST, 'gzip', ['products:list', 'product:a']);
+    keys.record(LIST, 'gzip', ['products:list', 'product:c']);
+    expect(keys.size).toBe(1);
+    expect(keys.take(['product:c'])).toEqual([{ path: LIST, encoding: 'gzip' }]);
+    keys.record(LIST, 'gzip', ['products:list', 'product:a']);
+    expect(keys.take(['product:a'])).toEqual([{ path: LIST, encoding: 'gzip' }]);
+  });
+
+  it('when a key was last answered longer ago than the hold (the edge entry is gone), then it is not taken, and it is swept', () => {
+    const { keys, advance } = clocked({ holdMs: 1_000 });
+    keys.record(LIST, 'br', ['products:list']);
+    advance(600);
+    keys.record(OTHER, 'br', ['products:list']);
+    advance(500);
+    expect(keys.take(['products:list'])).toEqual([{ path: OTHER, encoding: 'br' }]);
+    keys.record(LIST, 'br', ['products:list']);
+    advance(1_500);
+    keys.record(OTHER, 'identity', ['x']);
+    expect(keys.size).toBe(1);
+  });
+
+  it('when an answer is given again within the hold, then the hold starts over', () => {
+    const { keys, advance } = clocked({ holdMs: 1_000 });
+    keys.record(LIST, 'br', ['products:list']);
+    advance(800);
+    keys.record(LIST, 'br', ['products:list']);
+    advance(800);
+    expect(keys.take(['products:list'])).toEqual([{ path: LIST, encoding: 'br' }]);
+  });
+
+  it('when the record is full of live keys, then a new key is refused (not stored at the edge) and a known one still answers; expired keys make room', () => {
+    const { keys, advance } = clocked({ holdMs: 1_000, maxKeys: 2 });
+    expect(keys.record('/a', 'br', ['t'])).toBe(true);
+    expect(keys.record('/b', 'br', ['t'])).toBe(true);
+    expect(keys.record('/c', 'br', ['t'])).toBe(false);
+    expect(keys.record('/a', 'br', ['t'])).toBe(true);
+    advance(1_001);
+    expect(keys.record('/c', 'br', ['t'])).toBe(true);
+    expect(keys.take(['t'])).toEqual([{ path: '/c', encoding: 'br' }]);
+  });
+
+  it('when every key is asked for (invalidations may have been missed), then every live key is taken', () => {
+    const { keys } = clocked();
+    keys.record(LIST, 'br', ['a']);
+    keys.record(OTHER, 'gzip', ['b']);
+    expect(keys.takeAll()).toEqual([
+      { path: LIST, encoding: 'br' },
+      { path: OTHER, encoding: 'gzip' },
+    ]);
+    expect(keys.take(['a', 'b'])).toEqual([]);
+  });
+});
