@@ -56,13 +56,23 @@ export function targetCount(attack: Pick<VegetaAttack, 'rate' | 'warmupS' | 'dur
 /**
  * Workers (requests in flight) per connection of the closed loop. The closed loop reached the
  * maximum with `connections` requests in flight; at half that rate and the same latency, the open
- * loop has half as many (Little's law), so 8× leaves room for bursts of 16× that. Beyond it the
+ * loop has half as many (Little's law), so 2× leaves room for bursts of 4× that. Beyond it the
  * server is queueing, and a request due then waits for a worker: that shows as the generator's
- * lag. Unbounded, vegeta met a stall with thousands of workers, nginx opened an upstream
- * connection for each beyond its keep-alive pool, and the run collapsed under the connection
- * churn (p50 in seconds at the ceiling, decision 0013).
+ * lag, printed beside every p99. More workers cost more than they catch on two cores shared
+ * with the stack: at 25k req/s against the edge cache, 8× measured p99 3.7–5.2 ms (lag up to 22 ms)
+ * where 2× measured 1.9–2.2 ms (lag ≤ 2.3 ms), three runs each (decision 0013, 2026-12-07).
+ * Unbounded, vegeta met a stall with thousands of workers, nginx opened an upstream connection
+ * for each beyond its keep-alive pool, and the run collapsed under the connection churn (p50 in
+ * seconds at the ceiling, decision 0013).
  */
-export const WORKERS_PER_CONNECTION = 8;
+export const WORKERS_PER_CONNECTION = 2;
+
+/**
+ * vegeta's garbage collector target (GOGC) during an attack. At the default (100) its collector
+ * took a quarter core in bursts from the cores the stack runs on; at 400 vegeta spent ~15 % less
+ * CPU per request and its heap stayed under 50 MB at 25k req/s (decision 0013).
+ */
+export const VEGETA_GOGC = '400';
 
 /** vegeta attack's arguments: workers start at the bench's connection count and may grow to WORKERS_PER_CONNECTION times it. */
 export function attackArgs(attack: VegetaAttack, output: string): string[] {
@@ -89,7 +99,7 @@ export function attackArgs(attack: VegetaAttack, output: string): string[] {
 
 /** Runs vegeta with `args` and a file descriptor as its stdin; rejects with its stderr when it fails. */
 async function runVegeta(bin: string, args: string[], stdin: number): Promise<void> {
-  const child = spawn(bin, args, { stdio: [stdin, 'ignore', 'pipe'] });
+  const child = spawn(bin, args, { stdio: [stdin, 'ignore', 'pipe'], env: { ...process.env, GOGC: VEGETA_GOGC } });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const [code] = (await once(child, 'close')) as [number | null];

@@ -41,9 +41,9 @@ describe('attackArgs and targetCount (scripts/bench/vegeta.ts)', () => {
     expect(args).toContain('-output=/tmp/out.bin');
   });
 
-  it('when an attack is planned, then workers start at the connections and may grow to eight times them, whatever the rate', () => {
-    expect(attackArgs(attack, 'o')).toEqual(expect.arrayContaining(['-workers=32', '-max-workers=256']));
-    expect(attackArgs({ ...attack, rate: 9, connections: 4 }, 'o')).toEqual(expect.arrayContaining(['-workers=4', '-max-workers=32']));
+  it('when an attack is planned, then workers start at the connections and may grow to twice them, whatever the rate', () => {
+    expect(attackArgs(attack, 'o')).toEqual(expect.arrayContaining(['-workers=32', '-max-workers=64']));
+    expect(attackArgs({ ...attack, rate: 9, connections: 4 }, 'o')).toEqual(expect.arrayContaining(['-workers=4', '-max-workers=8']));
   });
 
   it('when targets are written, then there are more than the schedule sends', () => {
