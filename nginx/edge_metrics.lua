@@ -48,14 +48,19 @@ function M.render()
       lookups[#lookups + 1] = { rest, value }
       if rest == "HIT" then hits = hits + value elseif ANSWERED[rest] then stale = stale + value end
     elseif kind == "sum" then
+      -- A key of another shape (an older nginx.conf's, kept in the dict across a reload) is skipped.
       local method, status, route = rest:match("^(%S+) (%d+) (%S*)$")
-      answered[rest] = answered[rest] or { method = method, status = status, route = route, sum = 0, buckets = {} }
-      answered[rest].sum = value
+      if method then
+        answered[rest] = answered[rest] or { method = method, status = status, route = route, sum = 0, buckets = {} }
+        answered[rest].sum = value
+      end
     elseif kind == "bucket" then
       local i, method, status, route = rest:match("^(%d+) (%S+) (%d+) (%S*)$")
-      local id = method .. " " .. status .. " " .. route
-      answered[id] = answered[id] or { method = method, status = status, route = route, sum = 0, buckets = {} }
-      answered[id].buckets[tonumber(i)] = value
+      if i then
+        local id = method .. " " .. status .. " " .. route
+        answered[id] = answered[id] or { method = method, status = status, route = route, sum = 0, buckets = {} }
+        answered[id].buckets[tonumber(i)] = value
+      end
     end
   end
   table.sort(lookups, function(a, b) return a[1] < b[1] end)

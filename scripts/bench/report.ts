@@ -184,11 +184,18 @@ export function targets(report: BenchReport): TargetRow[] {
     const p99 = median(report, scenario, 'after', (c) => c.half.p99);
     const rate = median(report, scenario, 'after', (c) => c.half.rate);
     const lag = median(report, scenario, 'after', (c) => c.half.timerLagP99);
+    // A generator that fell behind its schedule by more than the target sent fewer requests at
+    // once than the rate says (the wait shows in its lag, not in the latencies): the p99 is then
+    // not a measurement of the target, and the row is missed, saying why.
+    const lagging = lag !== null && lag > limit;
     rows.push({
       figure: `p99 at half of max throughput: ${SCENARIO_LABELS[scenario]}`,
       target: `≤ ${limit} ms`,
-      measured: p99 === null ? '—' : `${fmt(p99, 2)} ms at ${fmt(rate, 0)} req/s (generator lag p99 ${fmt(lag, 2)} ms)`,
-      pass: p99 === null ? null : p99 <= limit,
+      measured:
+        p99 === null
+          ? '—'
+          : `${fmt(p99, 2)} ms at ${fmt(rate, 0)} req/s (generator lag p99 ${fmt(lag, 2)} ms${lagging ? ': above the target, the generator could not keep this rate' : ''})`,
+      pass: p99 === null ? null : p99 <= limit && !lagging,
     });
   }
   // Per scenario, the median over rounds; the least compressed scenario is the figure.

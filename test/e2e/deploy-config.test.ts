@@ -80,7 +80,7 @@ describe('nginx/Dockerfile', () => {
     const docker = readFileSync(dockerConfigPath, 'utf8');
     for (const pkg of EDGE_CACHE_PACKAGES.split(' ')) expect(dockerfile).toContain(pkg);
     for (const module of EDGE_CACHE_MODULES) expect(docker).toContain(`load_module ${module};`);
-    expect(dockerfile).toContain('COPY nginx/edge_metrics.lua /etc/nginx/shop/edge_metrics.lua');
+    expect(dockerfile).toMatch(/^COPY (nginx\/\S+ )*nginx\/edge_metrics\.lua (nginx\/\S+ )*\/etc\/nginx\/shop\/$/m);
     expect(docker).toContain('lua_package_path "/etc/nginx/shop/?.lua;;";');
     expect(dockerfile).toContain('/var/cache/nginx/edge');
     expect(docker).toContain('proxy_cache_path /var/cache/nginx/edge ');

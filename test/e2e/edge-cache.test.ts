@@ -367,6 +367,27 @@ describe('invalidation of listings through the edge (purged by the keys the work
     expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs >= 100).length).toBeGreaterThan(0);
   });
 
+  it('when an admin creates a product (a change every listing carries: a new generation of listings at the edge) while readers hammer a listing, then every read sent 100 ms after the creation answered is the new listing', async () => {
+    const path = listingPath('sort=newest&limit=5');
+    const category = json<{ items: { categoryId: string }[] }>(await fromService(path, {})).items[0]!.categoryId;
+    for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
+    const oldEtag = await currentEtag(path);
+    const reads = await readWhileChanging(path, async () => {
+      const created = await fetch(`${stack.edge}/api/catalog/products`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ sku: `EDGE-${Date.now()}`, name: 'Edge newcomer', brand: 'Edgeworks', category, priceCents: 1_999 }),
+      });
+      expect(created.status).toBe(201);
+    });
+    const newEtag = await currentEtag(path);
+    expect(newEtag).not.toBe(oldEtag);
+    expect(json<{ items: { name: string }[] }>(await fromService(path, {})).items[0]!.name).toBe('Edge newcomer');
+    expect(reads.filter((read) => read.sentMs >= 100 && read.etag !== newEtag)).toEqual([]);
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs < 0).length).toBeGreaterThan(0);
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs >= 100).length).toBeGreaterThan(0);
+  });
+
   it('when an order changes the stock of a product a listing shows (the order service), while readers hammer the listing, then every read sent 100 ms after the order answered is the new listing', async () => {
     const id = productIds[11]!;
     const path = listingPath('sort=newest&limit=100&inStock=true');

@@ -173,6 +173,12 @@ describe('targets (scripts/bench/report.ts)', () => {
     expect(row(search, P99('search'))!.pass).toBe(false);
   });
 
+  it('when the generator lagged more than the target at p99, then the p99 is missed whatever it measured, and the row says why', () => {
+    const report = makeReport(withProductAfter({ half: { p99: 1, timerLagP99: 5.01 } }));
+    expect(row(report, P99('product'))).toMatchObject({ pass: false, measured: '1.00 ms at 750 req/s (generator lag p99 5.01 ms: above the target, the generator could not keep this rate)' });
+    expect(row(makeReport(withProductAfter({ half: { p99: 1, timerLagP99: 5 } })), P99('product'))!.pass).toBe(true);
+  });
+
   it('when the order p99 is exactly 25 ms, then it is met', () => {
     const report = makeReport(baseCells().map((c) => (c.scenario === 'order' && c.point === 'after' ? { ...c, half: { ...c.half, p99: 25 } } : c)));
     expect(row(report, P99('order'))!.pass).toBe(true);

@@ -134,40 +134,54 @@ describe('the edge cache in the rendered nginx config', () => {
     const listing = locationAt('location = /api/catalog/products {', '\n    }');
     expect(product).toContain('proxy_cache_key "$uri|$edge_encoding";');
     expect(product).toContain('proxy_no_cache $edge_unconfirmed $edge_refused;');
-    expect(listing).toContain('proxy_cache_key "/api/catalog/products?$args|$edge_encoding";');
+    expect(listing).toContain('proxy_cache_key "/api/catalog/products?$args|$edge_encoding|$edge_list_generation";');
+    expect(listing).toContain('set_by_lua_block $edge_list_generation { return require("edge_generations").get("lists") }');
     expect(listing).toContain('proxy_no_cache $edge_unconfirmed $edge_refused $edge_unrecorded;');
+    // An expired listing is never served: its record may be gone by then. A product's purge is found from its tag.
+    expect(listing).toContain('proxy_cache_use_stale off;');
+    expect(product).toContain('proxy_cache_use_stale updating;');
+    expect(edgeProxy).not.toMatch(/^\s*proxy_cache_use_stale\b/m);
     for (const location of [product, listing]) {
       expect(location).toContain(`include ${path.join(repoRoot, 'nginx', 'edge-proxy.conf')};`);
       expect(location).toContain('rewrite ^ /_edge/pass last;');
       expect(location).toContain('limit_req zone=api');
     }
-    for (const line of ['proxy_set_header Accept-Encoding $edge_accept_encoding;', 'proxy_hide_header X-Edge-Purgeable;', 'proxy_cache_valid 200 10s;']) {
+    for (const line of ['proxy_set_header Accept-Encoding $edge_accept_encoding;', 'proxy_set_header X-Edge-Class $edge_encoding;', 'proxy_hide_header X-Edge-Purgeable;', 'proxy_cache_valid 200 10s;']) {
       expect(edgeProxy).toContain(line);
     }
     expect(edgeProxy).not.toMatch(/^\s*proxy_cache_(background_update|lock)\b/m);
   });
 
-  it('when the edge locations set their own proxy headers, then they repeat every one the server sets (nginx drops inherited ones), and the marker of a recorded key never reaches a client', () => {
+  it('when the edge locations set their own proxy headers, then they set every one the server sets (nginx drops inherited ones); the server clears the edge class and hides the mark of a recorded key', () => {
     const server = withEdge.slice(withEdge.indexOf('  server {'));
     const serverLevel = server.slice(0, server.indexOf('\n    location ')).split('\n').map((line) => line.trim());
     const headers = serverLevel.filter((line) => line.startsWith('proxy_set_header '));
     expect(headers.length).toBeGreaterThan(4);
-    for (const line of headers) expect({ line, inEdge: edgeProxy.includes(line) }).toEqual({ line, inEdge: true });
+    const named = (line: string): string => line.split(/\s+/)[1]!;
+    const edgeHeaders = edgeProxy.split('\n').filter((line) => line.startsWith('proxy_set_header '));
+    expect(new Set(edgeHeaders.map(named))).toEqual(new Set([...headers.map(named), 'Accept-Encoding']));
+    for (const line of headers.filter((l) => named(l) !== 'X-Edge-Class')) expect({ line, inEdge: edgeProxy.includes(line) }).toEqual({ line, inEdge: true });
+    expect(serverLevel).toContain('proxy_set_header X-Edge-Class "";');
     expect(serverLevel).toContain('proxy_hide_header X-Edge-Purgeable;');
   });
 
   it('when a listing is purged, then the purge location builds the same key as the listing’s entry, from the purge request’s own raw query', () => {
     const purge = locationAt('location ~ "^/_edge/purge/(?<purge_encoding>br|gzip|identity)/api/catalog/products$"', '\n    }');
-    expect(purge).toContain('proxy_cache_purge edge "/api/catalog/products?$args|$purge_encoding";');
+    expect(purge).toContain('proxy_cache_purge edge "/api/catalog/products?$args|$purge_encoding|$edge_list_generation";');
     expect(purge).toContain('deny all;');
+    const generation = locationAt('location = /_edge/generation/lists {', '\n    }');
+    expect(generation).toContain('deny all;');
+    expect(generation).toContain('require("edge_generations").bump("lists")');
   });
 
-  it('when the Docker image is built, then it carries every file the rendered config includes from its directory', () => {
+  it('when the Docker image is built, then it carries every file its config includes or requires from its directory', () => {
     const dockerfile = readFileSync(path.join(repoRoot, 'nginx', 'Dockerfile'), 'utf8');
-    const docker = renderNginxConfig(dockerProfile());
+    const docker = readFileSync(path.join(repoRoot, 'nginx', 'docker.conf'), 'utf8');
     const included = [...docker.matchAll(/include \/etc\/nginx\/shop\/([\w.-]+);/g)].map((m) => m[1]!).filter((name) => name !== 'real-ip.conf');
+    const required = [...docker.matchAll(/require\("(\w+)"\)/g)].map((m) => `${m[1]!}.lua`);
     expect(included).toEqual(expect.arrayContaining(['edge-proxy.conf', 'security-headers.conf']));
-    for (const name of new Set(included)) expect({ name, copied: dockerfile.includes(`nginx/${name}`) }).toEqual({ name, copied: true });
+    expect(required).toEqual(expect.arrayContaining(['edge_metrics.lua', 'edge_generations.lua']));
+    for (const name of new Set([...included, ...required])) expect({ name, copied: dockerfile.includes(`nginx/${name}`) }).toEqual({ name, copied: true });
   });
 });
 
@@ -218,5 +232,96 @@ describe('the per-client limit on what the edge answers itself (a running nginx 
     expect(answers.slice(1, BURST + 1)).toEqual(Array(BURST).fill('200 HIT-EDGE'));
     expect(answers.filter((a) => a === '429 RATE_LIMITED').length).toBeGreaterThanOrEqual(12 - BURST - 2);
     expect(upstreamHits).toBe(1);
+  });
+});
+
+describe('listings at the edge (a running nginx in front of a node:http catalog)', () => {
+  let upstream: http.Server;
+  /** What the catalog was asked: the raw URL and the class nginx sent. */
+  const asked: { url: string; edgeClass: string | undefined }[] = [];
+  let marked = true;
+  let dir = '';
+  let local: LocalNginx;
+
+  beforeAll(async () => {
+    // Answers as a catalog worker does from its cache; marks the answer as recorded when `marked`.
+    upstream = http.createServer((req, res) => {
+      const edgeClass = req.headers['x-edge-class'];
+      asked.push({ url: req.url ?? '', edgeClass: typeof edgeClass === 'string' ? edgeClass : undefined });
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        ETag: '"l1"',
+        'X-Cache': 'HIT-FAST',
+        'Cache-Control': 'public, max-age=30',
+        ...(marked ? { 'X-Edge-Purgeable': 'yes' } : {}),
+      });
+      res.end('{"items":[]}');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const port = (upstream.address() as AddressInfo).port;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'shop-edge-lists-'));
+    chmodSync(dir, 0o755);
+    local = writeLocalConfig({ dir, listen: `127.0.0.1:${await freePort()}`, ports: { catalog: port, order: port, search: port }, rateLimit: '1000r/s', rateBurst: 1000, edgeCache: true });
+    const nginx = findNginx();
+    expect(nginx).not.toBeNull();
+    expect(testConfig(nginx!, local.conf, local.prefix)).toEqual({ ok: true, output: '' });
+    startNginx(nginx!, local);
+  });
+
+  afterAll(async () => {
+    await stopNginx(local.pidFile);
+    upstream.closeAllConnections();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const read = async (query: string, headers: Record<string, string> = { 'Accept-Encoding': 'br, gzip' }): Promise<{ cache: string | null; mark: string | null }> => {
+    const res = await fetch(`${local.url}/api/catalog/products${query}`, { headers });
+    await res.arrayBuffer();
+    expect(res.status).toBe(200);
+    return { cache: res.headers.get('x-cache'), mark: res.headers.get('x-edge-purgeable') };
+  };
+  const purge = async (target: string): Promise<number> => (await fetch(`${local.url}${target}`, { method: 'PURGE' })).status;
+
+  it('when the catalog does not mark a listing as recorded, then the edge never stores it; marked, the edge stores it under its raw query and class, and the mark never reaches the client', async () => {
+    marked = false;
+    for (let i = 0; i < 3; i++) expect(await read('?sort=price&limit=3')).toEqual({ cache: 'HIT-FAST', mark: null });
+    marked = true;
+    expect(await read('?limit=3&sort=price')).toEqual({ cache: 'HIT-FAST', mark: null });
+    expect(await read('?limit=3&sort=price')).toEqual({ cache: 'HIT-EDGE', mark: null });
+    // Another raw order, another class: other keys, each asked of the catalog once, with its class.
+    asked.length = 0;
+    expect(await read('?sort=price&limit=3', { 'Accept-Encoding': 'gzip' })).toEqual({ cache: 'HIT-FAST', mark: null });
+    expect(await read('?sort=price&limit=3', { 'Accept-Encoding': 'gzip' })).toEqual({ cache: 'HIT-EDGE', mark: null });
+    expect(asked).toEqual([{ url: '/api/catalog/products?sort=price&limit=3', edgeClass: 'gzip' }]);
+  });
+
+  it('when a client sends its own X-Edge-Class on a listing the edge passes by, then the catalog never sees it, and the mark is hidden there too', async () => {
+    asked.length = 0;
+    const passedBy: Record<string, string>[] = [
+      { 'Accept-Encoding': 'gzip', 'X-Edge-Class': 'gzip', 'If-Match': '"x"' },
+      { 'Accept-Encoding': 'br;q=0.9', 'X-Edge-Class': 'br' },
+    ];
+    for (const headers of passedBy) {
+      expect(await read('?sort=newest', headers)).toEqual({ cache: 'HIT-FAST', mark: null });
+    }
+    // And on a path nginx sends elsewhere than the edge locations (the service answers it as its own).
+    expect(await read('/?sort=newest', { 'Accept-Encoding': 'gzip', 'X-Edge-Class': 'gzip' })).toEqual({ cache: 'HIT-FAST', mark: null });
+    expect(asked.map((a) => a.edgeClass)).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('when a listing is purged by its raw query and class, or the listings’ generation moves on, then the next read is the catalog’s', async () => {
+    const query = '?category=laptops&sort=-price&page=2&limit=24&q=%C3%A9+x';
+    await read(query);
+    expect(await read(query)).toEqual({ cache: 'HIT-EDGE', mark: null });
+    expect(await purge(`/_edge/purge/gzip/api/catalog/products${query}`)).toBe(404);
+    expect(await read(query)).toEqual({ cache: 'HIT-EDGE', mark: null });
+    expect(await purge(`/_edge/purge/br/api/catalog/products${query}`)).toBe(200);
+    expect(await read(query)).toEqual({ cache: 'HIT-FAST', mark: null });
+    expect(await read(query)).toEqual({ cache: 'HIT-EDGE', mark: null });
+    expect(await purge('/_edge/generation/lists')).toBe(200);
+    expect(await read(query)).toEqual({ cache: 'HIT-FAST', mark: null });
+    expect(await read(query)).toEqual({ cache: 'HIT-EDGE', mark: null });
+    expect((await fetch(`${local.url}/_edge/generation/lists`)).status).toBe(405);
   });
 });

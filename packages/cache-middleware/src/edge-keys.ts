@@ -1,15 +1,18 @@
 /**
  * The keys under which nginx's edge cache may hold answers this worker gave, by tag (decision
- * 0018, lists): nginx keys an entry by the raw request URI and encoding class it was asked with,
- * which no tag names, so the worker that answered writes them down, and purges exactly those when
- * one of the answer's tags is invalidated. The edge stores only answers marked as recorded here.
+ * 0018, listings): nginx keys an entry by the raw request URI and encoding class it was asked
+ * with, which no tag names, so the worker that answered writes them down, and purges exactly
+ * those when one of the answer's tags is invalidated. The edge stores only answers marked as
+ * recorded here.
  */
 export interface EdgeKey {
   /** The request target as received (path and raw query), which nginx's key holds. */
   path: string;
-  /** The encoding class nginx asked with (its `$edge_encoding`): `br`, `gzip` or `identity`. */
+  /** The encoding class nginx keyed the request by (its `$edge_encoding`). */
   encoding: EdgeEncoding;
 }
+
+export type EdgeEncoding = 'br' | 'gzip' | 'identity';
 
 /**
  * The response header that tells nginx an answer's key is recorded, so it may store it (nginx
@@ -17,15 +20,21 @@ export interface EdgeKey {
  */
 export const EDGE_PURGEABLE = 'X-Edge-Purgeable';
 
-export type EdgeEncoding = 'br' | 'gzip' | 'identity';
+/**
+ * The request header in which nginx's edge locations send the encoding class they key the
+ * request by (nginx/edge-proxy.conf); nginx clears it on every other request, so a client's own
+ * never arrives. A key is recorded only for a request that carries it.
+ */
+export const EDGE_CLASS = 'x-edge-class';
 
 export interface EdgeKeys {
   /**
-   * An answer carrying `tags` was sent for `path` to a request whose Accept-Encoding was exactly
-   * `acceptEncoding`. True when it is recorded, so the edge may store it: the header is one nginx
-   * sends for a class and the log has room. False otherwise: the edge must not store the answer.
+   * An answer carrying `tags` was sent for `path` to a request nginx keyed by `edgeClass` (the
+   * EDGE_CLASS header). True when it is recorded, so the edge may store it. False when the
+   * request did not come from an edge location, when the record is full, or while it is not
+   * active: then the edge must not store the answer.
    */
-  record(path: string, acceptEncoding: string | undefined, tags: readonly string[]): boolean;
+  record(path: string, edgeClass: string | undefined, tags: readonly string[]): boolean;
   /** The keys recorded within the hold whose answers carry one of `tags`; they are forgotten here. */
   take(tags: readonly string[]): EdgeKey[];
   /** Every key recorded within the hold (after invalidations may have been missed); all forgotten. */
@@ -36,99 +45,116 @@ export interface EdgeKeys {
 export interface EdgeKeysOptions {
   /**
    * How long a key stays recorded after its last answer: at least the edge's lifetime for an
-   * entry (nginx's `proxy_cache_valid`, 10 s) plus the time it may still serve it while one
-   * request refreshes it. Default 20 s.
+   * entry (nginx's `proxy_cache_valid`, 10 s; listings are never served past it). Default 20 s.
    */
   holdMs?: number;
-  /** Keys held at most; past that, answers are not recorded (and so not stored at the edge). Default 50 000. */
+  /** Keys held at most; past that, answers are not recorded (and so not stored at the edge). Default 20 000. */
   maxKeys?: number;
+  /** (key, tag) pairs held at most, the index's size: a listing of 100 products has 101 tags. Default 200 000. */
+  maxTagRefs?: number;
+  /**
+   * Recording happens only while this says so: while this worker hears every invalidation (its
+   * bus subscription is up), an answer it gives is purged when it changes. Default: always.
+   */
+  active?: () => boolean;
   now?: () => number;
 }
 
-/** The Accept-Encoding value nginx asks with per class (nginx.conf.template `$edge_accept_encoding`). */
-const CLASS_OF: Record<string, EdgeEncoding> = { br: 'br', gzip: 'gzip', identity: 'identity' };
+const CLASSES: ReadonlySet<string> = new Set<EdgeEncoding>(['br', 'gzip', 'identity']);
 
 interface Recorded extends EdgeKey {
-  tags: readonly string[];
+  /** Every tag an answer under this key carried while recorded. */
+  tags: Set<string>;
+  /** The tag list last recorded (an entry's own array: one comparison per repeated hit). */
+  last: readonly string[];
   until: number;
 }
 
 export function createEdgeKeys(options: EdgeKeysOptions = {}): EdgeKeys {
   const holdMs = options.holdMs ?? 20_000;
-  const maxKeys = options.maxKeys ?? 50_000;
+  const maxKeys = options.maxKeys ?? 20_000;
+  const maxTagRefs = options.maxTagRefs ?? 200_000;
+  const active = options.active ?? (() => true);
   const now = options.now ?? Date.now;
+  /** In order of last answer (a key answered again moves to the end): the expired ones lead. */
   const keys = new Map<string, Recorded>();
-  /** Tag → ids of `keys`. May name ids since taken or re-recorded: take() checks each against `keys`. */
   const byTag = new Map<string, Set<string>>();
-  let sweepAt = now() + holdMs;
+  let tagRefs = 0;
 
-  const index = (id: string, tags: readonly string[]): void => {
+  const index = (id: string, key: Recorded, tags: readonly string[]): boolean => {
     for (const tag of tags) {
+      if (key.tags.has(tag)) continue;
+      if (tagRefs >= maxTagRefs) return false;
+      key.tags.add(tag);
+      tagRefs++;
       let ids = byTag.get(tag);
       if (!ids) byTag.set(tag, (ids = new Set()));
       ids.add(id);
     }
+    return true;
   };
 
-  /** Drops expired keys and rebuilds the tag index from those left (every hold, and when full). */
-  const sweep = (at: number): void => {
-    sweepAt = at + holdMs;
-    for (const [id, key] of keys) if (key.until <= at) keys.delete(id);
-    byTag.clear();
-    for (const [id, key] of keys) index(id, key.tags);
-  };
-
-  const forget = (ids: Iterable<string>, at: number, out: EdgeKey[]): void => {
-    for (const id of ids) {
-      const key = keys.get(id);
-      if (!key) continue;
-      keys.delete(id);
-      if (key.until > at) out.push({ path: key.path, encoding: key.encoding });
+  const forget = (id: string, key: Recorded): void => {
+    keys.delete(id);
+    tagRefs -= key.tags.size;
+    for (const tag of key.tags) {
+      const ids = byTag.get(tag);
+      ids?.delete(id);
+      if (ids?.size === 0) byTag.delete(tag);
     }
   };
 
+  /** Drops the keys whose hold has ended, oldest first: each is dropped once, by the call that finds it. */
+  const expire = (at: number): void => {
+    for (const [id, key] of keys) {
+      if (key.until > at) return;
+      forget(id, key);
+    }
+  };
+
+  const takeIds = (ids: Iterable<string>, at: number): EdgeKey[] => {
+    const out: EdgeKey[] = [];
+    for (const id of [...ids]) {
+      const key = keys.get(id);
+      if (!key) continue;
+      forget(id, key);
+      if (key.until > at) out.push({ path: key.path, encoding: key.encoding });
+    }
+    return out;
+  };
+
   return {
-    record(path, acceptEncoding, tags) {
-      const encoding = acceptEncoding === undefined ? undefined : CLASS_OF[acceptEncoding];
-      if (!encoding) return false;
+    record(path, edgeClass, tags) {
+      if (edgeClass === undefined || !CLASSES.has(edgeClass) || !active()) return false;
       const at = now();
-      if (at >= sweepAt) sweep(at);
-      const id = `${encoding} ${path}`;
+      expire(at);
+      const id = `${edgeClass} ${path}`;
       const known = keys.get(id);
       if (known) {
         known.until = at + holdMs;
-        // Another entry answered this key since (a refill): its tags count too, until taken.
-        if (known.tags !== tags) {
-          known.tags = [...new Set([...known.tags, ...tags])];
-          index(id, tags);
-        }
+        keys.delete(id);
+        keys.set(id, known);
+        if (known.last === tags) return true;
+        // Another entry answered this key since (a refill): its tags count too, until taken. An
+        // answer whose tags do not all fit is not marked (the edge keeps what it has, if anything).
+        if (!index(id, known, tags)) return false;
+        known.last = tags;
         return true;
       }
-      if (keys.size >= maxKeys) {
-        sweep(at);
-        if (keys.size >= maxKeys) return false;
-      }
-      keys.set(id, { path, encoding, tags, until: at + holdMs });
-      index(id, tags);
+      if (keys.size >= maxKeys || tagRefs + tags.length > maxTagRefs) return false;
+      const key: Recorded = { path, encoding: edgeClass as EdgeEncoding, tags: new Set(), last: tags, until: at + holdMs };
+      keys.set(id, key);
+      index(id, key, tags);
       return true;
     },
     take(tags) {
       const at = now();
-      const out: EdgeKey[] = [];
-      for (const tag of tags) {
-        const ids = byTag.get(tag);
-        if (!ids) continue;
-        byTag.delete(tag);
-        forget(ids, at, out);
-      }
-      return out;
+      const ids = new Set<string>();
+      for (const tag of tags) for (const id of byTag.get(tag) ?? []) ids.add(id);
+      return takeIds(ids, at);
     },
     takeAll() {
-      const at = now();
-      const out: EdgeKey[] = [];
-      forget([...keys.keys()], at, out);
-      byTag.clear();
-      return out;
+      return takeIds(keys.keys(), now());
     },
     get size() {
       return keys.size;

@@ -10,6 +10,11 @@ import type { EdgeKey, EdgeKeys } from './edge-keys.ts';
  */
 export interface Purger {
   purge(message: InvalidationMessage): Promise<void>;
+  /**
+   * Purges everything recorded here (EdgePurgerOptions.recorded): after a gap in the bus, in which
+   * invalidations may have been missed, once this worker's L1 has been dropped. Not every purger records.
+   */
+  purgeRecorded?(): Promise<void>;
   /** Takes no new purges; waits for those in flight and those scheduled (the second round). */
   close(): Promise<void>;
 }
@@ -25,6 +30,14 @@ export interface EdgePurgerOptions {
    * round, which so also covers an answer recorded after the first. Default: none.
    */
   recorded?: EdgeKeys;
+  /**
+   * The recorded keys' generation in nginx (`PURGE <path>` moves every one of them to a new
+   * generation at once): used instead of purging key by key when an invalidation names one of
+   * `broadTags` (every recorded answer may carry it; also by a purger that records nothing, a
+   * writer), when it names more than `maxExactKeys` recorded keys, and by purgeRecorded().
+   * Default: none (always key by key).
+   */
+  generation?: { path: string; broadTags: readonly string[]; maxExactKeys?: number };
   /** The encoding classes nginx keys entries by (nginx/nginx.conf.template `$edge_encoding`). Default br, gzip, identity. */
   encodings?: readonly string[];
   /**
@@ -41,12 +54,14 @@ export interface EdgePurgerOptions {
 }
 
 const PURGE_PREFIX = '/_edge/purge/';
+/** Default EdgePurgerOptions.generation.maxExactKeys: one round of that many stays well within 100 ms. */
+const MAX_EXACT_KEYS = 256;
 
 /**
  * Purges nginx's edge cache by exact key (decision 0018): `PURGE <url>/_edge/purge/<encoding><path>`
- * (the path as recorded, raw query included) for every key and nginx, over kept-alive connections;
- * the call resolves when the first round is answered (or timed out), and the second round follows
- * `repeatAfterMs` later.
+ * (the path as recorded, raw query included) for every key and nginx — or, for many recorded keys
+ * at once, `PURGE <url><generation path>` — over kept-alive connections; the call resolves when
+ * the first round is answered (or timed out), and the second round follows `repeatAfterMs` later.
  */
 export function createEdgePurger(options: EdgePurgerOptions): Purger {
   const encodings = options.encodings ?? ['br', 'gzip', 'identity'];
@@ -61,11 +76,9 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
   let closed = false;
 
   /** One PURGE; settles once, whatever happens, by the round's deadline at the latest. */
-  const purgeOne = (base: URL, { path, encoding }: EdgeKey, deadline: AbortSignal): Promise<void> =>
+  /** One PURGE of `target` (a path on nginx, sent as given). */
+  const purgeOne = (base: URL, target: string, deadline: AbortSignal): Promise<void> =>
     new Promise<void>((resolve) => {
-      // Sent as recorded: a URL parser would re-escape some characters of a raw query, which
-      // nginx's key holds as the client sent them.
-      const target = `${PURGE_PREFIX}${encoding}${path}`;
       let settled = false;
       const settle = (result: 'purged' | 'absent' | 'failed', error?: Error): void => {
         if (settled) return;
@@ -102,32 +115,49 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
     void work.finally(() => inFlight.delete(work));
     return work;
   };
-  const round = (keys: readonly EdgeKey[]): Promise<void> => {
+  const round = (targets: readonly string[]): Promise<void> => {
     const deadline = AbortSignal.timeout(timeoutMs);
     // Every request of the round listens on it: no "possible leak" warning past 10 of them.
     setMaxListeners(0, deadline);
-    return Promise.all(bases.flatMap((base) => keys.map((key) => purgeOne(base, key, deadline)))).then(() => undefined);
+    return Promise.all(bases.flatMap((base) => targets.map((target) => purgeOne(base, target, deadline)))).then(() => undefined);
   };
-  /** `more` added to `keys`, each key once. */
-  const union = (keys: readonly EdgeKey[], more: readonly EdgeKey[]): EdgeKey[] => {
-    const seen = new Map(keys.map((key) => [`${key.encoding} ${key.path}`, key]));
-    for (const key of more) seen.set(`${key.encoding} ${key.path}`, key);
-    return [...seen.values()];
+  // Sent as recorded: a URL parser would re-escape some characters of a raw query, which nginx's
+  // key holds as the client sent them.
+  const targetOf = ({ path, encoding }: EdgeKey): string => `${PURGE_PREFIX}${encoding}${path}`;
+  const generation = options.generation;
+  const broad = new Set(generation?.broadTags ?? []);
+  const maxExact = generation?.maxExactKeys ?? MAX_EXACT_KEYS;
+  /** What an invalidation makes stale of what this worker recorded: the keys, or their whole generation. */
+  const recordedTargets = (message: InvalidationMessage): string[] => {
+    const tags = message.tags ?? [];
+    if (tags.length === 0) return [];
+    const keys = options.recorded?.take(tags) ?? [];
+    if (generation && (keys.length > maxExact || tags.some((tag) => broad.has(tag)))) return [generation.path];
+    return keys.map(targetOf);
   };
-  const recordedFor = (message: InvalidationMessage): EdgeKey[] => (options.recorded && message.tags?.length ? options.recorded.take(message.tags) : []);
+  /** `first` now, and `again()` added to it `repeatAfterMs` later; resolves when the first round is answered. */
+  const twice = async (first: string[], again: () => string[]): Promise<void> => {
+    if (first.length === 0) return;
+    await track(round(first));
+    // The second round runs even when close() comes first: close() waits for it.
+    void track(new Promise<void>((resolve) => setTimeout(resolve, repeatAfterMs).unref()).then(() => round([...new Set([...first, ...again()])])));
+  };
 
   return {
     async purge(message) {
       if (closed || bases.length === 0) return;
       const paths = [...new Set(options.pathsFor(message))];
-      const first = union(
-        paths.flatMap((path) => encodings.map((encoding) => ({ path, encoding }) as EdgeKey)),
-        recordedFor(message),
-      );
-      if (first.length === 0) return;
-      await track(round(first));
-      // The second round runs even when close() comes first: close() waits for it.
-      void track(new Promise<void>((resolve) => setTimeout(resolve, repeatAfterMs).unref()).then(() => round(union(first, recordedFor(message)))));
+      const first = [...new Set([...paths.flatMap((path) => encodings.map((encoding) => targetOf({ path, encoding: encoding as EdgeKey['encoding'] }))), ...recordedTargets(message)])];
+      await twice(first, () => recordedTargets(message));
+    },
+    async purgeRecorded() {
+      const recorded = options.recorded;
+      if (closed || bases.length === 0 || !recorded) return;
+      const everything = (): string[] => {
+        const keys = recorded.takeAll();
+        return generation ? [generation.path] : keys.map(targetOf);
+      };
+      await twice(everything(), everything);
     },
     async close() {
       closed = true;

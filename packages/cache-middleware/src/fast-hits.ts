@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isValidKey, type Cache } from './cache.ts';
 import type { CacheEntry } from './entry.ts';
-import { EDGE_PURGEABLE, type EdgeKeys } from './edge-keys.ts';
+import { EDGE_CLASS, EDGE_PURGEABLE, type EdgeKeys } from './edge-keys.ts';
 import { matchesEtag, type HttpEntry } from './http-entry.ts';
 import { chooseBody, keyFor, normalizedUrl } from './middleware.ts';
 
@@ -128,12 +128,11 @@ export function createFastHits(cache: Cache): FastHits {
       if (matchesEtag(header(headers, 'if-none-match'), entry.etag)) {
         return { route: ready.route, status: 304, headers: ready.notModified, body: undefined, served };
       }
-      const acceptEncoding = header(headers, 'accept-encoding');
-      const [encoding] = chooseBody(acceptEncoding, entry);
+      const [encoding] = chooseBody(header(headers, 'accept-encoding'), entry);
       const chosen = ready.variants.get(encoding);
       // chooseBody only picks an encoding the entry holds: a missing variant is a bug, not a request to answer.
       if (!chosen) return undefined;
-      const purgeable = ready.edgeKeys?.record(url, acceptEncoding, stored.tags) === true;
+      const purgeable = ready.edgeKeys?.record(url, header(headers, EDGE_CLASS), stored.tags) === true;
       return { route: ready.route, status: 200, headers: purgeable ? chosen.purgeable : chosen.headers, body: method === 'HEAD' ? undefined : chosen.body, served };
     },
   };

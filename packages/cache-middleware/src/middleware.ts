@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { isValidKey, type Cache, type CacheStatus } from './cache.ts';
-import { EDGE_PURGEABLE, type EdgeKeys } from './edge-keys.ts';
+import { EDGE_CLASS, EDGE_PURGEABLE, type EdgeKeys } from './edge-keys.ts';
 import type { CacheEntry } from './entry.ts';
 import type { FastHits } from './fast-hits.ts';
 import { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';
@@ -35,10 +35,10 @@ export interface HttpCacheOptions {
   onFastHit?: (url: string) => void;
   /**
    * For routes whose answers nginx's edge cache may hold under keys no tag names (a listing's
-   * raw query): every answer given from a fresh stored entry records its raw URL and encoding
-   * class with the entry's tags, and is marked `X-Edge-Purgeable` so the edge may store it; an
-   * invalidation of those tags purges exactly those keys (createEdgePurger `recorded`). Default:
-   * none (nothing recorded or marked).
+   * raw query): every 200 given from a fresh stored entry to a request from an edge location
+   * (EDGE_CLASS) records its raw URL and class with the entry's tags, and is marked
+   * `X-Edge-Purgeable` so the edge may store it; an invalidation of those tags purges exactly
+   * those keys (createEdgePurger `recorded`). Default: none (nothing recorded or marked).
    */
   edgeKeys?: EdgeKeys;
 }
@@ -173,11 +173,12 @@ function routeOf(req: Request, res: Response): string | undefined {
 
 /**
  * Records the edge key of a 200 given from a fresh stored entry (HIT-L1, HIT-L2), and marks it
- * for nginx, when the policy keeps edge keys (HttpCacheOptions.edgeKeys).
+ * for nginx, when the policy keeps edge keys (HttpCacheOptions.edgeKeys). A 304 is not stored by
+ * nginx (it asks without preconditions): not recorded.
  */
 function markForEdge(req: Request, res: Response, edgeKeys: EdgeKeys | undefined, stored: CacheEntry<HttpEntry>, status: CacheStatus): void {
-  if (!edgeKeys || (status !== 'HIT-L1' && status !== 'HIT-L2')) return;
-  if (edgeKeys.record(req.originalUrl, req.get('accept-encoding'), stored.tags)) res.setHeader(EDGE_PURGEABLE, 'yes');
+  if (!edgeKeys || (status !== 'HIT-L1' && status !== 'HIT-L2') || matchesEtag(req.get('if-none-match'), stored.value.etag)) return;
+  if (edgeKeys.record(req.originalUrl, req.get(EDGE_CLASS), stored.tags)) res.setHeader(EDGE_PURGEABLE, 'yes');
 }
 
 /** A stored (or shared) answer to this request: 304 when If-None-Match names it; HEAD gets no body. */

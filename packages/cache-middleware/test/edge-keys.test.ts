@@ -7,14 +7,14 @@ import { createEdgeKeys } from '../src/index.ts';
 const LIST = '/api/catalog/products?sort=price&category=laptops';
 const OTHER = '/api/catalog/products?category=phones';
 
-function clocked(options: { holdMs?: number; maxKeys?: number } = {}) {
+function clocked(options: { holdMs?: number; maxKeys?: number; maxTagRefs?: number; active?: () => boolean } = {}) {
   let clock = 1_000_000;
   const keys = createEdgeKeys({ ...options, now: () => clock });
   return { keys, advance: (ms: number) => (clock += ms) };
 }
 
 describe('createEdgeKeys', () => {
-  it('when an answer was asked with the Accept-Encoding nginx sends for a class, then its raw URL is recorded under that class; any other value is not (and the edge must not store it)', () => {
+  it('when an answer went to a request an edge location keyed by a class, then its raw URL is recorded under that class; a request without a known class is not (and the edge must not store it)', () => {
     const { keys } = clocked();
     expect(keys.record(LIST, 'br', ['products:list'])).toBe(true);
     expect(keys.record(LIST, 'gzip', ['products:list'])).toBe(true);
@@ -78,6 +78,41 @@ describe('createEdgeKeys', () => {
     advance(1_001);
     expect(keys.record('/c', 'br', ['t'])).toBe(true);
     expect(keys.take(['t'])).toEqual([{ path: '/c', encoding: 'br' }]);
+  });
+
+  it('when the record is not active (this worker may be missing invalidations), then nothing is recorded', () => {
+    let active = false;
+    const { keys } = clocked({ active: () => active });
+    expect(keys.record(LIST, 'br', ['products:list'])).toBe(false);
+    active = true;
+    expect(keys.record(LIST, 'br', ['products:list'])).toBe(true);
+    expect(keys.size).toBe(1);
+  });
+
+  it('when the tag index is full, then a new key is refused whole, and a refill whose tags do not all fit is not marked (nor any later hit of it)', () => {
+    const { keys } = clocked({ maxTagRefs: 4 });
+    const first = ['products:list', 'product:a'];
+    expect(keys.record(LIST, 'br', first)).toBe(true);
+    expect(keys.record(OTHER, 'br', ['products:list', 'product:b', 'product:c'])).toBe(false);
+    const refill = ['products:list', 'product:d', 'product:e', 'product:f'];
+    expect(keys.record(LIST, 'br', refill)).toBe(false);
+    expect(keys.record(LIST, 'br', refill)).toBe(false);
+    // The first answer is still recorded in full: what the edge may hold of it is purged.
+    expect(keys.record(LIST, 'br', first)).toBe(true);
+    expect(keys.take(['product:a'])).toEqual([{ path: LIST, encoding: 'br' }]);
+  });
+
+  it('when keys expire, then the oldest answered go first, and one answered again stays', () => {
+    const { keys, advance } = clocked({ holdMs: 1_000 });
+    keys.record('/a', 'br', ['t']);
+    advance(300);
+    keys.record('/b', 'br', ['t']);
+    advance(300);
+    keys.record('/a', 'br', ['t']);
+    advance(800);
+    keys.record('/c', 'br', ['u']);
+    expect(keys.size).toBe(2);
+    expect(keys.take(['t'])).toEqual([{ path: '/a', encoding: 'br' }]);
   });
 
   it('when every key is asked for (invalidations may have been missed), then every live key is taken', () => {

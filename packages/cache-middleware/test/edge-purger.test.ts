@@ -77,6 +77,49 @@ describe('createEdgePurger', () => {
     expect(recorded.take(['product:b'])).toEqual([{ path: '/api/catalog/products?category=b', encoding: 'br' }]);
   });
 
+  it('when every recorded key is to be purged (a gap in the bus), then each goes in its own class, and again with any key recorded since', async () => {
+    const server = await purgeServer();
+    cleanups.push(server.close);
+    const recorded = createEdgeKeys();
+    const purger = createEdgePurger({ urls: [server.url], pathsFor, recorded, repeatAfterMs: 60 });
+    cleanups.push(() => purger.close());
+    recorded.record('/api/catalog/products?a=1', 'br', ['products:list']);
+    recorded.record('/api/catalog/products?b=2', 'identity', ['product:b']);
+    await purger.purgeRecorded?.();
+    expect(server.seen.map((s) => s.url).sort()).toEqual(['/_edge/purge/br/api/catalog/products?a=1', '/_edge/purge/identity/api/catalog/products?b=2']);
+    recorded.record('/api/catalog/products?c=3', 'gzip', ['products:list']);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(server.seen.slice(2).map((s) => s.url).sort()).toEqual(
+      ['/_edge/purge/br/api/catalog/products?a=1', '/_edge/purge/gzip/api/catalog/products?c=3', '/_edge/purge/identity/api/catalog/products?b=2'],
+    );
+    expect(recorded.size).toBe(0);
+  });
+
+  it('when an invalidation names a tag every recorded answer carries, or more recorded keys than it purges one by one, then one generation PURGE replaces them (also from a writer that records nothing)', async () => {
+    const server = await purgeServer();
+    cleanups.push(server.close);
+    const recorded = createEdgeKeys();
+    const generation = { path: '/_edge/generation/lists', broadTags: ['products:list'], maxExactKeys: 2 };
+    const purger = createEdgePurger({ urls: [server.url], pathsFor: () => [], recorded, generation, repeatAfterMs: 30 });
+    const writer = createEdgePurger({ urls: [server.url], pathsFor: () => [], generation, repeatAfterMs: 30 });
+    cleanups.push(() => purger.close(), () => writer.close());
+    for (const page of [1, 2, 3]) recorded.record(`/api/catalog/products?page=${page}`, 'br', ['products:list', 'product:x']);
+    recorded.record('/api/catalog/products?page=9', 'br', ['products:list', 'product:y']);
+    /** What one call sent, both rounds. */
+    const sentBy = async (call: () => Promise<void> | undefined): Promise<string[]> => {
+      const before = server.seen.length;
+      await call();
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      return server.seen.slice(before).map((s) => `${s.method} ${s.url}`);
+    };
+    const twice = (line: string): string[] => [line, line];
+    expect(await sentBy(() => purger.purge({ tags: ['product:y'] }))).toEqual(twice('PURGE /_edge/purge/br/api/catalog/products?page=9'));
+    expect(await sentBy(() => purger.purge({ tags: ['product:x'] }))).toEqual(twice('PURGE /_edge/generation/lists'));
+    expect(await sentBy(() => writer.purge({ tags: ['product:z', 'products:list'] }))).toEqual(twice('PURGE /_edge/generation/lists'));
+    expect(await sentBy(() => writer.purgeRecorded?.())).toEqual([]);
+    expect(await sentBy(() => purger.purgeRecorded?.())).toEqual(twice('PURGE /_edge/generation/lists'));
+  });
+
   it('when an invalidation names no cached path, or there is no nginx, then nothing is sent', async () => {
     const server = await purgeServer();
     cleanups.push(server.close);

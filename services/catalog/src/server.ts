@@ -55,9 +55,13 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
 
   // The listings this worker answers from its cache, by the raw URL nginx keys them by: the edge
   // stores a listing only once its key is recorded here, for this worker to purge (decision 0018).
-  const edgeKeys = config.EDGE_PURGE_URLS.length > 0 ? createEdgeKeys() : undefined;
+  // Only while this worker hears every invalidation: an answer recorded during a gap in the bus
+  // could already be stale (after the gap, everything recorded is purged: onSubscribed).
+  let hearsInvalidations = (): boolean => false;
+  const edgeKeys = config.EDGE_PURGE_URLS.length > 0 ? createEdgeKeys({ active: () => hearsInvalidations() }) : undefined;
   const purgers = productEdgePurgers(config.EDGE_PURGE_URLS, logger, metrics.edgePurges, edgeKeys);
   const cache = createCatalogCache(redis, cacheRedis, config, logger, metrics.cache, purgers);
+  hearsInvalidations = () => cache.subscribed;
   metrics.watchL1(cache.l1);
   const store = mongoCatalogStore(shopModels(connection));
   // Fresh hits answered before Express (decision 0018), spending the same rate-limit budget.
@@ -136,6 +140,12 @@ function createCatalogCache(redis: Redis, cacheRedis: Redis | undefined, config:
     purgers,
     onRemoteInvalidation: (message) => {
       for (const purger of purgers) void purger.purge(message);
+    },
+    // After a gap in the bus this worker's L1 is already dropped; the listings it recorded for the
+    // edge may carry changes it never heard of: they go too (a new generation). Product pages live
+    // out their 10 s.
+    onSubscribed: () => {
+      for (const purger of purgers) void purger.purgeRecorded?.();
     },
     onError: throttledWarn(logger, 'cache degraded'),
   });
