@@ -1,16 +1,35 @@
 -- Generations of the edge cache's listings (decision 0018): each listing's key holds the current
 -- generation, so one bump makes every stored listing unreachable at once. The services bump it
 -- when an invalidation names a tag every listing carries (products:list), when one names more
--- listings than they would purge one by one, and after a gap in their invalidation bus.
+-- listings than they would purge one by one, when a purge of theirs failed, and when a worker
+-- starts, stops or comes back after a gap in its invalidation bus (its record is new or gone).
 -- Kept in the shared dict `edge_generations` (one for all nginx workers).
 local M = {}
 
 local dict = ngx.shared.edge_generations
 
--- A new value at every (re)start and reload: listings stored before it are never read again (the
--- cache on disk outlives nginx's memory).
+-- A generation never used before, the cache on disk outliving nginx's memory: at a start, a random
+-- 40-bit value (from /dev/urandom; printed exactly, far below 2^53); at a reload, whose shared dict
+-- is kept, the next one.
+local function random_start()
+  local source = io.open("/dev/urandom", "rb")
+  local bytes = source and source:read(5)
+  if source then source:close() end
+  if not bytes or #bytes < 5 then
+    math.randomseed(os.time() + math.floor(os.clock() * 1e6))
+    return math.random(1, 2 ^ 40)
+  end
+  local value = 0
+  for i = 1, 5 do value = value * 256 + bytes:byte(i) end
+  return value
+end
+
 function M.init()
-  dict:set("lists", os.time() * 1000 + math.floor((os.clock() * 1000) % 1000))
+  if dict:get("lists") then
+    dict:incr("lists", 1)
+  else
+    dict:set("lists", random_start())
+  end
 end
 
 function M.get(name)

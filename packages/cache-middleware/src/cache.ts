@@ -417,6 +417,8 @@ export function createCache(options: CacheOptions = {}): Cache {
       options.redis?.off('ready', onRedisReady);
       if (separateL2) l2Redis.off('ready', onL2RedisReady);
       await bus?.close();
+      // What this worker recorded for an edge cache goes with it: nobody would purge it later.
+      await Promise.all(purgers.map((purger) => purger.purgeRecorded?.()));
       await Promise.all(purgers.map((purger) => purger.close()));
     },
   };

@@ -53,6 +53,12 @@ export interface EdgeKeysOptions {
   /** (key, tag) pairs held at most, the index's size: a listing of 100 products has 101 tags. Default 200 000. */
   maxTagRefs?: number;
   /**
+   * Raw URLs recorded per stored entry and class: the same listing asked with its parameters in
+   * other orders or escapes. Past that, answers are not recorded: a client cannot fill the record
+   * with variants of one cached listing. Default 4.
+   */
+  maxVariants?: number;
+  /**
    * Recording happens only while this says so: while this worker hears every invalidation (its
    * bus subscription is up), an answer it gives is purged when it changes. Default: always.
    */
@@ -74,12 +80,22 @@ export function createEdgeKeys(options: EdgeKeysOptions = {}): EdgeKeys {
   const holdMs = options.holdMs ?? 20_000;
   const maxKeys = options.maxKeys ?? 20_000;
   const maxTagRefs = options.maxTagRefs ?? 200_000;
+  const maxVariants = options.maxVariants ?? 4;
   const active = options.active ?? (() => true);
   const now = options.now ?? Date.now;
   /** In order of last answer (a key answered again moves to the end): the expired ones lead. */
   const keys = new Map<string, Recorded>();
   const byTag = new Map<string, Set<string>>();
   let tagRefs = 0;
+  /** Keys recorded per stored entry (its tag list is the entry's own array) and class. */
+  const variants = new WeakMap<readonly string[], Map<string, Set<string>>>();
+  const variantsOf = (tags: readonly string[], edgeClass: string): Set<string> => {
+    let byClass = variants.get(tags);
+    if (!byClass) variants.set(tags, (byClass = new Map()));
+    let ids = byClass.get(edgeClass);
+    if (!ids) byClass.set(edgeClass, (ids = new Set()));
+    return ids;
+  };
 
   const index = (id: string, key: Recorded, tags: readonly string[]): boolean => {
     for (const tag of tags) {
@@ -129,6 +145,11 @@ export function createEdgeKeys(options: EdgeKeysOptions = {}): EdgeKeys {
       const at = now();
       expire(at);
       const id = `${edgeClass} ${path}`;
+      const sameEntry = variantsOf(tags, edgeClass);
+      if (!sameEntry.has(id)) {
+        if (sameEntry.size >= maxVariants) return false;
+        sameEntry.add(id);
+      }
       const known = keys.get(id);
       if (known) {
         known.until = at + holdMs;

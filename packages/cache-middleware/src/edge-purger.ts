@@ -75,17 +75,17 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
   const inFlight = new Set<Promise<void>>();
   let closed = false;
 
-  /** One PURGE; settles once, whatever happens, by the round's deadline at the latest. */
-  /** One PURGE of `target` (a path on nginx, sent as given). */
-  const purgeOne = (base: URL, target: string, deadline: AbortSignal): Promise<void> =>
-    new Promise<void>((resolve) => {
+  type Outcome = 'purged' | 'absent' | 'failed';
+  /** One PURGE of `target` (a path on nginx, sent as given); settles once, whatever happens, by the round's deadline at the latest. */
+  const purgeOne = (base: URL, target: string, deadline: AbortSignal): Promise<Outcome> =>
+    new Promise<Outcome>((resolve) => {
       let settled = false;
-      const settle = (result: 'purged' | 'absent' | 'failed', error?: Error): void => {
+      const settle = (result: Outcome, error?: Error): void => {
         if (settled) return;
         settled = true;
         options.onResult?.(result);
         if (error) options.onError?.(error, `${base.origin}${target}`);
-        resolve();
+        resolve(result);
       };
       if (deadline.aborted) return settle('failed', new Error(`edge purge not sent: the round's ${timeoutMs} ms had passed`));
       const protocol = base.protocol === 'https:' ? https : http;
@@ -115,11 +115,12 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
     void work.finally(() => inFlight.delete(work));
     return work;
   };
-  const round = (targets: readonly string[]): Promise<void> => {
+  /** True when every purge of the round was answered. */
+  const send = (targets: readonly string[]): Promise<boolean> => {
     const deadline = AbortSignal.timeout(timeoutMs);
     // Every request of the round listens on it: no "possible leak" warning past 10 of them.
     setMaxListeners(0, deadline);
-    return Promise.all(bases.flatMap((base) => targets.map((target) => purgeOne(base, target, deadline)))).then(() => undefined);
+    return Promise.all(bases.flatMap((base) => targets.map((target) => purgeOne(base, target, deadline)))).then((outcomes) => !outcomes.includes('failed'));
   };
   // Sent as recorded: a URL parser would re-escape some characters of a raw query, which nginx's
   // key holds as the client sent them.
@@ -134,6 +135,15 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
     const keys = options.recorded?.take(tags) ?? [];
     if (generation && (keys.length > maxExact || tags.some((tag) => broad.has(tag)))) return [generation.path];
     return keys.map(targetOf);
+  };
+  /**
+   * One round. When a purge in it failed (a key this worker alone could name, left in nginx), the
+   * recorded keys' whole generation moves on instead, in a round of its own.
+   */
+  const round = async (targets: readonly string[]): Promise<void> => {
+    if ((await send(targets)) || !generation || targets.includes(generation.path)) return;
+    // Not awaited: a writer waits one round's deadline at most, whatever nginx does.
+    void track(send([generation.path]).then(() => undefined));
   };
   /** `first` now, and `again()` added to it `repeatAfterMs` later; resolves when the first round is answered. */
   const twice = async (first: string[], again: () => string[]): Promise<void> => {

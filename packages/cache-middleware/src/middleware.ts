@@ -176,8 +176,11 @@ function routeOf(req: Request, res: Response): string | undefined {
  * for nginx, when the policy keeps edge keys (HttpCacheOptions.edgeKeys). A 304 is not stored by
  * nginx (it asks without preconditions): not recorded.
  */
-function markForEdge(req: Request, res: Response, edgeKeys: EdgeKeys | undefined, stored: CacheEntry<HttpEntry>, status: CacheStatus): void {
+function markForEdge(req: Request, res: Response, cache: Cache, key: string, edgeKeys: EdgeKeys | undefined, stored: CacheEntry<HttpEntry>, status: CacheStatus): void {
   if (!edgeKeys || (status !== 'HIT-L1' && status !== 'HIT-L2') || matchesEtag(req.get('if-none-match'), stored.value.etag)) return;
+  // Only an entry this worker's L1 holds now: an L2 read that an invalidation overtook was refused
+  // there (and its record could come after this worker's purges).
+  if (cache.peekFresh<HttpEntry>(key)?.value !== stored.value) return;
   if (edgeKeys.record(req.originalUrl, req.get(EDGE_CLASS), stored.tags)) res.setHeader(EDGE_PURGEABLE, 'yes');
 }
 
@@ -331,7 +334,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
     const hot = options.cache.peekFresh<HttpEntry>(key);
     if (hot) {
       options.cache.countHit('l1');
-      markForEdge(req, res, options.edgeKeys, hot, 'HIT-L1');
+      markForEdge(req, res, options.cache, key, options.edgeKeys, hot, 'HIT-L1');
       send(req, res, hot.value, 'HIT-L1', cacheControl, vary);
       remember(req, res, hot.value, 'HIT-L1');
       return;
@@ -355,7 +358,7 @@ export function httpCache(options: HttpCacheOptions): HttpCacheMiddleware {
         },
       );
       if (!res.headersSent) {
-        markForEdge(req, res, options.edgeKeys, resolved.entry, resolved.status);
+        markForEdge(req, res, options.cache, key, options.edgeKeys, resolved.entry, resolved.status);
         send(req, res, resolved.value, resolved.status, cacheControl, vary);
         remember(req, res, resolved.value, resolved.status);
       }

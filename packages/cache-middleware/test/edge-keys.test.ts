@@ -115,6 +115,17 @@ describe('createEdgeKeys', () => {
     expect(keys.take(['t'])).toEqual([{ path: '/a', encoding: 'br' }]);
   });
 
+  it('when one stored entry is answered under many raw URLs in one class (its parameters reordered or escaped), then only the first few are recorded', () => {
+    const { keys } = clocked();
+    const tags = ['products:list', 'product:a'];
+    const variants = ['?a=1&b=2', '?b=2&a=1', '?%61=1&b=2', '?a=1&&b=2', '?a=1&b=2&'].map((q) => `/api/catalog/products${q}`);
+    expect(variants.map((v) => keys.record(v, 'br', tags))).toEqual([true, true, true, true, false]);
+    // Known ones still answer; another class and another entry have their own allowance.
+    expect(keys.record(variants[0]!, 'br', tags)).toBe(true);
+    expect(keys.record(variants[4]!, 'gzip', tags)).toBe(true);
+    expect(keys.record(variants[4]!, 'br', ['products:list', 'product:a'])).toBe(true);
+  });
+
   it('when every key is asked for (invalidations may have been missed), then every live key is taken', () => {
     const { keys } = clocked();
     keys.record(LIST, 'br', ['a']);

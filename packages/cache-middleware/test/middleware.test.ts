@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import { createCache, createEdgeKeys, EDGE_PURGEABLE, httpCache, type Cache, type HttpCacheMiddleware } from '../src/index.ts';
-import { acceptQuality, keyFor, normalizedUrl } from '../src/middleware.ts';
+import { acceptQuality } from '../src/middleware.ts';
 import { sleep, testRedis } from './support/redis.ts';
 
 let redis: Redis;
@@ -18,6 +18,7 @@ let handlerCalls = 0;
 let version = 1;
 let slowMs = 0;
 let warmable: HttpCacheMiddleware;
+const prefix = `mw-${randomUUID()}:`;
 /** The record /listed keeps of its edge keys. */
 const edgeKeys = createEdgeKeys();
 /** Products /gone/:id answers 404 for ("deleted"). */
@@ -46,7 +47,7 @@ const json = (raw: Raw): Record<string, unknown> => JSON.parse(raw.body.toString
 
 beforeAll(async () => {
   redis = await testRedis();
-  cache = createCache({ redis, prefix: `mw-${randomUUID()}:` });
+  cache = createCache({ redis, prefix });
   warmable = httpCache({ cache, namespace: 'test', ttl: 60_000 });
   const app = express();
   app.set('trust proxy', 1);
@@ -375,14 +376,39 @@ describe('edge keys (a policy whose answers nginx may hold under the raw URL)', 
     expect([...marked(hit), hit.headers['content-encoding']]).toEqual(['HIT-L1', 'yes', 'br']);
     expect(marked(await get(url, { 'Accept-Encoding': 'br' }))).toEqual(['HIT-L1', undefined]);
     expect(marked(await get(url, { 'X-Edge-Class': 'gzip', 'If-None-Match': hit.headers.etag as string }))).toEqual(['HIT-L1', undefined]);
-    // From L2: this worker's L1 entry dropped, as after an eviction.
+    // From L2, in another worker (its own cache and record on the same prefix).
     const reordered = `/listed?b=1&page=${new URL(url, base).searchParams.get('page')}`;
-    await cache.l1?.deleteKeys([keyFor(normalizedUrl(url), 'test', [], () => undefined)]);
-    expect(marked(await get(reordered, { 'X-Edge-Class': 'identity' }))).toEqual(['HIT-L2', 'yes']);
-    expect(edgeKeys.take(['item:7'])).toEqual([
-      { path: url, encoding: 'br' },
-      { path: reordered, encoding: 'identity' },
-    ]);
+    const otherCache = createCache({ redis, prefix });
+    const otherKeys = createEdgeKeys();
+    const other = express().get('/listed', httpCache({ cache: otherCache, namespace: 'test', ttl: 60_000, tags: () => ['listed', 'item:7'], edgeKeys: otherKeys }), () => {
+      throw new Error('the other worker found the entry in L2');
+    });
+    const otherServer = http.createServer(other).listen(0, '127.0.0.1');
+    await once(otherServer, 'listening');
+    try {
+      const fromL2 = await new Promise<http.IncomingMessage>((resolve, reject) =>
+        http.get(`http://127.0.0.1:${(otherServer.address() as AddressInfo).port}${reordered}`, { headers: { 'X-Edge-Class': 'identity' } }, resolve).once('error', reject),
+      );
+      fromL2.resume();
+      expect([fromL2.headers['x-cache'], fromL2.headers[EDGE_PURGEABLE.toLowerCase()]]).toEqual(['HIT-L2', 'yes']);
+      expect(otherKeys.take(['item:7'])).toEqual([{ path: reordered, encoding: 'identity' }]);
+    } finally {
+      otherServer.closeAllConnections();
+      await new Promise((resolve) => otherServer.close(resolve));
+      await otherCache.close();
+    }
+    expect(edgeKeys.take(['item:7'])).toEqual([{ path: url, encoding: 'br' }]);
+  });
+
+  it('when an L2 read is overtaken by an invalidation this worker applied (L1 refuses the entry), then its answer is not marked for the edge', async () => {
+    const url = `/listed?page=${randomUUID()}`;
+    await get(url, { 'X-Edge-Class': 'br' });
+    // This worker drops the tag from its L1 only, as an invalidation from the bus does after the
+    // writer already cleared L2 (here L2 keeps the entry: the read that overtook it).
+    await cache.l1?.deleteTags(['listed']);
+    const answer = await get(url, { 'X-Edge-Class': 'br' });
+    expect([answer.headers['x-cache'], answer.headers[EDGE_PURGEABLE.toLowerCase()]]).toEqual(['HIT-L2', undefined]);
+    expect(edgeKeys.take(['listed']).filter((key) => key.path === url)).toEqual([]);
   });
 });
 
