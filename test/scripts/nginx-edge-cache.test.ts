@@ -185,39 +185,53 @@ describe('the edge cache in the rendered nginx config', () => {
   });
 });
 
+/**
+ * nginx from the shipped template, with its edge cache, in front of a node:http server answering
+ * for every service with `handler`; `close` stops both and removes nginx's directory.
+ */
+async function nginxInFront(handler: http.RequestListener, limits: { rateLimit: string; rateBurst: number }): Promise<{ local: LocalNginx; close(): Promise<void> }> {
+  const upstream = http.createServer(handler);
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const port = (upstream.address() as AddressInfo).port;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-edge-'));
+  // nginx's workers run as nobody under a root master, and write the edge cache under this directory.
+  chmodSync(dir, 0o755);
+  const local = writeLocalConfig({ dir, listen: `127.0.0.1:${await freePort()}`, ports: { catalog: port, order: port, search: port }, ...limits, edgeCache: true });
+  const nginx = findNginx();
+  expect(nginx).not.toBeNull();
+  expect(testConfig(nginx!, local.conf, local.prefix)).toEqual({ ok: true, output: '' });
+  startNginx(nginx!, local);
+  return {
+    local,
+    close: async () => {
+      await stopNginx(local.pidFile);
+      upstream.closeAllConnections();
+      await new Promise<void>((resolve) => upstream.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('the per-client limit on what the edge answers itself (a running nginx in front of a node:http catalog)', () => {
   const RATE = '2r/s';
   const BURST = 3;
-  let upstream: http.Server;
   let upstreamHits = 0;
-  let dir = '';
   let local: LocalNginx;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
     // Answers as a catalog worker does from its cache, so the edge stores it.
-    upstream = http.createServer((_req, res) => {
-      upstreamHits++;
-      res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"p1"', 'X-Cache': 'HIT-FAST', 'Cache-Control': 'public, max-age=60' });
-      res.end('{"id":"p1"}');
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const port = (upstream.address() as AddressInfo).port;
-    dir = mkdtempSync(path.join(os.tmpdir(), 'shop-edge-limit-'));
-    // nginx's workers run as nobody under a root master, and write the edge cache under this directory.
-    chmodSync(dir, 0o755);
-    local = writeLocalConfig({ dir, listen: `127.0.0.1:${await freePort()}`, ports: { catalog: port, order: port, search: port }, rateLimit: RATE, rateBurst: BURST, edgeCache: true });
-    const nginx = findNginx();
-    expect(nginx).not.toBeNull();
-    expect(testConfig(nginx!, local.conf, local.prefix)).toEqual({ ok: true, output: '' });
-    startNginx(nginx!, local);
+    ({ local, close } = await nginxInFront(
+      (_req, res) => {
+        upstreamHits++;
+        res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"p1"', 'X-Cache': 'HIT-FAST', 'Cache-Control': 'public, max-age=60' });
+        res.end('{"id":"p1"}');
+      },
+      { rateLimit: RATE, rateBurst: BURST },
+    ));
   });
 
-  afterAll(async () => {
-    await stopNginx(local.pidFile);
-    upstream.closeAllConnections();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close());
 
   it('when one client reads a product the edge holds faster than its rate, then the reads past the burst get nginx\'s JSON 429, not edge hits', async () => {
     const url = `${local.url}/api/catalog/products/0123456789abcdef01234567`;
@@ -236,44 +250,32 @@ describe('the per-client limit on what the edge answers itself (a running nginx 
 });
 
 describe('listings at the edge (a running nginx in front of a node:http catalog)', () => {
-  let upstream: http.Server;
   /** What the catalog was asked: the raw URL and the class nginx sent. */
   const asked: { url: string; edgeClass: string | undefined }[] = [];
   let marked = true;
-  let dir = '';
   let local: LocalNginx;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
     // Answers as a catalog worker does from its cache; marks the answer as recorded when `marked`.
-    upstream = http.createServer((req, res) => {
-      const edgeClass = req.headers['x-edge-class'];
-      asked.push({ url: req.url ?? '', edgeClass: typeof edgeClass === 'string' ? edgeClass : undefined });
-      res.writeHead(200, {
-        'Content-Type': 'application/json',
-        ETag: '"l1"',
-        'X-Cache': 'HIT-FAST',
-        'Cache-Control': 'public, max-age=30',
-        ...(marked ? { 'X-Edge-Purgeable': 'yes' } : {}),
-      });
-      res.end('{"items":[]}');
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const port = (upstream.address() as AddressInfo).port;
-    dir = mkdtempSync(path.join(os.tmpdir(), 'shop-edge-lists-'));
-    chmodSync(dir, 0o755);
-    local = writeLocalConfig({ dir, listen: `127.0.0.1:${await freePort()}`, ports: { catalog: port, order: port, search: port }, rateLimit: '1000r/s', rateBurst: 1000, edgeCache: true });
-    const nginx = findNginx();
-    expect(nginx).not.toBeNull();
-    expect(testConfig(nginx!, local.conf, local.prefix)).toEqual({ ok: true, output: '' });
-    startNginx(nginx!, local);
+    ({ local, close } = await nginxInFront(
+      (req, res) => {
+        const edgeClass = req.headers['x-edge-class'];
+        asked.push({ url: req.url ?? '', edgeClass: typeof edgeClass === 'string' ? edgeClass : undefined });
+        res.writeHead(200, {
+          'Content-Type': 'application/json',
+          ETag: '"l1"',
+          'X-Cache': 'HIT-FAST',
+          'Cache-Control': 'public, max-age=30',
+          ...(marked ? { 'X-Edge-Purgeable': 'yes' } : {}),
+        });
+        res.end('{"items":[]}');
+      },
+      { rateLimit: '1000r/s', rateBurst: 1000 },
+    ));
   });
 
-  afterAll(async () => {
-    await stopNginx(local.pidFile);
-    upstream.closeAllConnections();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close());
 
   const read = async (query: string, headers: Record<string, string> = { 'Accept-Encoding': 'br, gzip' }): Promise<{ cache: string | null; mark: string | null }> => {
     const res = await fetch(`${local.url}/api/catalog/products${query}`, { headers });
