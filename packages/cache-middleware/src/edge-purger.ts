@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { setMaxListeners } from 'node:events';
 import type { InvalidationMessage } from './bus.ts';
-import type { EdgeKey, EdgeKeys } from './edge-keys.ts';
+import type { EdgeEncoding, EdgeKey, EdgeKeys } from './edge-keys.ts';
 
 /**
  * An HTTP cache in front of the services, told of every invalidation (CacheOptions.purgers).
@@ -39,7 +39,7 @@ export interface EdgePurgerOptions {
    */
   generation?: { path: string; broadTags: readonly string[]; maxExactKeys?: number };
   /** The encoding classes nginx keys entries by (nginx/nginx.conf.template `$edge_encoding`). Default br, gzip, identity. */
-  encodings?: readonly string[];
+  encodings?: readonly EdgeEncoding[];
   /**
    * The purge is sent again this long after the first, for an answer that left a service before
    * that service saw the invalidation and reached nginx after the first purge. Default 50 ms.
@@ -64,7 +64,7 @@ const MAX_EXACT_KEYS = 256;
  * the first round is answered (or timed out), and the second round follows `repeatAfterMs` later.
  */
 export function createEdgePurger(options: EdgePurgerOptions): Purger {
-  const encodings = options.encodings ?? ['br', 'gzip', 'identity'];
+  const encodings: readonly EdgeEncoding[] = options.encodings ?? ['br', 'gzip', 'identity'];
   const repeatAfterMs = options.repeatAfterMs ?? 50;
   const timeoutMs = options.timeoutMs ?? 250;
   const bases = options.urls.map((url) => new URL(url));
@@ -157,7 +157,7 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
     async purge(message) {
       if (closed || bases.length === 0) return;
       const paths = [...new Set(options.pathsFor(message))];
-      const first = [...new Set([...paths.flatMap((path) => encodings.map((encoding) => targetOf({ path, encoding: encoding as EdgeKey['encoding'] }))), ...recordedTargets(message)])];
+      const first = [...new Set([...paths.flatMap((path) => encodings.map((encoding) => targetOf({ path, encoding }))), ...recordedTargets(message)])];
       await twice(first, () => recordedTargets(message));
     },
     async purgeRecorded() {

@@ -178,9 +178,10 @@ function routeOf(req: Request, res: Response): string | undefined {
  */
 function markForEdge(req: Request, res: Response, cache: Cache, key: string, edgeKeys: EdgeKeys | undefined, stored: CacheEntry<HttpEntry>, status: CacheStatus): void {
   if (!edgeKeys || (status !== 'HIT-L1' && status !== 'HIT-L2') || matchesEtag(req.get('if-none-match'), stored.value.etag)) return;
-  // Only an entry this worker's L1 holds now: an L2 read that an invalidation overtook was refused
-  // there (and its record could come after this worker's purges).
-  if (cache.peekFresh<HttpEntry>(key)?.value !== stored.value) return;
+  // An L2 answer only when this worker's L1 took that entry: an L2 read that an invalidation
+  // overtook was refused there (and its record could come after this worker's purges). A HIT-L1
+  // is the entry L1 holds.
+  if (status === 'HIT-L2' && cache.peekFresh<HttpEntry>(key)?.value !== stored.value) return;
   if (edgeKeys.record(req.originalUrl, req.get(EDGE_CLASS), stored.tags)) res.setHeader(EDGE_PURGEABLE, 'yes');
 }
 
