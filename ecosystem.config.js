@@ -79,7 +79,7 @@ function service(name, port) {
       // Stated too: a reload without them must fall back to the defaults, not keep the old lists.
       TRUSTED_PROXIES: env.TRUSTED_PROXIES ?? '',
       EDGE_PROXIES: env.EDGE_PROXIES ?? '127.0.0.0/8,::1/128',
-      // Every nginx running the edge cache, purged on product changes (decision 0018). `npm start`
+      // Every nginx running the edge cache, purged on product and index changes (decision 0018). `npm start`
       // names its own and leaves it in .run/edge-purge-urls, so that a `pm2 reload` by hand without
       // the variable still purges that nginx; stated, so a reload never keeps an older list.
       EDGE_PURGE_URLS: env.EDGE_PURGE_URLS ?? localEdgePurgeUrls(),

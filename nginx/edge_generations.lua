@@ -1,8 +1,10 @@
--- Generations of the edge cache's listings (decision 0018): each listing's key holds the current
--- generation, so one bump makes every stored listing unreachable at once. The services bump it
--- when an invalidation names a tag every listing carries (products:list), when one names more
--- listings than they would purge one by one, when a purge of theirs failed, and when a worker
--- starts, stops or comes back after a gap in its invalidation bus (its record is new or gone).
+-- Generations of the edge cache's listings and search answers (decision 0018): each such entry's
+-- key holds the current generation of its kind, so one bump makes every one of them unreachable at
+-- once. Search workers bump "search" after each change to their index. Catalog and order
+-- services bump "lists" when an invalidation names a tag every listing carries (products:list),
+-- when one names more listings than they would purge one by one, when a purge of theirs failed,
+-- and when a worker starts, stops or comes back after a gap in its invalidation bus (its record
+-- is new or gone).
 -- Kept in the shared dict `edge_generations` (one for all nginx workers).
 local M = {}
 
@@ -24,11 +26,16 @@ local function random_start()
   return value
 end
 
+-- Listings (catalog) and search answers (search workers bump it after each change to their index).
+local NAMES = { "lists", "search" }
+
 function M.init()
-  if dict:get("lists") then
-    dict:incr("lists", 1)
-  else
-    dict:set("lists", random_start())
+  for _, name in ipairs(NAMES) do
+    if dict:get(name) then
+      dict:incr(name, 1)
+    else
+      dict:set(name, random_start())
+    end
   end
 end
 

@@ -9,7 +9,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { seedCatalog } from '@shop/catalog/seed';
 import { testDatabase, type TestDatabase } from '@shop/db/testing';
-import { createAuth } from '@shop/service-kit';
+import { connectRedis, createAuth, createLogger, createRedis } from '@shop/service-kit';
 import { parsePromText } from '../../scripts/lib/prom-text.ts';
 import { externalAddress, purgeEdge, startStack, stopAllStacks, type Stack } from './stack-harness.ts';
 
@@ -77,6 +77,8 @@ function get(path: string, headers: Record<string, string> = {}, method = 'GET',
 const productPath = (id: string): string => `/api/catalog/products/${id}`;
 /** A product listing, its query exactly as given (the edge keys it as sent). */
 const listingPath = (query: string): string => `/api/catalog/products?${query}`;
+/** A search or suggestion, its query exactly as given (the edge keys it as sent). */
+const searchPath = (query: string): string => `/api/search?${query}`;
 const encodingHeader = (encoding: EncodingClass): Record<string, string> => (ENCODINGS[encoding] ? { 'Accept-Encoding': ENCODINGS[encoding] } : {});
 
 /** Drops the edge entries of a path (every encoding class), as a service does after a change. */
@@ -296,6 +298,84 @@ async function readWhileChanging(path: string, change: () => Promise<void>): Pro
   return reads.map((read) => ({ sentMs: read.sent - changedAt, cache: read.cache, etag: read.etag }));
 }
 
+describe('searches at the edge (one generation, bumped by every search worker after each index change)', () => {
+  const currentEtag = async (path: string): Promise<string> => (await fromService(path, {})).headers.etag ?? '';
+
+  it.each(Object.keys(ENCODINGS) as EncodingClass[])('when a search is read twice with the %s encoding, then the second is HIT-EDGE with the status, headers and bytes the search service sent', async (encoding) => {
+    const path = searchPath('q=thing&sort=price&limit=12');
+    const { service, edge } = await untilEdgeHit(path, encodingHeader(encoding));
+    expect(service.headers['x-cache']).toMatch(/^(HIT-L1|HIT-L2|HIT-FAST)$/);
+    expect(entryPart(edge)).toEqual(entryPart(service));
+    expect(edge.headers['content-encoding']).toBe(encoding === 'identity' ? undefined : encoding);
+    expect(edge.headers).toMatchObject({ 'x-content-type-options': 'nosniff', vary: expect.stringContaining('Accept-Encoding') as unknown as string });
+  });
+
+  it('when a suggestion is read twice, then the second is HIT-EDGE with what the search service sent; a search with credentials or an unlisted encoding is never answered by the edge', async () => {
+    const path = '/api/search/suggest?q=stu';
+    const { service, edge } = await untilEdgeHit(path, encodingHeader('gzip'));
+    expect(entryPart(edge)).toEqual(entryPart(service));
+    const stored = searchPath('q=thing&limit=3');
+    await untilEdgeHit(stored, encodingHeader('br'));
+    const refused: Record<string, string>[] = [{ Authorization: `Bearer ${customerToken}` }, { Cookie: 'sid=1' }, { 'Accept-Encoding': 'br;q=0.5' }, { Range: 'bytes=0-1' }];
+    for (const headers of refused) {
+      const answer = await get(stored, { ...encodingHeader('br'), ...headers });
+      expect({ headers, cache: answer.headers['x-cache'] }).not.toEqual({ headers, cache: 'HIT-EDGE' });
+    }
+  });
+
+  it('when an admin changes the price of a product a search shows while readers hammer the search, then every read sent 100 ms after the change answered is the new answer', async () => {
+    const path = searchPath('q=thing&sort=-price&limit=30');
+    const hits = json<{ hits: { id: string; priceCents: number }[] }>(await fromService(path, {})).hits;
+    const target = hits[hits.length - 1]!;
+    for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
+    const oldEtag = await currentEtag(path);
+    const reads = await readWhileChanging(path, async () => {
+      const changed = await fetch(`${stack.edge}${productPath(target.id)}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ priceCents: target.priceCents + 1 }),
+      });
+      expect(changed.status).toBe(200);
+    });
+    const newEtag = await currentEtag(path);
+    expect(newEtag).not.toBe(oldEtag);
+    expect(json<{ hits: { id: string; priceCents: number }[] }>(await fromService(path, {})).hits.find((hit) => hit.id === target.id)?.priceCents).toBe(target.priceCents + 1);
+    expect(reads.filter((read) => read.sentMs >= 100 && read.etag !== newEtag)).toEqual([]);
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs < 0).length).toBeGreaterThan(0);
+    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs >= 100).length).toBeGreaterThan(0);
+  });
+
+  it('when the edge answers a search many times, then the search workers count those answers in the popular ranking (which chooses what they warm), beside the ones they answered', async () => {
+    const redis = createRedis({ url: process.env.REDIS_URL!, logger: createLogger('edge-popular-test', 'silent') });
+    expect(await connectRedis(redis)).toBe(true);
+    try {
+      const key = `${stack.env.CACHE_PREFIX}search:popular`;
+      const stamp = Date.now();
+      const many = `q=popular${stamp}&limit=4`;
+      const few = `q=rare${stamp}&limit=4`;
+      // Each: the first two are the service's (a miss, then a hit the edge stores), the rest the edge's.
+      for (let i = 0; i < 20; i++) await get(searchPath(many), encodingHeader('br'));
+      for (let i = 0; i < 2; i++) await get(searchPath(few), encodingHeader('br'));
+      const manyUrl = `/api/search?limit=4&q=popular${stamp}`;
+      const fewUrl = `/api/search?limit=4&q=rare${stamp}`;
+      // The workers take the edge's counts and push theirs every 5 s. The ranking halves all scores
+      // once a minute: the ratio holds whatever happens in between.
+      const deadline = Date.now() + 15_000;
+      let scores = [0, 0];
+      while (Date.now() < deadline) {
+        scores = (await Promise.all([redis.zscore(key, manyUrl), redis.zscore(key, fewUrl)])).map(Number);
+        if (scores[0]! >= 5 * scores[1]! && scores[1]! > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      // Without the edge's counts both would stand at 2 (the requests the service saw).
+      expect(scores[1]).toBeGreaterThan(0);
+      expect(scores[0]).toBeGreaterThanOrEqual(5 * scores[1]!);
+    } finally {
+      redis.disconnect();
+    }
+  }, 30_000);
+});
+
 describe('invalidation through the edge', () => {
   /** The entry's ETag as the service has it now (the same in every encoding: taken over the identity body). */
   const currentEtag = async (path: string): Promise<string> => (await fromService(path, {})).headers.etag ?? '';
@@ -412,12 +492,14 @@ describe('invalidation of listings through the edge (purged by the keys the work
 
 describe('the edge counts what it answers', () => {
   it('when the edge answers hits, then /metrics/edge counts them per route and status in the services’ metric names, and by layer', async () => {
-    const read = async (): Promise<{ requests: number; listings: number; hits: number; buckets: number }> => {
+    const read = async (): Promise<{ requests: number; listings: number; searches: number; hits: number; buckets: number }> => {
       const samples = parsePromText(await (await fetch(`${stack.edge}/metrics/edge`)).text());
       const sum = (name: string, match: (labels: Record<string, string>) => boolean) => samples.filter((s) => s.name === name && match(s.labels)).reduce((n, s) => n + s.value, 0);
       return {
         requests: sum('http_requests_total', (l) => l.service === 'edge' && l.route === '/api/catalog/products/:id' && l.method === 'GET' && l.status_code === '200'),
         listings: sum('http_requests_total', (l) => l.service === 'edge' && l.route === '/api/catalog/products' && l.method === 'GET' && l.status_code === '200'),
+        // The search service's own label for the route (its router's base URL and path).
+        searches: sum('http_requests_total', (l) => l.service === 'edge' && l.route === '/api/search/' && l.method === 'GET' && l.status_code === '200'),
         hits: sum('cache_hits_total', (l) => l.layer === 'edge'),
         buckets: sum('http_request_duration_seconds_bucket', (l) => l.le === '+Inf' && l.method === 'GET' && l.status_code === '200'),
       };
@@ -427,14 +509,18 @@ describe('the edge counts what it answers', () => {
     await purge(path);
     await untilEdgeHit(path, encodingHeader('br'));
     await untilEdgeHit(listing, encodingHeader('br'));
+    const search = searchPath('q=thing&limit=7');
+    await untilEdgeHit(search, encodingHeader('br'));
     const before = await read();
     for (let i = 0; i < 25; i++) expect((await get(path, encodingHeader('br'))).headers['x-cache']).toBe('HIT-EDGE');
     for (let i = 0; i < 5; i++) expect((await get(listing, encodingHeader('br'))).headers['x-cache']).toBe('HIT-EDGE');
+    for (let i = 0; i < 4; i++) expect((await get(search, encodingHeader('br'))).headers['x-cache']).toBe('HIT-EDGE');
     const after = await read();
     expect(after.requests - before.requests).toBe(25);
     expect(after.listings - before.listings).toBe(5);
-    expect(after.hits - before.hits).toBe(30);
-    expect(after.buckets - before.buckets).toBe(30);
+    expect(after.searches - before.searches).toBe(4);
+    expect(after.hits - before.hits).toBe(34);
+    expect(after.buckets - before.buckets).toBe(34);
     // Each histogram series: cumulative buckets that never fall, ending at the count.
     const samples = parsePromText(await (await fetch(`${stack.edge}/metrics/edge`)).text());
     const series = new Map<string, number[]>();
@@ -462,11 +548,13 @@ describe('the edge counts what it answers', () => {
     expect(JSON.parse(line ?? '{}')).toMatchObject({ request_id: id, status: 200, upstream: '', uri: path });
   });
 
-  it('when the purge or the metrics location is asked from outside this machine, then nginx refuses with a JSON 403', async () => {
+  it('when the purge, generation, popular-search or metrics location is asked from outside this machine, then nginx refuses with a JSON 403', async () => {
     const outside = externalAddress();
     const port = new URL(stack.edge).port;
     for (const [method, path] of [
       ['PURGE', `/_edge/purge/br${productPath(productIds[0]!)}`],
+      ['PURGE', '/_edge/generation/search'],
+      ['POST', '/_edge/popular/search'],
       ['GET', '/metrics/edge'],
     ] as const) {
       const res = await fetch(`http://${outside}:${port}${path}`, { method });

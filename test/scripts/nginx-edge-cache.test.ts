@@ -100,6 +100,7 @@ describe('the edge cache in the rendered nginx config', () => {
       ['default', '1'],
       ['~^(GET|HEAD)::(br|gzip|identity):/api/catalog/products/[0-9a-f]{24}$', '0'],
       ['~^(GET|HEAD)::(br|gzip|identity):/api/catalog/products([?][A-Za-z0-9&=%._~+-]{0,512})?$', '0'],
+      ['~^(GET|HEAD)::(br|gzip|identity):/api/search(/suggest)?([?][A-Za-z0-9&=%._~+-]{0,512})?$', '0'],
     ]);
     // The listing's rule, as nginx reads the map's key (PCRE and JavaScript agree on this one).
     const listing = new RegExp(entries[2]![0].slice(1));
@@ -109,6 +110,15 @@ describe('the edge cache in the rendered nginx config', () => {
     for (const uri of [`/api/catalog/products?${'a'.repeat(513)}`, "/api/catalog/products?brand=a'b", '/api/catalog/products?a=<x>', '/api/catalog/products?a=1#x', '/api/catalog/products/?a=1', '/api/catalog//products?a=1', '/api/catalog/product%73?a=1']) {
       expect({ uri, answered: listing.test(`GET::br:${uri}`) }).toEqual({ uri, answered: false });
     }
+    // Searches and suggestions: the same query rule.
+    const search = new RegExp(entries[3]![0].slice(1));
+    for (const uri of ['/api/search', '/api/search?q=red+shoes&category=laptops&sort=-price&page=2', '/api/search?q=%C3%A9t%C3%A9', '/api/search/suggest?q=lap']) {
+      expect({ uri, answered: search.test(`HEAD::gzip:${uri}`) }).toEqual({ uri, answered: true });
+    }
+    for (const uri of [`/api/search?q=${'a'.repeat(511)}`, '/api/search?q=a"b', '/api/search/?q=a', '/api/search//suggest?q=a', '/api/search/suggest/x', '/api/searches?q=a', '/api/Search?q=a']) {
+      expect({ uri, answered: search.test(`GET::br:${uri}`) }).toEqual({ uri, answered: false });
+    }
+    expect(search.test('POST::br:/api/search?q=a')).toBe(false);
   });
 
   const edgeProxy = readFileSync(path.join(repoRoot, 'nginx', 'edge-proxy.conf'), 'utf8');
@@ -144,8 +154,31 @@ describe('the edge cache in the rendered nginx config', () => {
     for (const location of [product, listing]) {
       expect(location).toContain(`include ${path.join(repoRoot, 'nginx', 'edge-proxy.conf')};`);
       expect(location).toContain('rewrite ^ /_edge/pass last;');
+      expect(location).toContain('proxy_pass http://catalog;');
       expect(location).toContain('limit_req zone=api');
+      expect(location).toContain('log_by_lua_block { require("edge_metrics").log() }');
     }
+    // Searches and suggestions: one generation, bumped by the search workers; stored only when marked.
+    const search = locationAt('location = /api/search {', '\n    }\n');
+    const suggest = locationAt('location = /api/search/suggest {', '\n    }');
+    expect(search).toContain('proxy_cache_key "/api/search?$args|$edge_encoding|$edge_search_generation";');
+    expect(suggest).toContain('proxy_cache_key "/api/search/suggest?$args|$edge_encoding|$edge_search_generation";');
+    expect(search).toContain('set $edge_route /api/search/;');
+    expect(suggest).toContain('set $edge_route /api/search/suggest;');
+    for (const location of [search, suggest]) {
+      expect(location).toContain('set_by_lua_block $edge_search_generation { return require("edge_generations").get("search") }');
+      expect(location).toContain('proxy_no_cache $edge_unconfirmed $edge_refused $edge_unrecorded;');
+      expect(location).toContain('proxy_cache_use_stale off;');
+      expect(location).toContain(`include ${path.join(repoRoot, 'nginx', 'edge-proxy.conf')};`);
+      expect(location).toContain('rewrite ^ /_edge/pass/search last;');
+      expect(location).toContain('proxy_pass http://search;');
+      expect(location).toContain('limit_req zone=api');
+      expect(location).toContain('require("edge_metrics").log()');
+    }
+    // Searches the edge answers are counted for the workers' popular ranking; suggestions are not ranked.
+    expect(search).toContain('require("edge_popular").log()');
+    expect(suggest).not.toContain('edge_popular');
+    expect(edgeProxy).not.toMatch(/^\s*(proxy_pass|log_by_lua)/m);
     for (const line of ['proxy_set_header Accept-Encoding $edge_accept_encoding;', 'proxy_set_header X-Edge-Class $edge_encoding;', 'proxy_hide_header X-Edge-Purgeable;', 'proxy_cache_valid 200 10s;']) {
       expect(edgeProxy).toContain(line);
     }
@@ -169,9 +202,12 @@ describe('the edge cache in the rendered nginx config', () => {
     const purge = locationAt('location ~ "^/_edge/purge/(?<purge_encoding>br|gzip|identity)/api/catalog/products$"', '\n    }');
     expect(purge).toContain('proxy_cache_purge edge "/api/catalog/products?$args|$purge_encoding|$edge_list_generation";');
     expect(purge).toContain('deny all;');
-    const generation = locationAt('location = /_edge/generation/lists {', '\n    }');
+    const generation = locationAt('location ~ "^/_edge/generation/(?<edge_generation>lists|search)$" {', '\n    }');
     expect(generation).toContain('deny all;');
-    expect(generation).toContain('require("edge_generations").bump("lists")');
+    expect(generation).toContain('require("edge_generations").bump(ngx.var.edge_generation)');
+    const popular = locationAt('location = /_edge/popular/search {', '\n    }');
+    expect(popular).toContain('deny all;');
+    expect(popular).toContain('require("edge_popular").drain()');
   });
 
   it('when the Docker image is built, then it carries every file its config includes or requires from its directory', () => {
@@ -180,7 +216,7 @@ describe('the edge cache in the rendered nginx config', () => {
     const included = [...docker.matchAll(/include \/etc\/nginx\/shop\/([\w.-]+);/g)].map((m) => m[1]!).filter((name) => name !== 'real-ip.conf');
     const required = [...docker.matchAll(/require\("(\w+)"\)/g)].map((m) => `${m[1]!}.lua`);
     expect(included).toEqual(expect.arrayContaining(['edge-proxy.conf', 'security-headers.conf']));
-    expect(required).toEqual(expect.arrayContaining(['edge_metrics.lua', 'edge_generations.lua']));
+    expect(required).toEqual(expect.arrayContaining(['edge_metrics.lua', 'edge_generations.lua', 'edge_popular.lua']));
     for (const name of new Set([...included, ...required])) expect({ name, copied: dockerfile.includes(`nginx/${name}`) }).toEqual({ name, copied: true });
   });
 });
@@ -334,5 +370,86 @@ describe('listings at the edge (a running nginx in front of a node:http catalog)
     expect(await read(query)).toEqual({ cache: 'HIT-FAST', mark: null });
     expect(await read(query)).toEqual({ cache: 'HIT-EDGE', mark: null });
     expect((await fetch(`${local.url}/_edge/generation/lists`)).status).toBe(405);
+  });
+});
+
+describe('searches at the edge (a running nginx in front of a node:http search)', () => {
+  const asked: string[] = [];
+  let marked = true;
+  let local: LocalNginx;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    // Answers as a search worker does from its cache; marks the answer storable when `marked`.
+    ({ local, close } = await nginxInFront(
+      (req, res) => {
+        asked.push(`${req.method} ${req.url}`);
+        res.writeHead(200, {
+          'Content-Type': 'application/json',
+          ETag: '"s1"',
+          'X-Cache': 'HIT-FAST',
+          'Cache-Control': 'public, max-age=60',
+          ...(marked ? { 'X-Edge-Purgeable': 'yes' } : {}),
+        });
+        res.end(req.method === 'HEAD' ? undefined : '{"hits":[]}');
+      },
+      { rateLimit: '1000r/s', rateBurst: 1000 },
+    ));
+  });
+
+  afterAll(() => close());
+
+  const read = async (target: string, init: RequestInit = {}): Promise<string> => {
+    const res = await fetch(`${local.url}${target}`, { ...init, headers: { 'Accept-Encoding': 'gzip', ...(init.headers as Record<string, string>) } });
+    await res.arrayBuffer();
+    expect(res.headers.get('x-edge-purgeable')).toBeNull();
+    return `${res.status} ${res.headers.get('x-cache')}`;
+  };
+  const post = async (target: string, method = 'POST'): Promise<{ status: number; text: string }> => {
+    const res = await fetch(`${local.url}${target}`, { method });
+    return { status: res.status, text: await res.text() };
+  };
+  const drain = async (): Promise<string[]> => {
+    const { status, text } = await post('/_edge/popular/search');
+    expect(status).toBe(200);
+    return text.split('\n').filter(Boolean).sort();
+  };
+
+  it('when the search service does not mark an answer storable, then the edge never stores it; marked, it is stored per raw query until the search generation moves on (the listings’ does not touch it)', async () => {
+    marked = false;
+    for (let i = 0; i < 3; i++) expect(await read('/api/search?q=lamp')).toBe('200 HIT-FAST');
+    marked = true;
+    for (const target of ['/api/search?q=lamp', '/api/search/suggest?q=la']) {
+      expect(await read(target)).toBe('200 HIT-FAST');
+      expect(await read(target)).toBe('200 HIT-EDGE');
+    }
+    expect(await read('/api/search?q=lamp&page=1')).toBe('200 HIT-FAST');
+    expect((await post('/_edge/generation/lists', 'PURGE')).status).toBe(200);
+    expect(await read('/api/search?q=lamp')).toBe('200 HIT-EDGE');
+    expect((await post('/_edge/generation/search', 'PURGE')).status).toBe(200);
+    expect(await read('/api/search?q=lamp')).toBe('200 HIT-FAST');
+    expect(await read('/api/search/suggest?q=la')).toBe('200 HIT-FAST');
+    expect(await read('/api/search?q=lamp')).toBe('200 HIT-EDGE');
+    expect((await post('/_edge/generation/search')).status).toBe(405);
+  });
+
+  it('when the edge answers a search itself, then it counts it under its raw query (HEAD and 304 too) until a worker takes the counts, once; what the service answered, and suggestions, are not counted there', async () => {
+    await drain();
+    marked = true;
+    const query = 'q=desk+lamp&sort=-price';
+    asked.length = 0;
+    expect(await read(`/api/search?${query}`)).toBe('200 HIT-FAST');
+    for (let i = 0; i < 5; i++) expect(await read(`/api/search?${query}`)).toBe('200 HIT-EDGE');
+    expect(await read(`/api/search?${query}`, { method: 'HEAD' })).toBe('200 HIT-EDGE');
+    expect(await read(`/api/search?${query}`, { headers: { 'If-None-Match': '"s1"' } })).toBe('304 HIT-EDGE');
+    marked = false;
+    for (let i = 0; i < 3; i++) expect(await read('/api/search?q=chair')).toBe('200 HIT-FAST');
+    marked = true;
+    expect(await read('/api/search/suggest?q=de')).toBe('200 HIT-FAST');
+    expect(await read('/api/search/suggest?q=de')).toBe('200 HIT-EDGE');
+    expect(asked).toEqual([`GET /api/search?${query}`, 'GET /api/search?q=chair', 'GET /api/search?q=chair', 'GET /api/search?q=chair', 'GET /api/search/suggest?q=de']);
+    expect(await drain()).toEqual([`7 ${query}`]);
+    expect(await drain()).toEqual([]);
+    expect((await post('/_edge/popular/search', 'GET')).status).toBe(405);
   });
 });

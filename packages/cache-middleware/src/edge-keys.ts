@@ -182,3 +182,18 @@ export function createEdgeKeys(options: EdgeKeysOptions = {}): EdgeKeys {
     },
   };
 }
+
+/**
+ * EdgeKeys for answers nginx keys under a generation that every change to them bumps (search:
+ * each answer carries the one tag an index change invalidates, a broad tag of the purger's
+ * `generation`). No key needs recording to be purged, so an answer to an edge request (one that
+ * carries EDGE_CLASS) is marked storable whenever `active()` says so; nothing is held.
+ */
+export function generationEdgeKeys(active: () => boolean = () => true): EdgeKeys {
+  return {
+    record: (_path, edgeClass) => edgeClass !== undefined && CLASSES.has(edgeClass) && active(),
+    take: () => [],
+    takeAll: () => [],
+    size: 0,
+  };
+}

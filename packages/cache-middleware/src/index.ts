@@ -2,7 +2,7 @@ export { createCache, type Cache, type CacheStatus, type Resolved } from './cach
 export type { CacheOptions, EntryOptions } from './options.ts';
 export type { InvalidationMessage } from './bus.ts';
 export { chooseBody, httpCache, normalizedUrl, type HttpCacheOptions, type HttpCacheMiddleware } from './middleware.ts';
-export { createEdgeKeys, EDGE_CLASS, EDGE_PURGEABLE, type EdgeEncoding, type EdgeKey, type EdgeKeys, type EdgeKeysOptions } from './edge-keys.ts';
+export { createEdgeKeys, generationEdgeKeys, EDGE_CLASS, EDGE_PURGEABLE, type EdgeEncoding, type EdgeKey, type EdgeKeys, type EdgeKeysOptions } from './edge-keys.ts';
 export { createEdgePurger, type EdgePurgerOptions, type Purger } from './edge-purger.ts';
 export { createFastHits, type FastHit, type FastHits, type ServedAs } from './fast-hits.ts';
 export { buildHttpEntry, matchesEtag, type HttpEntry } from './http-entry.ts';

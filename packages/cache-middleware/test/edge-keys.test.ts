@@ -2,7 +2,7 @@
 // records, what an invalidation takes, and its bounds. The purge it feeds is edge-purger.test.ts;
 // nginx storing only recorded listings is test/e2e/edge-cache.test.ts.
 import { describe, expect, it } from '@jest/globals';
-import { createEdgeKeys } from '../src/index.ts';
+import { createEdgeKeys, generationEdgeKeys } from '../src/index.ts';
 
 const LIST = '/api/catalog/products?sort=price&category=laptops';
 const OTHER = '/api/catalog/products?category=phones';
@@ -135,5 +135,17 @@ describe('createEdgeKeys', () => {
       { path: OTHER, encoding: 'gzip' },
     ]);
     expect(keys.take(['a', 'b'])).toEqual([]);
+  });
+});
+
+describe('generationEdgeKeys', () => {
+  it('when an answer went to a request an edge location keyed by a class, then it may be stored while active; nothing is held, since one generation bump drops them all', () => {
+    let active = true;
+    const keys = generationEdgeKeys(() => active);
+    for (const value of ['br', 'gzip', 'identity']) expect(keys.record('/api/search?q=red', value, ['search:results'])).toBe(true);
+    for (const value of [undefined, '', 'gzip, br', 'BR', 'deflate']) expect(keys.record('/api/search?q=red', value, ['search:results'])).toBe(false);
+    active = false;
+    expect(keys.record('/api/search?q=red', 'br', ['search:results'])).toBe(false);
+    expect([keys.take(['search:results']), keys.takeAll(), keys.size]).toEqual([[], [], 0]);
   });
 });

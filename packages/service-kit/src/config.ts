@@ -63,7 +63,9 @@ export const baseConfigFields = {
   EDGE_PROXIES: proxyListSetting(LOOPBACK_PROXIES),
   /**
    * Every nginx that runs the edge cache (decision 0018), as comma-separated base URLs
-   * (`http://127.0.0.1:8080,http://10.0.0.7`): a service that changes a product purges it there.
+   * (`http://127.0.0.1:8080,http://10.0.0.7`): a service that changes a product purges it there,
+   * search workers move its search answers to a new generation after each index change and read
+   * there the searches it answered (for their popular ranking).
    * Empty (the default): no edge cache to purge. `npm start`, docker-compose and the test stacks
    * set it to their nginx.
    */

@@ -1,4 +1,4 @@
-import { createCache, createFastHits, type Cache } from '@shop/cache-middleware';
+import { createCache, createFastHits, generationEdgeKeys, type Cache } from '@shop/cache-middleware';
 import { connectServiceMongo, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, instrumentMongo, serviceTelemetry } from '@shop/metrics';
 import {
@@ -15,14 +15,17 @@ import {
   type Logger,
 } from '@shop/service-kit';
 import { loadSearchConfig, type SearchConfig } from './config.ts';
+import { edgePopularCounts } from './data-access/edge-popular-counts.ts';
+import { searchEdgePurgers } from './data-access/edge-purger.ts';
 import { redisPopularStore } from './data-access/popular-store.ts';
 import { mongoProductSource } from './data-access/product-source.ts';
+import { SEARCH_RESULTS } from './domain/cache-tags.ts';
 import { createIndexSync, type IndexSync } from './domain/index-sync.ts';
 import { createPopularQueries } from './domain/popular-queries.ts';
 import { createPopularSearches } from './domain/popular-searches.ts';
 import { SearchIndex } from './domain/search-index.ts';
 import { searchRouter } from './entry-points/http/router.ts';
-import { SEARCH_PREFIX, SEARCH_RESULTS, searchApi } from './entry-points/http/routes.ts';
+import { SEARCH_PREFIX, searchApi } from './entry-points/http/routes.ts';
 
 /** Room for a pasted 50 000-character query, so it gets a JSON 400 rather than Node's bare 431. */
 const MAX_HEADER_BYTES = 128 * 1024;
@@ -93,6 +96,8 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     l2Redis: cacheRedis,
     prefix: config.CACHE_PREFIX,
     l1: { maxEntries: 5_000, maxBytes: 64 * 1024 * 1024 },
+    // Each change to this worker's index moves nginx's stored search answers to a new generation.
+    purgers: searchEdgePurgers(config.EDGE_PURGE_URLS, logger, metrics.edgePurges),
     onError: report,
     // Catalog writes publish what they changed on this channel: the index follows it. Whenever
     // the subscription (re)starts, writes announced before it are found by a full comparison.
@@ -117,8 +122,13 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
 
   const popular = createPopularSearches(createPopularQueries(), redisPopularStore(redis, `${config.CACHE_PREFIX}search:popular`));
   const fastHits = config.CACHE_FAST_LANE === 'on' ? createFastHits(cache) : undefined;
-  const api = searchApi({ index, cache, popular, fastHits });
+  // With an edge cache, nginx stores search answers (under a generation every index change
+  // bumps) and counts the ones it answers itself, which are added here to what this worker counted.
+  const edge = config.EDGE_PURGE_URLS.length > 0;
+  const api = searchApi({ index, cache, popular, fastHits, edgeKeys: edge ? generationEdgeKeys() : undefined });
+  const edgeCounts = edge ? edgePopularCounts({ urls: config.EDGE_PURGE_URLS, onError: (error, url) => report(error, `edge popular searches: ${url}`) }) : undefined;
   const warmPopular = async (): Promise<number> => {
+    if (edgeCounts) for (const [url, count] of await edgeCounts()) popular.record(url, count);
     await popular.sync().catch((error: unknown) => report(error, 'popular searches'));
     const urls = popular.urls().slice(0, config.SEARCH_WARM_QUERIES);
     let warmed = 0;

@@ -3,7 +3,7 @@ import { connectRedis, createLogger, createRedis, type Redis } from '@shop/servi
 import { redisPopularStore } from '../src/data-access/popular-store.ts';
 import { createPopularQueries } from '../src/domain/popular-queries.ts';
 import { createPopularSearches } from '../src/domain/popular-searches.ts';
-import { SEARCH_RESULTS } from '../src/entry-points/http/routes.ts';
+import { SEARCH_RESULTS } from '../src/domain/cache-tags.ts';
 import { seedDemo, startSearchForTest, testDatabase, type SearchUnderTest, type TestDatabase } from './helpers.ts';
 
 /**
@@ -164,6 +164,22 @@ describe('createPopularQueries (Space-Saving)', () => {
     tracker.record('b');
     expect([...tracker.drain()]).toEqual([['b', 2]]);
     expect(tracker.top(10)).toEqual(['b', 'a']);
+  });
+
+  it('when a batch is recorded with its count (what the edge answered), then it weighs as that many single requests, in the ranking and in what is drained; a count below 1 is ignored', () => {
+    const tracker = createPopularQueries(2);
+    tracker.record('edge', 40);
+    tracker.record('worker');
+    tracker.record('worker');
+    tracker.record('none', 0);
+    tracker.record('nan', Number.NaN);
+    expect(tracker.top(3)).toEqual(['edge', 'worker']);
+    // Full: a newcomer takes the least counted one's place with that count plus its own.
+    tracker.record('late', 5);
+    expect([...tracker.drain()]).toEqual([
+      ['edge', 40],
+      ['late', 7],
+    ]);
   });
 
   it('when counts tie, then top() orders the tied keys by name (a stable ranking)', () => {

@@ -4,7 +4,8 @@
  * query that is truly frequent cannot be pushed out by a stream of one-off ones).
  */
 export interface PopularQueries {
-  record(key: string): void;
+  /** Counts `key` `count` times (default once): requests another layer answered come in batches. */
+  record(key: string, count?: number): void;
   /** Counts recorded since the last drain (what to add to the shared ranking), then forgets them. */
   drain(): Map<string, number>;
   /** This worker's most counted keys, most first. */
@@ -16,14 +17,14 @@ export function createPopularQueries(capacity = 500): PopularQueries {
   const counts = new Map<string, number>();
   let pending = new Map<string, number>();
 
-  const bump = (map: Map<string, number>, key: string): void => {
+  const bump = (map: Map<string, number>, key: string, by: number): void => {
     const count = map.get(key);
     if (count !== undefined) {
-      map.set(key, count + 1);
+      map.set(key, count + by);
       return;
     }
     if (map.size < capacity) {
-      map.set(key, 1);
+      map.set(key, by);
       return;
     }
     let minKey = '';
@@ -35,13 +36,14 @@ export function createPopularQueries(capacity = 500): PopularQueries {
       }
     }
     map.delete(minKey);
-    map.set(key, min + 1);
+    map.set(key, min + by);
   };
 
   return {
-    record(key) {
-      bump(counts, key);
-      bump(pending, key);
+    record(key, count = 1) {
+      if (!(count >= 1)) return;
+      bump(counts, key, count);
+      bump(pending, key, count);
     },
     drain() {
       const drained = pending;

@@ -2,8 +2,8 @@ import type { PopularQueries } from './popular-queries.ts';
 import type { PopularStore } from './ports.ts';
 
 export interface PopularSearches {
-  /** Counts one answered search, by its normalized URL (path and sorted query). */
-  record(url: string): void;
+  /** Counts an answered search `count` times (default once), by its normalized URL (path and sorted query). */
+  record(url: string, count?: number): void;
   /** The most requested search URLs across the cluster as last fetched (this worker's own when Redis is away). */
   urls(): readonly string[];
   /** The `q` of the most requested searches, distinct, most first. */
@@ -29,8 +29,8 @@ export function createPopularSearches(local: PopularQueries, store: PopularStore
     queries = [...seen];
   };
   return {
-    record(url) {
-      local.record(url);
+    record(url, count) {
+      local.record(url, count);
     },
     urls: () => urls,
     queries: () => queries,

@@ -1,6 +1,7 @@
-import { httpCache, normalizedUrl, type Cache, type FastHits } from '@shop/cache-middleware';
+import { httpCache, normalizedUrl, type Cache, type EdgeKeys, type FastHits } from '@shop/cache-middleware';
 import { apiRoute, parseQueryString, type AnyApiRoute } from '@shop/service-kit';
 import type { RequestHandler } from 'express';
+import { SEARCH_RESULTS } from '../../domain/cache-tags.ts';
 import type { PopularSearches } from '../../domain/popular-searches.ts';
 import type { SearchIndex } from '../../domain/search-index.ts';
 import { searchProducts } from '../../domain/search-products.ts';
@@ -8,8 +9,6 @@ import { suggest } from '../../domain/suggest.ts';
 import { searchQuery, suggestQuery } from './schemas.ts';
 
 export const SEARCH_PREFIX = '/api/search';
-/** Every cached search answer carries it; a change to the index drops them all. */
-export const SEARCH_RESULTS = 'search:results';
 
 const BAD_INPUT = 'Invalid input (code VALIDATION_FAILED or FORBIDDEN_KEY)';
 const MINUTE = 60_000;
@@ -20,6 +19,11 @@ export interface SearchApiDeps {
   popular: PopularSearches;
   /** The fast lane's index (CACHE_FAST_LANE=on): fresh answers sent before Express. */
   fastHits?: FastHits;
+  /**
+   * Set when nginx runs the edge cache (EDGE_PURGE_URLS): answers to its edge locations are marked
+   * storable there, under the generation every index change bumps (data-access/edge-purger.ts).
+   */
+  edgeKeys?: EdgeKeys;
 }
 
 export interface SearchApi {
@@ -47,10 +51,10 @@ function countPopular(popular: PopularSearches): RequestHandler {
 }
 
 /** The search API. Handlers only translate HTTP to a use case call and back. */
-export function searchApi({ index, cache, popular, fastHits }: SearchApiDeps): SearchApi {
+export function searchApi({ index, cache, popular, fastHits, edgeKeys }: SearchApiDeps): SearchApi {
   // Answers stay cached until the index changes (every change drops them), at most a minute.
   const cached = (namespace: string, onFastHit?: (url: string) => void) =>
-    httpCache({ cache, namespace, ttl: MINUTE, staleWhileRevalidate: MINUTE, tags: () => [SEARCH_RESULTS], fastHits, onFastHit });
+    httpCache({ cache, namespace, ttl: MINUTE, staleWhileRevalidate: MINUTE, tags: () => [SEARCH_RESULTS], fastHits, onFastHit, edgeKeys });
   // A search the fast lane answers never reaches countPopular: it is counted here instead.
   const searchCache = cached('search', (url) => popular.record(url));
   const suggestCache = cached('suggest');
