@@ -176,6 +176,12 @@ export async function purgeEdge(stack: Pick<Stack, 'edge'>, path: string): Promi
   }
 }
 
+/** Moves every stored listing or search answer of the edge cache to a new generation, as the services do. */
+export async function bumpEdgeGeneration(stack: Pick<Stack, 'edge'>, kind: 'lists' | 'search'): Promise<void> {
+  const res = await fetch(`${stack.edge}/_edge/generation/${kind}`, { method: 'PURGE' });
+  if (res.status !== 200) throw new Error(`edge generation bump (${kind}) answered ${res.status}`);
+}
+
 /** This machine's first non-loopback IPv4 address: what "from outside" means here. */
 export function externalAddress(): string {
   for (const addresses of Object.values(os.networkInterfaces())) {

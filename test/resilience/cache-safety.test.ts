@@ -6,7 +6,7 @@
 // worker's L1 and the shared L2 were emptied, and plain GETs follow it on both workers.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { purgeEdge } from '../e2e/stack-harness.ts';
+import { bumpEdgeGeneration, purgeEdge } from '../e2e/stack-harness.ts';
 import { documentedOperations, type DocumentedOperation, type JsonSchema } from './support/openapi.ts';
 import { rawClient, type RawClient, type Reply } from './support/raw-http.ts';
 import { resilienceStack, type ResilienceStack } from './support/resilience-stack.ts';
@@ -64,15 +64,18 @@ function urlOf(op: DocumentedOperation): string {
 }
 
 const EDGE_CACHED = /^\/api\/catalog\/products\/[0-9a-f]{24}$/;
+const EDGE_SEARCH = /^\/api\/search(\/suggest)?(\?|$)/;
 
 /**
  * Empties every cache of the stack for `url`: nginx's edge cache by a purge of each encoding class
- * (for the product URLs it holds, decision 0018), L2 by FLUSHALL, and each worker's L1 by cutting
- * its invalidation subscription — a worker that resubscribes drops its whole L1, since it may have
- * missed invalidations (decision 0006). Resolves once every subscriber is back.
+ * (for the product URLs it holds, decision 0018) or a new generation of search answers (listings:
+ * each catalog worker bumps theirs when it resubscribes, below), L2 by FLUSHALL, and each worker's
+ * L1 by cutting its invalidation subscription — a worker that resubscribes drops its whole L1,
+ * since it may have missed invalidations (decision 0006). Resolves once every subscriber is back.
  */
 async function emptyEveryCache(url: string): Promise<void> {
   if (EDGE_CACHED.test(url)) await purgeEdge(env.stack, url);
+  if (EDGE_SEARCH.test(url)) await bumpEdgeGeneration(env.stack, 'search');
   const channels = (await redis.pubsub('CHANNELS', '*')) as string[];
   const subscribers = async (): Promise<number[]> => {
     const counts = (await redis.pubsub('NUMSUB', ...channels)) as (string | number)[];
