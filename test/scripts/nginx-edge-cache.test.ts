@@ -248,19 +248,19 @@ async function nginxInFront(handler: http.RequestListener, limits: { rateLimit: 
   };
 }
 
-describe('the per-client limit on what the edge answers itself (a running nginx in front of a node:http catalog)', () => {
+describe('the per-client limit on what the edge answers itself (a running nginx in front of a node:http upstream)', () => {
   const RATE = '2r/s';
   const BURST = 3;
-  let upstreamHits = 0;
+  const upstreamHits = new Map<string, number>();
   let local: LocalNginx;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    // Answers as a catalog worker does from its cache, so the edge stores it.
+    // Answers as a service does from its cache, marked storable, so the edge stores it.
     ({ local, close } = await nginxInFront(
-      (_req, res) => {
-        upstreamHits++;
-        res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"p1"', 'X-Cache': 'HIT-FAST', 'Cache-Control': 'public, max-age=60' });
+      (req, res) => {
+        upstreamHits.set(req.url ?? '', (upstreamHits.get(req.url ?? '') ?? 0) + 1);
+        res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"p1"', 'X-Cache': 'HIT-FAST', 'X-Edge-Purgeable': 'yes', 'Cache-Control': 'public, max-age=60' });
         res.end('{"id":"p1"}');
       },
       { rateLimit: RATE, rateBurst: BURST },
@@ -269,20 +269,24 @@ describe('the per-client limit on what the edge answers itself (a running nginx 
 
   afterAll(() => close());
 
-  it('when one client reads a product the edge holds faster than its rate, then the reads past the burst get nginx\'s JSON 429, not edge hits', async () => {
-    const url = `${local.url}/api/catalog/products/0123456789abcdef01234567`;
-    const answers: string[] = [];
-    for (let i = 0; i < 12; i++) {
-      const res = await fetch(url, { headers: { 'Accept-Encoding': 'identity' } });
-      const body = await res.text();
-      answers.push(res.status === 429 ? `429 ${(JSON.parse(body) as { error: { code: string } }).error.code}` : `${res.status} ${res.headers.get('x-cache')}`);
-    }
-    // The first is the catalog's (then stored), the burst's next ones the edge's, the rest refused.
-    expect(answers[0]).toBe('200 HIT-FAST');
-    expect(answers.slice(1, BURST + 1)).toEqual(Array(BURST).fill('200 HIT-EDGE'));
-    expect(answers.filter((a) => a === '429 RATE_LIMITED').length).toBeGreaterThanOrEqual(12 - BURST - 2);
-    expect(upstreamHits).toBe(1);
-  });
+  it.each(['/api/catalog/products/0123456789abcdef01234567', '/api/catalog/products?sort=price', '/api/search?q=lamp', '/api/search/suggest?q=la'])(
+    "when one client reads %s, held by the edge, faster than its rate, then the reads past the burst get nginx's JSON 429, not edge hits",
+    async (target) => {
+      // Each case starts with a full bucket: the previous one's refills at 2 per second.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const answers: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const res = await fetch(`${local.url}${target}`, { headers: { 'Accept-Encoding': 'identity' } });
+        const body = await res.text();
+        answers.push(res.status === 429 ? `429 ${(JSON.parse(body) as { error: { code: string } }).error.code}` : `${res.status} ${res.headers.get('x-cache')}`);
+      }
+      // The first is the service's (then stored), the burst's next ones the edge's, the rest refused.
+      expect(answers[0]).toBe('200 HIT-FAST');
+      expect(answers.slice(1, BURST + 1)).toEqual(Array(BURST).fill('200 HIT-EDGE'));
+      expect(answers.filter((a) => a === '429 RATE_LIMITED').length).toBeGreaterThanOrEqual(12 - BURST - 2);
+      expect(upstreamHits.get(target)).toBe(1);
+    },
+  );
 });
 
 describe('listings at the edge (a running nginx in front of a node:http catalog)', () => {
@@ -447,9 +451,44 @@ describe('searches at the edge (a running nginx in front of a node:http search)'
     marked = true;
     expect(await read('/api/search/suggest?q=de')).toBe('200 HIT-FAST');
     expect(await read('/api/search/suggest?q=de')).toBe('200 HIT-EDGE');
-    expect(asked).toEqual([`GET /api/search?${query}`, 'GET /api/search?q=chair', 'GET /api/search?q=chair', 'GET /api/search?q=chair', 'GET /api/search/suggest?q=de']);
-    expect(await drain()).toEqual([`7 ${query}`]);
+    // A bare search (no query) is one too.
+    for (let i = 0; i < 3; i++) expect(await read('/api/search')).toBe(i === 0 ? '200 HIT-FAST' : '200 HIT-EDGE');
+    expect(asked).toEqual([`GET /api/search?${query}`, 'GET /api/search?q=chair', 'GET /api/search?q=chair', 'GET /api/search?q=chair', 'GET /api/search/suggest?q=de', 'GET /api/search']);
+    expect(await drain()).toEqual(['2 ', `7 ${query}`]);
     expect(await drain()).toEqual([]);
     expect((await post('/_edge/popular/search', 'GET')).status).toBe(405);
+  });
+
+  it('when workers take the counts while the edge keeps answering (drains overlapping, in parallel nginx processes), then every hit is handed out exactly once', async () => {
+    marked = true;
+    await drain();
+    const queries = ['q=a1', 'q=b2', 'q=c3', 'q=d4', 'q=e5'];
+    for (const q of queries) {
+      expect(await read(`/api/search?${q}`)).toBe('200 HIT-FAST');
+      expect(await read(`/api/search?${q}`)).toBe('200 HIT-EDGE');
+    }
+    const taken = new Map<string, number>();
+    const take = (lines: string[]): void => {
+      for (const line of lines) {
+        const [count, q] = line.split(' ');
+        taken.set(q!, (taken.get(q!) ?? 0) + Number(count));
+      }
+    };
+    let hits = 0;
+    const hitter = async (): Promise<void> => {
+      for (let i = 0; i < 60; i++) {
+        const answer = await read(`/api/search?${queries[i % queries.length]!}`);
+        if (answer === '200 HIT-EDGE') hits++;
+      }
+    };
+    const drainer = async (): Promise<void> => {
+      for (let i = 0; i < 15; i++) take(await drain());
+    };
+    await Promise.all([hitter(), hitter(), hitter(), hitter(), drainer(), drainer(), drainer()]);
+    take(await drain());
+    expect(hits).toBe(4 * 60);
+    // The one edge hit of each query before the race, and the race's own.
+    expect([...taken.values()].reduce((a, b) => a + b, 0)).toBe(queries.length + hits);
+    expect(new Set(taken.keys())).toEqual(new Set(queries));
   });
 });

@@ -30,9 +30,10 @@ export const EDGE_CLASS = 'x-edge-class';
 export interface EdgeKeys {
   /**
    * An answer carrying `tags` was sent for `path` to a request nginx keyed by `edgeClass` (the
-   * EDGE_CLASS header). True when it is recorded, so the edge may store it. False when the
-   * request did not come from an edge location, when the record is full, or while it is not
-   * active: then the edge must not store the answer.
+   * EDGE_CLASS header). True when the edge may store it: its key is recorded (createEdgeKeys), or
+   * a generation covers it (generationEdgeKeys). False when the request did not come from an edge
+   * location, when the record is full, or while it is not active: then the edge must not store
+   * the answer.
    */
   record(path: string, edgeClass: string | undefined, tags: readonly string[]): boolean;
   /** The keys recorded within the hold whose answers carry one of `tags`; they are forgotten here. */

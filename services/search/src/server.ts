@@ -69,6 +69,10 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   // Redis and database trouble is logged at most once per context every 30 s.
   const report = throttledWarn(logger, 'search degraded');
   const index = new SearchIndex();
+  // True once the comparison after the latest (re)subscription has been applied: from then on this
+  // worker's index holds every write announced so far, and hears each later one.
+  let caughtUp = false;
+  let subscriptions = 0;
   // Warming starts once the service listens; before that an index change only drops cached answers.
   let warm: (() => Promise<number>) | undefined;
   let warmTimer: NodeJS.Timeout | undefined;
@@ -102,7 +106,20 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
     // Catalog writes publish what they changed on this channel: the index follows it. Whenever
     // the subscription (re)starts, writes announced before it are found by a full comparison.
     onRemoteInvalidation: (message) => sync.onTags(message.tags ?? []),
-    onSubscribed: () => void sync.reconcile().catch((error: unknown) => report(error, 'reconcile')),
+    onSubscribed: () => {
+      const subscription = ++subscriptions;
+      caughtUp = false;
+      void sync
+        .reconcile()
+        .then(() => sync.settled())
+        .then(
+          () => {
+            // Not when the bus dropped and came back meanwhile: the newer comparison decides.
+            if (subscription === subscriptions) caughtUp = true;
+          },
+          (error: unknown) => report(error, 'reconcile'),
+        );
+    },
   });
 
   const started = performance.now();
@@ -124,8 +141,13 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<SearchSe
   const fastHits = config.CACHE_FAST_LANE === 'on' ? createFastHits(cache) : undefined;
   // With an edge cache, nginx stores search answers (under a generation every index change
   // bumps) and counts the ones it answers itself, which are added here to what this worker counted.
+  // It stores this worker's answers only while the worker is caught up and hears every write: a
+  // worker that starts, or comes back after a gap in the bus, may answer from an index (or L1)
+  // that misses writes until its comparison is applied, and a worker that polls learns of a write
+  // up to SEARCH_POLL_MS late. (A change it then finds still bumps the generation.)
   const edge = config.EDGE_PURGE_URLS.length > 0;
-  const api = searchApi({ index, cache, popular, fastHits, edgeKeys: edge ? generationEdgeKeys() : undefined });
+  const edgeKeys = edge ? generationEdgeKeys(() => caughtUp && cache.subscribed) : undefined;
+  const api = searchApi({ index, cache, popular, fastHits, edgeKeys });
   const edgeCounts = edge ? edgePopularCounts({ urls: config.EDGE_PURGE_URLS, onError: (error, url) => report(error, `edge popular searches: ${url}`) }) : undefined;
   const warmPopular = async (): Promise<number> => {
     if (edgeCounts) for (const [url, count] of await edgeCounts()) popular.record(url, count);

@@ -10,6 +10,11 @@ export interface EdgePopularCountsOptions {
   urls: readonly string[];
   /** How long one nginx may take to answer. Default 1 s. */
   timeoutMs?: number;
+  /**
+   * The most counted queries kept of one read (the rest, each counted less, would not make the
+   * ranking anyway; each newcomer costs the ranking a scan of its entries). Default 500.
+   */
+  maxQueries?: number;
   /** An nginx that could not be read: its counts stay there for the next read. */
   onError?: (error: Error, url: string) => void;
 }
@@ -17,10 +22,12 @@ export interface EdgePopularCountsOptions {
 /**
  * The searches nginx's edge cache answered itself since they were last taken, which no search
  * worker saw: `POST <url>/_edge/popular/search` on every nginx, merged by normalized URL (the
- * form the popular ranking counts by). An nginx that cannot be read is reported and skipped.
+ * form the popular ranking counts by). An nginx that cannot be read is reported and skipped; if
+ * its answer is lost after it was sent (a timeout), those counts are lost with it.
  */
 export function edgePopularCounts(options: EdgePopularCountsOptions): () => Promise<Map<string, number>> {
   const timeoutMs = options.timeoutMs ?? 1_000;
+  const maxQueries = options.maxQueries ?? 500;
   const readOne = async (base: string): Promise<string> => {
     const url = `${base.replace(/\/$/, '')}${POPULAR_PATH}`;
     try {
@@ -43,6 +50,7 @@ export function edgePopularCounts(options: EdgePopularCountsOptions): () => Prom
         counts.set(url, (counts.get(url) ?? 0) + Number(match[1]));
       }
     }
-    return counts;
+    if (counts.size <= maxQueries) return counts;
+    return new Map([...counts].sort((a, b) => b[1] - a[1]).slice(0, maxQueries));
   };
 }
