@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseProxyList } from '@shop/service-kit';
@@ -178,7 +179,24 @@ export interface LocalNginxOptions {
   edgeCache?: boolean;
 }
 
-/** The profile `npm start` and the end-to-end tests run: everything under `dir`, services on loopback. */
+/** Memory-backed files (tmpfs) on Linux. */
+const MEMORY_FS = '/dev/shm';
+
+/**
+ * Where a local nginx of `dir` keeps its edge cache: in memory when this machine has a tmpfs at
+ * /dev/shm, one directory per nginx directory (else under `dir`). Its entries live 10 s, are
+ * rewritten as often, and are unreachable after a restart (a new generation; decision 0018): on a
+ * disk they only cost writes, and on this project's VMs an ext4 journal commit stalled nginx's
+ * workers behind them for hundreds of ms (the bench's product p99 run, decision 0018).
+ * stopNginx removes it.
+ */
+export function edgeCacheDir(dir: string): string {
+  if (!existsSync(MEMORY_FS)) return path.join(dir, 'edge-cache');
+  const id = createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16);
+  return path.join(MEMORY_FS, `shop-edge-${id}`);
+}
+
+/** The profile `npm start` and the end-to-end tests run: everything under `dir` (the edge cache in memory), services on loopback. */
 export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
   const dir = options.dir ?? path.join(runDir, 'nginx');
   const ports = options.ports ?? { catalog: 3001, order: 3002, search: 3003 };
@@ -201,7 +219,7 @@ export function localProfile(options: LocalNginxOptions = {}): NginxProfile {
     brotliModule: existsSync(BROTLI_MODULE) ? BROTLI_MODULE : null,
     brotliStaticModule: existsSync(BROTLI_STATIC_MODULE) ? BROTLI_STATIC_MODULE : null,
     realIpConf: path.join(dir, 'real-ip.conf'),
-    edgeCache: wantsEdgeCache(options.edgeCache) ? { path: path.join(dir, 'edge-cache') } : null,
+    edgeCache: wantsEdgeCache(options.edgeCache) ? { path: edgeCacheDir(dir) } : null,
     allowPurge: purgeSources(listen),
   };
 }
@@ -289,7 +307,9 @@ export function writeLocalConfig(options: LocalNginxOptions = {}): LocalNginx {
   mkdirSync(profile.tempDir, { recursive: true });
   // Workers run as `nobody` when the master is root: they write request/response temp files here.
   chmodSync(profile.tempDir, 0o1777);
-  if (profile.edgeCache) {
+  // One in memory is created by nginx itself when it starts (owned by its workers' user), so that
+  // writing a config leaves nothing behind there.
+  if (profile.edgeCache && !profile.edgeCache.path.startsWith(`${MEMORY_FS}/`)) {
     mkdirSync(profile.edgeCache.path, { recursive: true });
     chmodSync(profile.edgeCache.path, 0o1777);
   }
@@ -302,7 +322,16 @@ export function writeLocalConfig(options: LocalNginxOptions = {}): LocalNginx {
 /** `nginx -t` on a config; returns nginx's own output when it fails. */
 export function testConfig(nginx: string, conf: string, prefix: string): { ok: boolean; output: string } {
   const run = spawnSync(nginx, ['-t', '-q', '-p', prefix, '-e', path.join(prefix, 'nginx-error.log'), '-c', conf], { encoding: 'utf8' });
+  // `nginx -t` creates the edge cache's directory: one in memory is not left behind by a check of a
+  // config that no nginx runs.
+  removeIdleMemoryCache(prefix);
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}`.trim() };
+}
+
+/** Removes the in-memory edge cache of the local nginx of `dir` (edgeCacheDir) unless that nginx runs. */
+function removeIdleMemoryCache(dir: string): void {
+  const memoryCache = edgeCacheDir(dir);
+  if (memoryCache.startsWith(`${MEMORY_FS}/`) && runningNginxPid(path.join(dir, 'nginx.pid')) === null) rmSync(memoryCache, { recursive: true, force: true });
 }
 
 export function startNginx(nginx: string, local: LocalNginx): void {
@@ -322,5 +351,8 @@ export function runningNginxPid(pidFile: string): number | null {
 
 /** Graceful stop (SIGQUIT: workers finish their requests), SIGKILL after `timeoutMs`. */
 export async function stopNginx(pidFile: string, timeoutMs = 10_000): Promise<boolean> {
-  return endProcess(runningNginxPid(pidFile) ?? undefined, NGINX_MASTER, 'SIGQUIT', timeoutMs);
+  const stopped = await endProcess(runningNginxPid(pidFile) ?? undefined, NGINX_MASTER, 'SIGQUIT', timeoutMs);
+  // A local nginx's edge cache in memory goes with it: nothing in it is reachable after a start.
+  removeIdleMemoryCache(path.dirname(pidFile));
+  return stopped;
 }

@@ -2,7 +2,7 @@
 // and that its fixed tables agree with the services' code they stand in for; and that nginx's
 // per-client limit holds for the answers it gives itself. What it does in a running stack is
 // test/e2e/edge-cache.test.ts.
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildHttpEntry, chooseBody } from '@shop/cache-middleware';
 import { LATENCY_BUCKETS } from '@shop/metrics';
-import { dockerProfile, EDGE_CACHE_MODULES, findNginx, hasEdgeCacheModules, localProfile, renderNginxConfig, startNginx, stopNginx, testConfig, writeLocalConfig, type LocalNginx } from '../../scripts/lib/nginx.ts';
+import { dockerProfile, EDGE_CACHE_MODULES, edgeCacheDir, findNginx, hasEdgeCacheModules, localProfile, renderNginxConfig, startNginx, stopNginx, testConfig, writeLocalConfig, type LocalNginx } from '../../scripts/lib/nginx.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { freePort } from '../../scripts/lib/redis-server.ts';
 
@@ -34,8 +34,11 @@ function mapEntries(config: string, variable: string): [string, string][] {
 }
 
 describe('the edge cache in the rendered nginx config', () => {
-  it('when nginx has the modules, then the local profile runs it, with its files under the stack directory; the docker profile always does, purged from the services’ network only', () => {
-    expect(localProfile({ dir: '/tmp/x' }).edgeCache).toEqual(hasEdgeCacheModules() ? { path: '/tmp/x/edge-cache' } : null);
+  it('when nginx has the modules, then the local profile runs it, its cache in memory (one directory per stack directory); the docker profile always does, purged from the services’ network only', () => {
+    const memory = edgeCacheDir('/tmp/x');
+    expect(memory).toMatch(/^\/dev\/shm\/shop-edge-[0-9a-f]{16}$/);
+    expect(edgeCacheDir('/tmp/y')).not.toBe(memory);
+    expect(localProfile({ dir: '/tmp/x' }).edgeCache).toEqual(hasEdgeCacheModules() ? { path: memory } : null);
     expect(dockerProfile()).toMatchObject({ edgeCache: { path: '/var/cache/nginx/edge' }, allowPurge: ['172.28.1.0/24'] });
     for (const module of EDGE_CACHE_MODULES) expect(withEdge).toContain(`load_module ${module};`);
     expect(withEdge).toContain('proxy_cache_path /tmp/x/edge-cache levels=1:2 keys_zone=edge:16m');
@@ -287,6 +290,27 @@ describe('the per-client limit on what the edge answers itself (a running nginx 
       expect(upstreamHits.get(target)).toBe(1);
     },
   );
+});
+
+describe('the edge cache’s files (a running nginx in front of a node:http catalog)', () => {
+  it('when nginx stores an answer, then its file is in memory (/dev/shm), and stopping nginx removes the directory', async () => {
+    const { local, close } = await nginxInFront(
+      (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"p1"', 'X-Cache': 'HIT-FAST', 'Cache-Control': 'public, max-age=60' });
+        res.end('{"id":"p1"}');
+      },
+      { rateLimit: '1000r/s', rateBurst: 1000 },
+    );
+    const dir = edgeCacheDir(local.prefix);
+    try {
+      for (let i = 0; i < 2; i++) await (await fetch(`${local.url}/api/catalog/products/0123456789abcdef01234567`)).arrayBuffer();
+      expect(dir.startsWith('/dev/shm/')).toBe(true);
+      expect(readdirSync(dir, { recursive: true }).length).toBeGreaterThan(0);
+    } finally {
+      await close();
+    }
+    expect(existsSync(dir)).toBe(false);
+  });
 });
 
 describe('listings at the edge (a running nginx in front of a node:http catalog)', () => {
