@@ -298,9 +298,33 @@ async function readWhileChanging(path: string, change: () => Promise<void>): Pro
   return reads.map((read) => ({ sentMs: read.sent - changedAt, cache: read.cache, etag: read.etag }));
 }
 
-describe('searches at the edge (one generation, bumped by every search worker after each index change)', () => {
-  const currentEtag = async (path: string): Promise<string> => (await fromService(path, {})).headers.etag ?? '';
+/** The entry's ETag as the service has it now (the same in every encoding: taken over the identity body). */
+const currentEtag = async (path: string): Promise<string> => (await fromService(path, {})).headers.etag ?? '';
 
+/**
+ * An admin's price change of product `id` through the edge while four readers hammer `path`, an
+ * edge hit in every class beforehand; every read sent 100 ms after the change answered must be the
+ * new answer, and the edge must have answered both before the change and after it.
+ */
+async function expectPriceChangeVisible(path: string, id: string, priceCents: number): Promise<void> {
+  for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
+  const oldEtag = await currentEtag(path);
+  const reads = await readWhileChanging(path, async () => {
+    const changed = await fetch(`${stack.edge}${productPath(id)}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ priceCents }),
+    });
+    expect(changed.status).toBe(200);
+  });
+  const newEtag = await currentEtag(path);
+  expect(newEtag).not.toBe(oldEtag);
+  expect(reads.filter((read) => read.sentMs >= 100 && read.etag !== newEtag)).toEqual([]);
+  expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs < 0).length).toBeGreaterThan(0);
+  expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs >= 100).length).toBeGreaterThan(0);
+}
+
+describe('searches at the edge (one generation, bumped by every search worker after each index change)', () => {
   it.each(Object.keys(ENCODINGS) as EncodingClass[])('when a search is read twice with the %s encoding, then the second is HIT-EDGE with the status, headers and bytes the search service sent', async (encoding) => {
     const path = searchPath('q=thing&sort=price&limit=12');
     const { service, edge } = await untilEdgeHit(path, encodingHeader(encoding));
@@ -327,22 +351,8 @@ describe('searches at the edge (one generation, bumped by every search worker af
     const path = searchPath('q=thing&sort=-price&limit=30');
     const hits = json<{ hits: { id: string; priceCents: number }[] }>(await fromService(path, {})).hits;
     const target = hits[hits.length - 1]!;
-    for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
-    const oldEtag = await currentEtag(path);
-    const reads = await readWhileChanging(path, async () => {
-      const changed = await fetch(`${stack.edge}${productPath(target.id)}`, {
-        method: 'PATCH',
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ priceCents: target.priceCents + 1 }),
-      });
-      expect(changed.status).toBe(200);
-    });
-    const newEtag = await currentEtag(path);
-    expect(newEtag).not.toBe(oldEtag);
+    await expectPriceChangeVisible(path, target.id, target.priceCents + 1);
     expect(json<{ hits: { id: string; priceCents: number }[] }>(await fromService(path, {})).hits.find((hit) => hit.id === target.id)?.priceCents).toBe(target.priceCents + 1);
-    expect(reads.filter((read) => read.sentMs >= 100 && read.etag !== newEtag)).toEqual([]);
-    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs < 0).length).toBeGreaterThan(0);
-    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs >= 100).length).toBeGreaterThan(0);
   });
 
   it('when the edge answers a search many times, then the search workers count those answers in the popular ranking (which chooses what they warm), beside the ones they answered', async () => {
@@ -377,9 +387,6 @@ describe('searches at the edge (one generation, bumped by every search worker af
 });
 
 describe('invalidation through the edge', () => {
-  /** The entry's ETag as the service has it now (the same in every encoding: taken over the identity body). */
-  const currentEtag = async (path: string): Promise<string> => (await fromService(path, {})).headers.etag ?? '';
-
   it('when an admin changes a product through one service while readers hammer it, then every read sent 100 ms after the change answered is the new one, in every encoding class', async () => {
     const path = productPath(productIds[5]!);
     for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
@@ -424,27 +431,11 @@ describe('invalidation through the edge', () => {
 });
 
 describe('invalidation of listings through the edge (purged by the keys the workers recorded)', () => {
-  const currentEtag = async (path: string): Promise<string> => (await fromService(path, {})).headers.etag ?? '';
-
   it('when an admin changes the price of a product a listing shows while readers hammer the listing, then every read sent 100 ms after the change answered is the new listing', async () => {
     const path = listingPath('sort=-price&limit=40');
     const listed = json<{ items: { id: string; priceCents: number }[] }>(await fromService(path, {})).items;
     const target = listed[listed.length - 1]!;
-    for (const encoding of Object.keys(ENCODINGS) as EncodingClass[]) await untilEdgeHit(path, encodingHeader(encoding));
-    const oldEtag = await currentEtag(path);
-    const reads = await readWhileChanging(path, async () => {
-      const changed = await fetch(`${stack.edge}${productPath(target.id)}`, {
-        method: 'PATCH',
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ priceCents: target.priceCents + 1 }),
-      });
-      expect(changed.status).toBe(200);
-    });
-    const newEtag = await currentEtag(path);
-    expect(newEtag).not.toBe(oldEtag);
-    expect(reads.filter((read) => read.sentMs >= 100 && read.etag !== newEtag)).toEqual([]);
-    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs < 0).length).toBeGreaterThan(0);
-    expect(reads.filter((read) => read.cache === 'HIT-EDGE' && read.sentMs >= 100).length).toBeGreaterThan(0);
+    await expectPriceChangeVisible(path, target.id, target.priceCents + 1);
   });
 
   it('when an admin creates a product (a change every listing carries: a new generation of listings at the edge) while readers hammer a listing, then every read sent 100 ms after the creation answered is the new listing', async () => {

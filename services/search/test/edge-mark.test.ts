@@ -1,5 +1,5 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort } from '../../../scripts/lib/redis-server.ts';
 import { seedDemo, startSearchForTest, testDatabase, type SearchUnderTest, type TestDatabase } from './helpers.ts';
 
 /**
@@ -14,21 +14,14 @@ let db: TestDatabase;
 let subscribed: SearchUnderTest;
 let offline: SearchUnderTest;
 
-/** A port on 127.0.0.1 where nothing listens: the purges fail (and are counted), nothing else changes. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   db = await testDatabase('test_search_edge_mark');
   await seedDemo(db, 200);
-  const edge = `http://127.0.0.1:${await deadPort()}`;
+  // Ports where nothing listens: the purges fail (and are counted), nothing else changes; no Redis.
+  const edge = `http://127.0.0.1:${await freePort()}`;
   subscribed = await startSearchForTest(db, { EDGE_PURGE_URLS: edge });
-  offline = await startSearchForTest(db, { EDGE_PURGE_URLS: edge, REDIS_URL: `redis://127.0.0.1:${await deadPort()}` });
+  offline = await startSearchForTest(db, { EDGE_PURGE_URLS: edge, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
 }, 60_000);
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectRedis, createLogger, createRedis } from '@shop/service-kit';
+import { freePort } from '../../../scripts/lib/redis-server.ts';
 import { startCatalogForTest, type CatalogUnderTest } from '../../catalog/test/helpers.ts';
 import { seedDemo, startSearchForTest, testDatabase, type SearchUnderTest, type TestDatabase } from './helpers.ts';
 
@@ -234,21 +234,13 @@ describe('with two search workers and the catalog on Redis', () => {
   });
 });
 
-/** A port on 127.0.0.1 where nothing listens (taken from the kernel, then released). */
-async function deadPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('with Redis unreachable for both the search worker and the catalog', () => {
   let lone: SearchUnderTest;
   let offlineCatalog: CatalogUnderTest;
 
   beforeAll(async () => {
-    const redisUrl = `redis://127.0.0.1:${await deadPort()}`;
+    const redisUrl = `redis://127.0.0.1:${await freePort()}`;
     lone = await startSearchForTest(db, { REDIS_URL: redisUrl });
     offlineCatalog = await startCatalogForTest({ MONGODB_DB: db.dbName, CACHE_PREFIX: `${db.dbName}:`, REDIS_URL: redisUrl }, db.uri);
     expect(lone.server.config.SEARCH_POLL_MS).toBe(500);
