@@ -10,7 +10,7 @@ local M = {}
 
 local dict = ngx.shared.edge_generations
 
--- A generation never used before, the cache on disk outliving nginx's memory: at a start, a random
+-- A generation never used before, the cache's files outliving nginx's shared memory: at a start, a random
 -- 40-bit value (from /dev/urandom; printed exactly, far below 2^53); at a reload, whose shared dict
 -- is kept, the next one.
 local function random_start()

@@ -11,13 +11,13 @@
 // Re-running is safe: running pieces are kept (PM2 reloads the services without downtime, nginx
 // reloads its config). `npm stop` stops what this started; .run/stack.json remembers what that is.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { seedCatalog } from '@shop/catalog/seed';
 import { connectMongo, prepareDatabase, shopModels } from '@shop/db';
 import { localMongo, SCRIPT_SOCKET_TIMEOUT_MS } from './lib/local-mongo.ts';
-import { EDGE_CACHE_PACKAGES, findNginx, listenUrl, localProfile, runningNginxPid, startNginx, testConfig, writeLocalConfig } from './lib/nginx.ts';
+import { EDGE_CACHE_PACKAGES, findNginx, listenUrl, localProfile, runningNginxPid, startNginx, stopNginx, testConfig, writeLocalConfig } from './lib/nginx.ts';
 import { ensureDirs, runDir } from './lib/paths.ts';
 import { ecosystemFile, pm2, pm2List, pm2OrThrow } from './lib/pm2.ts';
 import { hasRedisServer, isListening, startRedisServer } from './lib/redis-server.ts';
@@ -167,7 +167,7 @@ function plannedEdgeCache(): string | undefined {
   return profile.edgeCache ? listenUrl(profile.listen) : undefined;
 }
 
-function ensureNginx(state: StackState): string | undefined {
+async function ensureNginx(state: StackState): Promise<string | undefined> {
   const nginx = findNginx();
   if (!nginx) {
     // bootstrap (prestart) installs it when run as root on Debian; otherwise it printed the command.
@@ -181,12 +181,24 @@ function ensureNginx(state: StackState): string | undefined {
   const local = writeLocalConfig({ ports: { catalog: SERVICES[0].port, order: SERVICES[1].port, search: SERVICES[2].port } });
   const checked = testConfig(nginx, local.conf, local.prefix);
   if (!checked.ok) throw new Error(`nginx -t failed on ${local.conf}:\n${checked.output}`);
-  const pid = runningNginxPid(local.pidFile);
+  let pid = runningNginxPid(local.pidFile);
+  // nginx refuses to reload a cache zone onto another path (and keeps its old configuration): an
+  // nginx whose edge cache was elsewhere (on disk, before it moved to memory) starts anew.
+  const marker = path.join(local.prefix, 'edge-cache.path');
+  const onDisk = path.join(local.prefix, 'edge-cache');
+  const inUse = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : existsSync(onDisk) ? onDisk : '';
+  if (pid !== null && inUse !== (local.edgeCachePath ?? '')) {
+    await stopNginx(local.pidFile);
+    log('nginx', `stopped: its edge cache moves from ${inUse || 'nowhere'} to ${local.edgeCachePath ?? 'nowhere'}`);
+    pid = null;
+  }
+  if (local.edgeCachePath !== onDisk) rmSync(onDisk, { recursive: true, force: true });
   if (pid !== null) {
     process.kill(pid, 'SIGHUP');
     log('nginx', `reloaded its configuration (pid ${pid})`);
   } else {
     startNginx(nginx, local);
+    writeFileSync(marker, `${local.edgeCachePath ?? ''}\n`);
     state.nginxPidFile = local.pidFile;
     writeStack(state);
     log('nginx', `started with ${local.conf}`);
@@ -228,7 +240,7 @@ async function main(): Promise<void> {
 
   const storefront = await buildStorefront();
   log('storefront', `built ${storefront.assets.map((a) => a.file).join(', ')}`);
-  const edge = ensureNginx(state);
+  const edge = await ensureNginx(state);
   if (edge) await checkStorefront(edge);
   const base = edge ?? `http://127.0.0.1:${SERVICES[0].port}`;
   const at = (service: (typeof SERVICES)[number], rest: string): string => `${edge ?? `http://127.0.0.1:${service.port}`}${service.prefix}${rest}`;

@@ -226,7 +226,7 @@ export async function startAfter(options: { env: NodeJS.ProcessEnv; redisPid?: n
     stopPm2();
     throw error;
   }
-  // nginx's workers run as nobody under a root master, and write the edge cache under this directory.
+  // nginx's workers run as nobody under a root master, and write temp files (and an edge cache not in memory) under it.
   chmodSync(dir, 0o755);
   const edge = await startEdge(path.join(dir, 'nginx'), ports, true, edgePort).catch((error: unknown) => {
     stopPm2();

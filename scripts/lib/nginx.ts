@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseProxyList } from '@shop/service-kit';
@@ -173,27 +173,43 @@ export interface LocalNginxOptions {
    */
   trustedProxies?: string | readonly string[];
   /**
-   * The edge cache, its files under `dir`. Default: on when nginx has the modules it needs
-   * (hasEdgeCacheModules); `true` throws when it has not.
+   * The edge cache, its files in edgeCacheDir(dir). Default: on when nginx has the modules it
+   * needs (hasEdgeCacheModules); `true` throws when it has not.
    */
   edgeCache?: boolean;
 }
 
 /** Memory-backed files (tmpfs) on Linux. */
 const MEMORY_FS = '/dev/shm';
+/** Room the edge cache needs there: its max_size (256m) and the temporary files of entries being written. */
+const MEMORY_CACHE_BYTES = 320 * 1024 * 1024;
 
-/**
- * Where a local nginx of `dir` keeps its edge cache: in memory when this machine has a tmpfs at
- * /dev/shm, one directory per nginx directory (else under `dir`). Its entries live 10 s, are
- * rewritten as often, and are unreachable after a restart (a new generation; decision 0018): on a
- * disk they only cost writes, and on this project's VMs an ext4 journal commit stalled nginx's
- * workers behind them for hundreds of ms (the bench's product p99 run, decision 0018).
- * stopNginx removes it.
- */
-export function edgeCacheDir(dir: string): string {
-  if (!existsSync(MEMORY_FS)) return path.join(dir, 'edge-cache');
+/** The in-memory directory of the edge cache of a local nginx of `dir`: one per nginx directory. */
+function memoryCacheDir(dir: string): string {
   const id = createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16);
   return path.join(MEMORY_FS, `shop-edge-${id}`);
+}
+
+/** True when /dev/shm has room for a whole edge cache (a container's default 64 MB has not). */
+export function edgeCacheInMemory(): boolean {
+  try {
+    const fs = statfsSync(MEMORY_FS);
+    return fs.bavail * fs.bsize >= MEMORY_CACHE_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where a local nginx of `dir` keeps its edge cache: in memory (memoryCacheDir) when /dev/shm has
+ * room for it, else under `dir`. Its entries live 10 s, are rewritten as often, and are
+ * unreachable after a restart (a new generation; decision 0018): on a disk they only cost writes,
+ * and on this project's VMs an ext4 journal commit stalled nginx's workers behind them for
+ * hundreds of ms (the bench's product p99 runs, decision 0018). nginx creates it at start;
+ * testConfig and stopNginx remove one in memory that no running nginx uses.
+ */
+export function edgeCacheDir(dir: string): string {
+  return edgeCacheInMemory() ? memoryCacheDir(dir) : path.join(dir, 'edge-cache');
 }
 
 /** The profile `npm start` and the end-to-end tests run: everything under `dir` (the edge cache in memory), services on loopback. */
@@ -284,6 +300,8 @@ export interface LocalNginx {
   url: string;
   /** Whether this nginx runs the edge cache (the services must then purge it: EDGE_PURGE_URLS). */
   edgeCache: boolean;
+  /** Where its edge cache's files are (edgeCacheDir), or null without it. */
+  edgeCachePath: string | null;
 }
 
 /**
@@ -316,22 +334,28 @@ export function writeLocalConfig(options: LocalNginxOptions = {}): LocalNginx {
   const conf = path.join(dir, 'nginx.conf');
   writeFileSync(profile.realIpConf, realIp);
   writeFileSync(conf, renderNginxConfig(profile));
-  return { conf, prefix: dir, pidFile: profile.pidFile, accessLog: path.join(dir, 'nginx-access.log'), url: listenUrl(profile.listen), edgeCache: profile.edgeCache !== null };
+  return { conf, prefix: dir, pidFile: profile.pidFile, accessLog: path.join(dir, 'nginx-access.log'), url: listenUrl(profile.listen), edgeCache: profile.edgeCache !== null, edgeCachePath: profile.edgeCache?.path ?? null };
 }
 
 /** `nginx -t` on a config; returns nginx's own output when it fails. */
 export function testConfig(nginx: string, conf: string, prefix: string): { ok: boolean; output: string } {
+  const existed = existsSync(memoryCacheDir(prefix));
   const run = spawnSync(nginx, ['-t', '-q', '-p', prefix, '-e', path.join(prefix, 'nginx-error.log'), '-c', conf], { encoding: 'utf8' });
-  // `nginx -t` creates the edge cache's directory: one in memory is not left behind by a check of a
-  // config that no nginx runs.
-  removeIdleMemoryCache(prefix);
+  // `nginx -t` creates the edge cache's directory: one in memory that this check created is not
+  // left behind (one that existed may belong to an nginx starting or running).
+  if (!existed) removeIdleMemoryCache(prefix);
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}`.trim() };
 }
 
-/** Removes the in-memory edge cache of the local nginx of `dir` (edgeCacheDir) unless that nginx runs. */
+/** Removes the in-memory edge cache of the local nginx of `dir` unless that nginx runs; warns when it cannot. */
 function removeIdleMemoryCache(dir: string): void {
-  const memoryCache = edgeCacheDir(dir);
-  if (memoryCache.startsWith(`${MEMORY_FS}/`) && runningNginxPid(path.join(dir, 'nginx.pid')) === null) rmSync(memoryCache, { recursive: true, force: true });
+  const memoryCache = memoryCacheDir(dir);
+  if (!existsSync(memoryCache) || runningNginxPid(path.join(dir, 'nginx.pid')) !== null) return;
+  try {
+    rmSync(memoryCache, { recursive: true, force: true });
+  } catch (error) {
+    console.warn(`[nginx] could not remove its edge cache ${memoryCache}: ${(error as Error).message}`);
+  }
 }
 
 export function startNginx(nginx: string, local: LocalNginx): void {

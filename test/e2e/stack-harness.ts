@@ -100,7 +100,7 @@ export async function startStack(options: { instances: number; env: NodeJS.Proce
   const nginxBin = findNginx();
   if (!nginxBin) throw new Error('nginx is not installed (Debian: apt-get install nginx): the edge tests need the real server');
   const home = mkdtempSync(path.join(os.tmpdir(), 'shop-e2e-'));
-  // nginx's workers run as nobody under a root master: they write the edge cache under this directory.
+  // nginx's workers run as nobody under a root master: they write temp files (and an edge cache not in memory) under it.
   chmodSync(home, 0o755);
   const taken = new Set<number>();
   const ports = { catalog: await freeFixedPort(taken), order: await freeFixedPort(taken), search: await freeFixedPort(taken) };
