@@ -240,8 +240,9 @@ function tally() {
 export async function openLoop(options: OpenLoopOptions): Promise<LoadResult> {
   const host = options.host ?? '127.0.0.1';
   const write = requestWriter(options, host);
-  const warmupMs = (options.warmupS ?? 0) * 1_000;
   const total = Math.round(options.rate * ((options.warmupS ?? 0) + options.durationS));
+  /** Requests due in the warm-up: sent, not counted. */
+  const warmupCount = Math.round(options.rate * (options.warmupS ?? 0));
   const interval = 1_000 / options.rate;
   const counts = tally();
   const lags: number[] = [];
@@ -280,8 +281,10 @@ export async function openLoop(options: OpenLoopOptions): Promise<LoadResult> {
     const now = performance.now();
     while (sent < total && start + sent * interval <= now) {
       const due = start + sent * interval;
+      // By the request's place in the schedule, not by (start + i × interval) − start, which
+      // floating point can put a hair before the warm-up's end (request 50 of 100/s at 499.99… ms).
+      const measured = sent >= warmupCount;
       sent++;
-      const measured = due - start >= warmupMs;
       if (measured) lags.push(now - due);
       queue.push({ request: write(options.next()), startedAt: now, measured });
       const idle = pool.find((c) => !c.busy);
