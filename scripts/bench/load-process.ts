@@ -1,15 +1,15 @@
 // The benchmark's load generator, in a process of its own (issue P8: load from a separate
 // process): the orchestrator (scripts/bench.ts) forks it once per run and sends one job; it
 // answers with what it measured and exits. Its CPU is not the servers'. Warm-ups, sweeps and the
-// closed loop run on the Node client (scripts/lib/open-loop.ts); the open loop on vegeta
-// (vegeta.ts), or on the Node client when the job says so (`--generator node`).
+// closed loop run on the Node client (scripts/lib/open-loop.ts); the open loop on loadgen or
+// vegeta (constant-rate.ts), or on the Node client when the job says so (`--generator node`).
 import { readFileSync } from 'node:fs';
 import { closedLoop, latencyPercentiles, openLoop, type LoadResult } from '../lib/open-loop.ts';
 import { requestStream, sweepRequests, type Fixture, type Scenario } from './scenarios.ts';
-import { vegetaOpenLoop } from './vegeta.ts';
+import { constantRateOpenLoop, type ConstantRateGenerator } from './constant-rate.ts';
 
-/** What generates the open loop: vegeta's binary (the default), or the Node client. */
-export type Generator = { kind: 'vegeta'; bin: string } | { kind: 'node' };
+/** What generates the open loop: loadgen's binary (the default), vegeta's, or the Node client. */
+export type Generator = { kind: ConstantRateGenerator; bin: string } | { kind: 'node' };
 
 export interface LoadJob {
   /** closed: flat out; open: at `rate`; sweep: every distinct GET of the scenario once (warm-up). */
@@ -27,7 +27,7 @@ export interface LoadJob {
   rate?: number;
   /** The open loop's generator (warm-ups, sweeps and the closed loop always run on the Node client). */
   generator: Generator;
-  /** Open loop on vegeta only: a response header whose values are counted (X-Cache-Nginx). */
+  /** Open loop on a Go generator only: a response header whose values are counted (X-Cache). */
   countHeader?: string;
 }
 
@@ -68,7 +68,7 @@ async function run(job: LoadJob): Promise<LoadSummary> {
   if (job.mode === 'closed') return summarize(await closedLoop(target));
   const rate = job.rate ?? 1;
   if (job.generator.kind === 'node') return summarize(await openLoop({ ...target, rate }));
-  const { summary } = await vegetaOpenLoop({ ...target, bin: job.generator.bin, rate, ...(job.countHeader ? { countHeader: job.countHeader } : {}) });
+  const { summary } = await constantRateOpenLoop(job.generator.kind, { ...target, bin: job.generator.bin, rate, ...(job.countHeader ? { countHeader: job.countHeader } : {}) });
   return summarize(summary);
 }
 

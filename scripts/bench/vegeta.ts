@@ -1,29 +1,24 @@
 /**
- * An open-loop run on vegeta (decision 0013): the scenario's request stream written as vegeta's
- * JSON targets, `vegeta attack -lazy -format=json` reading them on stdin at a constant rate, then
- * its results read back through `vegeta encode --to json` and summarized (vegeta-results.ts).
- *
- * The targets go to a file first and that file is vegeta's stdin, so this process does nothing
- * while the attack runs: the only client on the machine's cores is vegeta.
+ * vegeta's side of a constant-rate run (constant-rate.ts): its JSON target format, which loadgen
+ * reads too, the arguments of `vegeta attack -lazy -format=json` (targets on stdin), and its
+ * results read back through `vegeta encode --to json`.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RequestSpec } from '../lib/open-loop.ts';
-import { parseVegetaLine, summarizeVegeta, type VegetaLoadResult, type VegetaResult, type VegetaSchedule } from './vegeta-results.ts';
+import { parseVegetaLine, type VegetaResult, type VegetaSchedule } from './vegeta-results.ts';
 
-export interface VegetaAttack extends VegetaSchedule {
-  /** The vegeta binary (vegeta-build.ts). */
+/** A constant-rate run, whichever Go generator makes it. */
+export interface ConstantRateAttack extends VegetaSchedule {
+  /** The generator's binary (vegeta-build.ts, loadgen-build.ts). */
   bin: string;
   port: number;
   host?: string;
   next: () => RequestSpec;
   /** Sent with every request (the bench's CLIENT_HEADERS). */
   headers: Record<string, string>;
-  /** Workers (each with its keep-alive connection) vegeta starts with. */
+  /** Workers (each with its keep-alive connection) the generator starts with. */
   connections: number;
 }
 
@@ -31,9 +26,9 @@ export interface VegetaAttack extends VegetaSchedule {
  * Answers later than this count as errors. nginx gives up on a service after 15 s
  * (proxy_read_timeout), so no answer through it takes longer.
  */
-const TIMEOUT = '15s';
+export const TIMEOUT = '15s';
 
-/** One request as a line of vegeta's JSON target format: method, URL, headers, base64 body. */
+/** One request as a line of vegeta's JSON target format (loadgen's too): method, URL, headers, base64 body. */
 export function vegetaTarget(spec: RequestSpec, base: string): string {
   const request = typeof spec === 'string' ? { method: 'GET', path: spec } : spec;
   const header = Object.entries(request.headers ?? {}).map(([name, value]) => [name, [value]]);
@@ -49,7 +44,7 @@ export function vegetaTarget(spec: RequestSpec, base: string): string {
  * How many targets an attack gets: every request of the schedule and a margin. Under -lazy
  * vegeta stops when its input ends, so it must never run out before the duration does.
  */
-export function targetCount(attack: Pick<VegetaAttack, 'rate' | 'warmupS' | 'durationS'>): number {
+export function targetCount(attack: Pick<ConstantRateAttack, 'rate' | 'warmupS' | 'durationS'>): number {
   return Math.ceil(attack.rate * (attack.warmupS + attack.durationS)) + Math.ceil(attack.rate / 10) + 16;
 }
 
@@ -75,7 +70,7 @@ export const WORKERS_PER_CONNECTION = 2;
 export const VEGETA_GOGC = '400';
 
 /** vegeta attack's arguments: workers start at the bench's connection count and may grow to WORKERS_PER_CONNECTION times it. */
-export function attackArgs(attack: VegetaAttack, output: string): string[] {
+export function attackArgs(attack: ConstantRateAttack, output: string): string[] {
   const maxWorkers = attack.connections * WORKERS_PER_CONNECTION;
   return [
     'attack',
@@ -97,15 +92,6 @@ export function attackArgs(attack: VegetaAttack, output: string): string[] {
   ];
 }
 
-/** Runs vegeta with `args` and a file descriptor as its stdin; rejects with its stderr when it fails. */
-async function runVegeta(bin: string, args: string[], stdin: number): Promise<void> {
-  const child = spawn(bin, args, { stdio: [stdin, 'ignore', 'pipe'], env: { ...process.env, GOGC: VEGETA_GOGC } });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, 'close')) as [number | null];
-  if (code !== 0) throw new Error(`vegeta ${args[0]} exited ${code}: ${stderr.trim()}`);
-}
-
 /** The results of an attack's output file, decoded by `vegeta encode --to json`. */
 export async function readResults(bin: string, file: string): Promise<VegetaResult[]> {
   const child = spawn(bin, ['encode', '--to', 'json', file], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -119,30 +105,4 @@ export async function readResults(bin: string, file: string): Promise<VegetaResu
   const [code] = await closed;
   if (code !== 0) throw new Error(`vegeta encode exited ${code}: ${stderr.trim()}`);
   return results;
-}
-
-/** One open-loop run: the raw results and their summary. */
-export async function vegetaOpenLoop(attack: VegetaAttack): Promise<{ results: VegetaResult[]; summary: VegetaLoadResult }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-vegeta-'));
-  try {
-    const base = `http://${attack.host ?? '127.0.0.1'}:${attack.port}`;
-    const targets = path.join(dir, 'targets.json');
-    const output = path.join(dir, 'results.bin');
-    writeFileSync(targets, `${Array.from({ length: targetCount(attack) }, () => vegetaTarget(attack.next(), base)).join('\n')}\n`);
-    const stdin = openSync(targets, 'r');
-    try {
-      await runVegeta(attack.bin, attackArgs(attack, output), stdin);
-    } finally {
-      closeSync(stdin);
-    }
-    const results = await readResults(attack.bin, output);
-    const summary = summarizeVegeta(results, attack);
-    if (summary.unsent > 0) {
-      const due = Math.round(attack.rate * attack.durationS);
-      console.warn(`[vegeta] at ${attack.rate}/s it never sent ${summary.unsent} of the ${due} requests due in the measured window: the generator, not the server, could not keep the rate (they count in its lag)`);
-    }
-    return { results, summary };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }

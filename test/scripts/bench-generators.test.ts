@@ -1,10 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CLIENT_HEADERS } from '../../scripts/bench/load-process.ts';
 import { ensureVegeta } from '../../scripts/bench/vegeta-build.ts';
 import { parseVegetaLine, scheduleLags, summarizeVegeta, timestampMs, type VegetaResult } from '../../scripts/bench/vegeta-results.ts';
-import { attackArgs, targetCount, vegetaOpenLoop, vegetaTarget } from '../../scripts/bench/vegeta.ts';
+import { constantRateOpenLoop, type ConstantRateGenerator } from '../../scripts/bench/constant-rate.ts';
+import { findGo } from '../../scripts/bench/go-build.ts';
+import { ensureLoadgen, GO_BUILD_ENV, loadgenSource } from '../../scripts/bench/loadgen-build.ts';
+import { loadgenArgs } from '../../scripts/bench/loadgen.ts';
+import { attackArgs, targetCount, vegetaTarget } from '../../scripts/bench/vegeta.ts';
 import { latencyPercentiles, type RequestSpec } from '../../scripts/lib/open-loop.ts';
 
 describe('vegetaTarget (scripts/bench/vegeta.ts)', () => {
@@ -28,7 +33,7 @@ describe('vegetaTarget (scripts/bench/vegeta.ts)', () => {
   });
 });
 
-describe('attackArgs and targetCount (scripts/bench/vegeta.ts)', () => {
+describe('attackArgs, targetCount (scripts/bench/vegeta.ts) and loadgenArgs (scripts/bench/loadgen.ts)', () => {
   const attack = { bin: 'vegeta', port: 1, next: () => '/', headers: CLIENT_HEADERS, connections: 32, rate: 1_500, warmupS: 0.5, durationS: 10 };
 
   it('when an attack is planned, then it reads lazy JSON targets at the rate for warm-up plus duration, with every client header', () => {
@@ -48,6 +53,22 @@ describe('attackArgs and targetCount (scripts/bench/vegeta.ts)', () => {
 
   it('when targets are written, then there are more than the schedule sends', () => {
     expect(targetCount(attack)).toBeGreaterThan(1_500 * 10.5 + 1);
+  });
+
+  it('when loadgen is planned, then it has the same schedule, workers, timeout and headers as vegeta, and records the counted header', () => {
+    expect(loadgenArgs({ ...attack, countHeader: 'X-Cache' }, '/tmp/t.json', '/tmp/r.json')).toEqual([
+      '-targets=/tmp/t.json',
+      '-output=/tmp/r.json',
+      '-rate=1500',
+      '-duration=10500ms',
+      '-workers=32',
+      '-max-workers=64',
+      '-timeout=15s',
+      '-header=Accept-Encoding: br, gzip',
+      '-header=Accept: application/json',
+      '-record-header=X-Cache',
+    ]);
+    expect(loadgenArgs(attack, 't', 'r').some((arg) => arg.startsWith('-record-header'))).toBe(false);
   });
 });
 
@@ -124,17 +145,19 @@ describe('scheduleLags and summarizeVegeta (scripts/bench/vegeta-results.ts)', (
   });
 });
 
-describe('vegetaOpenLoop (scripts/bench/vegeta.ts) against a local node:http server', () => {
+const BUILD: Record<ConstantRateGenerator, () => string> = { loadgen: ensureLoadgen, vegeta: ensureVegeta };
+
+describe.each(['loadgen', 'vegeta'] as const)('constantRateOpenLoop on %s (scripts/bench/constant-rate.ts) against a local node:http server', (generator) => {
   const RATE = 200;
   const DURATION_S = 2;
   const seen: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; sentBytes: number }[] = [];
   let server: http.Server;
   let bin = '';
-  let run: Awaited<ReturnType<typeof vegetaOpenLoop>>;
+  let run: Awaited<ReturnType<typeof constantRateOpenLoop>>;
 
   beforeAll(async () => {
     // Built here when it is not yet (no skip: without Go this fails with what to install).
-    bin = ensureVegeta();
+    bin = BUILD[generator]();
     server = http.createServer((req, res) => {
       const parts: Buffer[] = [];
       req.on('data', (chunk: Buffer) => parts.push(chunk));
@@ -152,7 +175,7 @@ describe('vegetaOpenLoop (scripts/bench/vegeta.ts) against a local node:http ser
       return n % 4 === 3 ? { method: 'POST', path: '/orders', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': `key-${n}` }, body: JSON.stringify({ n, note: 'café' }) } : `/products/${n}`;
     };
     const port = (server.address() as AddressInfo).port;
-    run = await vegetaOpenLoop({ bin, port, next, headers: CLIENT_HEADERS, connections: 4, rate: RATE, warmupS: 0, durationS: DURATION_S, countHeader: 'X-Cache-Nginx' });
+    run = await constantRateOpenLoop(generator, { bin, port, next, headers: CLIENT_HEADERS, connections: 4, rate: RATE, warmupS: 0, durationS: DURATION_S, countHeader: 'X-Cache-Nginx' });
   }, 600_000);
 
   afterAll(async () => {
@@ -165,7 +188,8 @@ describe('vegetaOpenLoop (scripts/bench/vegeta.ts) against a local node:http ser
     expect(run.summary.statuses).toEqual({ '200': 300, '201': 100 });
     expect(run.summary.errors).toBe(0);
     expect(run.summary.unsent).toBe(0);
-    // vegeta may send the request due at exactly 2 s too: one past the measured window.
+    // vegeta may send the request due at exactly 2 s too: one past the measured window (loadgen
+    // sends ceil(rate × duration), exactly the window).
     expect(run.results.length - RATE * DURATION_S).toBeGreaterThanOrEqual(0);
     expect(run.results.length - RATE * DURATION_S).toBeLessThanOrEqual(1);
     expect(seen).toHaveLength(run.results.length);
@@ -189,8 +213,10 @@ describe('vegetaOpenLoop (scripts/bench/vegeta.ts) against a local node:http ser
       expect(post.headers['idempotency-key']).toBe(`key-${n}`);
       expect(post.url).toBe('/orders');
     }
-    // Body bytes: those the server sent to the measured requests (vegeta numbers each in X-Vegeta-Seq).
-    const measured = seen.filter((s) => Number(s.headers['x-vegeta-seq']) < RATE * DURATION_S);
+    // Body bytes: those the server sent to the measured requests, the first 400 of the stream
+    // (request n is /products/n, or a POST whose body carries n).
+    const streamIndex = (s: (typeof seen)[number]): number => (s.method === 'POST' ? (JSON.parse(s.body) as { n: number }).n : Number(s.url.split('/').pop()));
+    const measured = seen.filter((s) => streamIndex(s) < RATE * DURATION_S);
     expect(measured).toHaveLength(RATE * DURATION_S);
     expect(run.summary.bodyBytes).toBe(measured.reduce((sum, s) => sum + s.sentBytes, 0));
   });
@@ -207,4 +233,14 @@ describe('vegetaOpenLoop (scripts/bench/vegeta.ts) against a local node:http ser
     expect(latency.p50).toBeLessThan(20);
     expect(latency.max).toBeLessThan(1_000);
   });
+});
+
+describe('loadgen (scripts/bench/loadgen)', () => {
+  it('when its Go tests run, then they pass: response parsing, targets, pacing, reconnects, timeouts and worker growth', () => {
+    const go = findGo();
+    expect(go).not.toBeNull();
+    const run = spawnSync(go ?? 'go', ['test', '-count=1', '.'], { cwd: loadgenSource, env: { ...process.env, ...GO_BUILD_ENV }, encoding: 'utf8', timeout: 300_000 });
+    expect(`${run.stdout}${run.stderr}`).toMatch(/^ok\s+shop\/loadgen/m);
+    expect(run.status).toBe(0);
+  }, 320_000);
 });

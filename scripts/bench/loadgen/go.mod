@@ -1,0 +1,3 @@
+module shop/loadgen
+
+go 1.22
