@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -112,7 +111,7 @@ type loop struct {
 // attack sends request i of the plan at start + i/rate. When every connection is busy at a due
 // time it opens another, up to maxWorkers; beyond that the request waits for one, and the wait
 // shows in its send time (the lag the bench reports), never as a skipped request.
-func attack(p *plan, o attackOptions) attackRun {
+func attack(p *plan, o attackOptions) (attackRun, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	run := attackRun{results: make([]result, o.total)}
@@ -122,16 +121,14 @@ func attack(p *plan, o attackOptions) attackRun {
 	}
 	var err error
 	if l.sa, l.family, err = sockaddr(p.addr); err != nil {
-		run.errors = o.total
-		run.errorSamples = []string{err.Error()}
-		return run
+		return run, err
 	}
 	if l.epfd, err = syscall.EpollCreate1(syscall.EPOLL_CLOEXEC); err != nil {
-		panic(err)
+		return run, err
 	}
 	defer syscall.Close(l.epfd)
-	// Nothing in the loop allocates but its first sight of a header value and its errors.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	// The kernel may defer a sleeping thread's wakeup by its timer slack, 50 µs by default.
+	setTimerSlack(time.Microsecond)
 	before := cpuSeconds()
 	l.warm()
 	run.start = time.Now()
@@ -142,7 +139,7 @@ func attack(p *plan, o attackOptions) attackRun {
 		}
 	}
 	run.cpuSeconds = cpuSeconds() - before
-	return run
+	return run, nil
 }
 
 // warm opens the first `workers` connections before the schedule starts (at most a second).
@@ -179,7 +176,9 @@ func (l *loop) schedule() {
 	events := make([]syscall.EpollEvent, 256)
 	interval := float64(time.Second) / l.o.rate
 	due := func(seq int) time.Time { return l.run.start.Add(time.Duration(float64(seq) * interval)) }
-	next, blocked := 0, -1
+	// waiting: a due request found every connection busy; the requests due behind it, sent as
+	// connections free up, are late for the same reason until the loop has caught up.
+	next, waiting := 0, false
 	nextTimeoutCheck := time.Now()
 	for l.completed < l.o.total {
 		now := time.Now()
@@ -190,6 +189,7 @@ func (l *loop) schedule() {
 		for next < l.o.total {
 			dueAt := due(next)
 			if now.Before(dueAt) {
+				waiting = false
 				break
 			}
 			c, err := l.take()
@@ -201,11 +201,11 @@ func (l *loop) schedule() {
 				continue
 			}
 			if c == nil {
-				blocked = next
+				waiting = true
 				break
 			}
 			late := now.Sub(dueAt)
-			if blocked == next {
+			if waiting {
 				l.run.workerWait.add(late)
 			} else if late > time.Millisecond {
 				l.run.pacerLate.add(late)
@@ -298,7 +298,7 @@ func (l *loop) write(c *conn) {
 			return // the rest when the socket says it is writable
 		}
 		if err != nil {
-			if c.used && (err == syscall.EPIPE || err == syscall.ECONNRESET) {
+			if c.used && c.req.replayable && (err == syscall.EPIPE || err == syscall.ECONNRESET) {
 				l.retry(c)
 			} else {
 				l.fail(c, err, time.Now())
@@ -376,7 +376,7 @@ func (l *loop) read(c *conn, now time.Time) {
 	}
 	used, res, complete, err := parseResponse(c.buf, eof, c.req.head, l.recordName, l.values)
 	switch {
-	case errors.Is(err, errNoAnswer) && c.used:
+	case errors.Is(err, errNoAnswer) && c.used && c.req.replayable:
 		l.retry(c)
 	case err != nil:
 		l.fail(c, firstError(readErr, err), now)
@@ -385,9 +385,12 @@ func (l *loop) read(c *conn, now time.Time) {
 		r.code, r.bodySize, r.recorded, r.latency = int32(res.code), res.bodyBytes, res.recorded, now.Sub(c.began).Nanoseconds()
 		l.completed++
 		l.inFlight--
+		// An answer before the whole request was written, or bytes after it that nobody asked
+		// for: the connection's stream cannot carry another request.
+		unusable := c.written < len(c.req.raw) || len(c.buf) > used
 		c.seq, c.req, c.used = -1, nil, true
-		c.buf = c.buf[:copy(c.buf, c.buf[used:])]
-		if res.close || eof {
+		c.buf = c.buf[:0]
+		if res.close || eof || unusable {
 			l.close(c)
 		} else {
 			l.idle = append(l.idle, c)
@@ -397,7 +400,7 @@ func (l *loop) read(c *conn, now time.Time) {
 
 // retry sends c's request again on a new connection, keeping its send time: the server closed a
 // kept-alive connection as the request went out, and Go's net/http (vegeta's client) does the
-// same for a request it may repeat.
+// same for a request it may repeat (request.replayable).
 func (l *loop) retry(c *conn) {
 	seq, began := c.seq, c.began
 	l.inFlight--

@@ -55,7 +55,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	run := attack(plan, attackOptions{
+	run, err := attack(plan, attackOptions{
 		rate:         *rate,
 		total:        total,
 		workers:      *workers,
@@ -63,6 +63,9 @@ func main() {
 		timeout:      *timeout,
 		recordHeader: *record,
 	})
+	if err != nil {
+		fail(err)
+	}
 	if err := writeResults(*outputPath, run.results, *record); err != nil {
 		fail(err)
 	}

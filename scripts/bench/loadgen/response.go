@@ -35,10 +35,29 @@ var (
 )
 
 // parseResponse reads one HTTP/1.1 answer from the start of buf, the bytes received so far on a
-// connection. It returns how many bytes the answer took and true once it is complete; (0, false)
-// while more bytes are needed. eof: the connection has ended, so an answer without a length
-// ends here. recordName (lower case) is the header whose first value it keeps, through values.
+// connection: interim answers (100–199 but 101) are skipped, and the final one is returned with
+// the bytes it and they took, and true once it is complete; (0, false) while more bytes are
+// needed. eof: the connection has ended, so an answer without a length ends here. recordName
+// (lower case) is the header whose first value it keeps, through values.
 func parseResponse(buf []byte, eof, head bool, recordName []byte, values interner) (int, response, bool, error) {
+	skipped := 0
+	for {
+		used, res, complete, err := parseOne(buf[skipped:], eof, head, recordName, values)
+		if err != nil || !complete {
+			if skipped > 0 && errors.Is(err, errNoAnswer) {
+				err = errCutShort
+			}
+			return 0, res, false, err
+		}
+		if res.code >= 200 || res.code == 101 {
+			return skipped + used, res, true, nil
+		}
+		skipped += used
+	}
+}
+
+// parseOne reads one answer, interim or final, from the start of buf (parseResponse).
+func parseOne(buf []byte, eof, head bool, recordName []byte, values interner) (int, response, bool, error) {
 	var res response
 	end := bytes.Index(buf, []byte("\r\n\r\n"))
 	if end < 0 {

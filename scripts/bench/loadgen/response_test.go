@@ -94,3 +94,17 @@ func TestWhenTheRecordedHeaderRepeatsThenItsFirstValueIsKeptAndValuesAreInterned
 		t.Fatalf("recorded %q and %q, %d interned", a.recorded, b.recorded, len(values))
 	}
 }
+
+func TestWhenInterimAnswersComeFirstThenTheyAreSkippedAndTheFinalOneCounts(t *testing.T) {
+	wire := "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}"
+	used, res, complete, err := parse(wire, false, false)
+	if err != nil || !complete || used != len(wire) || res.code != 201 || res.bodyBytes != 2 {
+		t.Fatalf("%d %+v %v %v", used, res, complete, err)
+	}
+	if _, _, complete, err := parse("HTTP/1.1 100 Continue\r\n\r\n", false, false); complete || err != nil {
+		t.Fatalf("an interim answer alone: complete %v, %v", complete, err)
+	}
+	if _, _, _, err := parse("HTTP/1.1 100 Continue\r\n\r\n", true, false); !errors.Is(err, errCutShort) {
+		t.Fatalf("the connection ended after an interim answer: %v", err)
+	}
+}

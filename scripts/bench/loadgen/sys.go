@@ -22,7 +22,8 @@ func epollWait(epfd int, events []syscall.EpollEvent, timeout time.Duration) (in
 	if timeout >= 0 && !pwait2Missing {
 		ts := syscall.NsecToTimespec(int64(timeout))
 		n, _, errno := syscall.Syscall6(sysEpollPwait2, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)), uintptr(unsafe.Pointer(&ts)), 0, 0)
-		if errno == syscall.ENOSYS {
+		if errno == syscall.ENOSYS || errno == syscall.EPERM {
+			// Before Linux 5.11, or a seccomp profile that refuses what it does not know.
 			pwait2Missing = true
 		} else if errno != 0 {
 			return 0, errno
@@ -35,6 +36,11 @@ func epollWait(epfd int, events []syscall.EpollEvent, timeout time.Duration) (in
 		ms = int((timeout + time.Millisecond - 1) / time.Millisecond)
 	}
 	return syscall.EpollWait(epfd, events, ms)
+}
+
+// setTimerSlack sets the calling thread's timer slack (PR_SET_TIMERSLACK); best effort.
+func setTimerSlack(slack time.Duration) {
+	syscall.RawSyscall(syscall.SYS_PRCTL, 29, uintptr(slack.Nanoseconds()), 0)
 }
 
 // sockaddr resolves host:port once, before the run.

@@ -16,6 +16,10 @@ type request struct {
 	raw []byte
 	// head: the answer has no body whatever its headers say.
 	head bool
+	// replayable: it may be sent again when a kept-alive connection closed before any answer,
+	// by the rule of Go's net/http (vegeta's client): a GET, HEAD, OPTIONS or TRACE, or a request
+	// with an Idempotency-Key.
+	replayable bool
 }
 
 // plan is what the attack sends: the address every request goes to, and request order[i] as the
@@ -119,10 +123,16 @@ func serialize(line string, defaults []header) (*request, string, error) {
 			return nil, "", fmt.Errorf("method %q is not a token of capitals", method)
 		}
 	}
-	headers := make([]header, 0, len(defaults)+len(t.Header)+2)
-	headers = append(headers, header{"Host", u.Host}, header{"User-Agent", "shop-loadgen"})
+	// Host and User-Agent unless the target or a default names its own; Content-Length always
+	// from the body.
+	headers := make([]header, 0, len(defaults)+len(t.Header)+3)
+	for _, fixed := range []header{{"Host", u.Host}, {"User-Agent", "shop-loadgen"}} {
+		if _, own := lookup(t.Header, fixed.name); !own && !named(defaults, fixed.name) {
+			headers = append(headers, fixed)
+		}
+	}
 	for _, d := range defaults {
-		if _, own := lookup(t.Header, d.name); !own {
+		if _, own := lookup(t.Header, d.name); !own && !strings.EqualFold(d.name, "Content-Length") {
 			headers = append(headers, d)
 		}
 	}
@@ -132,6 +142,9 @@ func serialize(line string, defaults []header) (*request, string, error) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		if strings.EqualFold(name, "Content-Length") {
+			continue
+		}
 		for _, v := range t.Header[name] {
 			headers = append(headers, header{name, v})
 		}
@@ -155,7 +168,19 @@ func serialize(line string, defaults []header) (*request, string, error) {
 	}
 	b.WriteString("\r\n")
 	b.Write(t.Body)
-	return &request{raw: []byte(b.String()), head: method == "HEAD"}, addr, nil
+	_, keyed := lookup(t.Header, "Idempotency-Key")
+	replayable := keyed || named(defaults, "Idempotency-Key") || method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE"
+	return &request{raw: []byte(b.String()), head: method == "HEAD", replayable: replayable}, addr, nil
+}
+
+// named reports whether a header of that name is in the list, whatever its case.
+func named(list []header, name string) bool {
+	for _, h := range list {
+		if strings.EqualFold(h.name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // lookup finds a header by name whatever its case.

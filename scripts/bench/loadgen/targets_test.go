@@ -52,3 +52,34 @@ func TestWhenTargetsAreFewerThanTheScheduleOrGoElsewhereThenReadingFails(t *test
 		}
 	}
 }
+
+func TestWhenATargetNamesHostUserAgentOrContentLengthThenEachIsWrittenOnceAndTheLengthIsTheBodys(t *testing.T) {
+	line := `{"method":"POST","url":"http://127.0.0.1:8080/o","header":{"Host":["shop.example"],"Content-Length":["999"],"Idempotency-Key":["k"]},"body":"e30="}`
+	defaults, _ := parseHeaderFlags([]string{"User-Agent: bench", "Content-Length: 5"})
+	p, err := readTargets(writeTargets(t, line), defaults, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := string(p.requests[0].raw)
+	for _, name := range []string{"Host: ", "User-Agent: ", "Content-Length: "} {
+		if strings.Count(raw, name) != 1 {
+			t.Fatalf("%q appears %d times in\n%q", name, strings.Count(raw, name), raw)
+		}
+	}
+	if !strings.Contains(raw, "Host: shop.example\r\n") || !strings.Contains(raw, "User-Agent: bench\r\n") || !strings.Contains(raw, "Content-Length: 2\r\n") {
+		t.Fatalf("%q", raw)
+	}
+	if !p.requests[0].replayable {
+		t.Fatal("a POST with an Idempotency-Key is replayable")
+	}
+}
+
+func TestWhenARequestIsAPostWithoutKeyThenItIsNotReplayable(t *testing.T) {
+	p, err := readTargets(writeTargets(t, `{"method":"POST","url":"http://127.0.0.1:8080/o"}`, `{"method":"GET","url":"http://127.0.0.1:8080/o"}`), nil, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.requests[0].replayable || !p.requests[1].replayable {
+		t.Fatalf("POST replayable %v, GET replayable %v", p.requests[0].replayable, p.requests[1].replayable)
+	}
+}
