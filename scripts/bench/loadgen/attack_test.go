@@ -55,14 +55,15 @@ func TestWhenEveryThirdAnswerSaysConnectionCloseThenEveryRequestIsStillAnsweredO
 	}
 }
 
-func TestWhenAKeptAliveConnectionIsClosedWhileIdleThenTheRequestIsSentAgainOnANewOne(t *testing.T) {
-	// A server that answers one request per connection and then closes it without saying so,
-	// as a server whose keep-alive timeout ran out does.
+// answerOnce is a server that answers the first request of each connection ("ok"), then calls
+// then(c, buf) and closes the connection without a word.
+func answerOnce(t *testing.T, then func(c net.Conn, buf []byte)) (string, *atomic.Int64) {
+	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer listener.Close()
+	t.Cleanup(func() { listener.Close() })
 	var accepted atomic.Int64
 	go func() {
 		for {
@@ -74,14 +75,21 @@ func TestWhenAKeptAliveConnectionIsClosedWhileIdleThenTheRequestIsSentAgainOnANe
 			go func(c net.Conn) {
 				defer c.Close()
 				buf := make([]byte, 4096)
-				if _, err := c.Read(buf); err == nil {
-					c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+				if _, err := c.Read(buf); err != nil {
+					return
 				}
-				time.Sleep(5 * time.Millisecond)
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+				then(c, buf)
 			}(conn)
 		}
 	}()
-	run := mustAttack(t, planFor(t, "http://"+listener.Addr().String(), 20), attackOptions{rate: 50, total: 20, workers: 1, maxWorkers: 1, timeout: 5 * time.Second})
+	return listener.Addr().String(), &accepted
+}
+
+func TestWhenAKeptAliveConnectionIsClosedWhileIdleThenTheNextRequestGoesOnANewOne(t *testing.T) {
+	// Closed 5 ms after its answer, as by a server whose keep-alive timeout ran out.
+	addr, accepted := answerOnce(t, func(net.Conn, []byte) { time.Sleep(5 * time.Millisecond) })
+	run := mustAttack(t, planFor(t, "http://"+addr, 20), attackOptions{rate: 50, total: 20, workers: 1, maxWorkers: 1, timeout: 5 * time.Second})
 	if run.errors != 0 {
 		t.Fatalf("%d errors: %v", run.errors, run.errorSamples)
 	}
@@ -126,35 +134,10 @@ func TestWhenEveryConnectionIsBusyThenItOpensUpToMaxWorkersAndTheRestWait(t *tes
 	}
 }
 
-// A server that answers the first request of each connection and closes it on reading the second
-// without a word, as one whose keep-alive limit ran out as the request arrived.
+// closingOnSecondRequest closes each connection on reading its second request, unanswered, as a
+// server whose keep-alive limit ran out as the request arrived.
 func closingOnSecondRequest(t *testing.T) (string, *atomic.Int64) {
-	t.Helper()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { listener.Close() })
-	var accepted atomic.Int64
-	go func() {
-		for {
-			conn, err := listener.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			go func(c net.Conn) {
-				defer c.Close()
-				buf := make([]byte, 4096)
-				if _, err := c.Read(buf); err != nil {
-					return
-				}
-				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
-				c.Read(buf) // the second request: closed unanswered
-			}(conn)
-		}
-	}()
-	return listener.Addr().String(), &accepted
+	return answerOnce(t, func(c net.Conn, buf []byte) { c.Read(buf) })
 }
 
 func TestWhenTheServerClosesAsTheNextRequestArrivesThenAGetIsSentAgainAndAPostWithoutKeyIsAnError(t *testing.T) {
