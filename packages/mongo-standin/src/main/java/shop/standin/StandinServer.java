@@ -54,6 +54,13 @@ public final class StandinServer {
         System.exit(1);
     }
 
+    /** The backend the server runs: in memory, or persisted in an H2 MVStore file; reporting REPORTED_VERSION. */
+    static MongoBackend backend(String file) {
+        MongoBackend backend = file == null ? new MemoryBackend() : new H2Backend(file);
+        backend.version(REPORTED_VERSION);
+        return backend;
+    }
+
     private static void run(String[] args) throws Exception {
         String host = "127.0.0.1";
         int port = 27017;
@@ -76,9 +83,7 @@ public final class StandinServer {
             }
         }
 
-        MongoBackend backend = file == null ? new MemoryBackend() : new H2Backend(file);
-        backend.version(REPORTED_VERSION);
-        MongoServer server = new MongoServer(backend);
+        MongoServer server = new MongoServer(backend(file));
         try {
             server.bind(host, port);
         } catch (Throwable error) {
