@@ -3,9 +3,8 @@
  * it writes itself in the shape of `vegeta encode --to json` (scripts/bench/loadgen/output.go).
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { TIMEOUT, WORKERS_PER_CONNECTION, type ConstantRateAttack } from './vegeta.ts';
-import { parseVegetaLine, type VegetaResult } from './vegeta-results.ts';
+import { readResultLines, type VegetaResult } from './vegeta-results.ts';
 
 /** loadgen's arguments: the same schedule, workers, timeout and headers as vegeta's (attackArgs). */
 export function loadgenArgs(attack: ConstantRateAttack, targets: string, output: string): string[] {
@@ -23,10 +22,6 @@ export function loadgenArgs(attack: ConstantRateAttack, targets: string, output:
 }
 
 /** The results loadgen wrote, one JSON line a request. */
-export async function readLoadgenResults(file: string): Promise<VegetaResult[]> {
-  const results: VegetaResult[] = [];
-  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
-    if (line.trim()) results.push(parseVegetaLine(line));
-  }
-  return results;
+export function readLoadgenResults(file: string): Promise<VegetaResult[]> {
+  return readResultLines(createReadStream(file, 'utf8'));
 }

@@ -14,6 +14,8 @@
  * the duration ran out) counts as late by at least the time from when it was due to the end of the
  * run: a generator that cannot keep the rate shows as lag, never as a smaller sample.
  */
+import type { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
 import { latencyPercentiles, type LoadResult } from '../lib/open-loop.ts';
 
 /** The fields the bench reads of one result. */
@@ -67,6 +69,15 @@ export function parseVegetaLine(line: string): VegetaResult {
   // Under -max-body=0 vegeta keeps no body bytes: the answer's Content-Length says how many there were.
   const bytesIn = raw.bytes_in || Number(headerValue(headers, 'content-length') ?? 0) || 0;
   return { seq: raw.seq, code: raw.code, sentMs: timestampMs(raw.timestamp), latencyMs: raw.latency / 1e6, bytesIn, headers };
+}
+
+/** Every result of a stream of JSON result lines (vegeta encode's, or loadgen's own output). */
+export async function readResultLines(input: Readable): Promise<VegetaResult[]> {
+  const results: VegetaResult[] = [];
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    if (line.trim()) results.push(parseVegetaLine(line));
+  }
+  return results;
 }
 
 /** When the schedule started, ms since the epoch: min(stamp_i − i/rate) (see the file's comment). */

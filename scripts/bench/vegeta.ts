@@ -5,9 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import type { RequestSpec } from '../lib/open-loop.ts';
-import { parseVegetaLine, type VegetaResult, type VegetaSchedule } from './vegeta-results.ts';
+import { readResultLines, type VegetaResult, type VegetaSchedule } from './vegeta-results.ts';
 
 /** A constant-rate run, whichever Go generator makes it. */
 export interface ConstantRateAttack extends VegetaSchedule {
@@ -98,10 +97,7 @@ export async function readResults(bin: string, file: string): Promise<VegetaResu
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const closed = once(child, 'close') as Promise<[number | null]>;
-  const results: VegetaResult[] = [];
-  for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
-    if (line.trim()) results.push(parseVegetaLine(line));
-  }
+  const results = await readResultLines(child.stdout);
   const [code] = await closed;
   if (code !== 0) throw new Error(`vegeta encode exited ${code}: ${stderr.trim()}`);
   return results;
