@@ -16,9 +16,14 @@ import {
  */
 export interface HotQuery extends QueryShape {
   name: string;
-  collection: 'categories' | 'products' | 'stock' | 'orders';
-  /** The declared index that must serve it. */
+  collection: 'categories' | 'products' | 'stock' | 'orders' | 'idempotency';
+  /** The declared index that must serve it (`_id_`: the _id index every collection has). */
   index: string;
+  /**
+   * Fields the filter also tests that the index does not hold: checked on each document the index
+   * leads to (the conditions that make a write conditional, e.g. "this order holds nothing here yet").
+   */
+  residual?: readonly string[];
   /**
    * A concrete filter and sort for explain. For the periodic queries: what the service's own
    * builder (periodic-queries.ts) produces, so the registry cannot drift from the code.
@@ -29,6 +34,7 @@ export interface HotQuery extends QueryShape {
 }
 
 const someId = '0123456789abcdef01234567';
+const otherId = '89abcdef0123456701234567';
 const cutoff = new Date('2024-01-01T00:00:00Z');
 
 export const hotQueries: readonly HotQuery[] = [
@@ -153,5 +159,67 @@ export const hotQueries: readonly HotQuery[] = [
     sort: {},
     index: 'product_warehouse_unique',
     example: { filter: { productId: someId }, sort: {} },
+  },
+  {
+    name: 'order: reserve units in the fullest warehouse that has enough',
+    collection: 'stock',
+    equality: ['productId'],
+    sort: { quantity: -1 },
+    range: 'quantity',
+    residual: ['holds.orderId'],
+    index: 'product_available',
+    example: { filter: { productId: someId, quantity: { $gte: 2 }, 'holds.orderId': { $ne: otherId } }, sort: { quantity: -1 } },
+  },
+  {
+    name: 'order: take units from one warehouse',
+    collection: 'stock',
+    equality: ['productId', 'warehouse'],
+    sort: {},
+    residual: ['quantity', 'holds.orderId'],
+    index: 'product_warehouse_unique',
+    example: { filter: { productId: someId, warehouse: { $eq: 'main' }, quantity: { $gte: 2 }, 'holds.orderId': { $ne: otherId } }, sort: {} },
+  },
+  {
+    name: 'order: commit or release a hold',
+    collection: 'stock',
+    equality: ['productId', 'warehouse'],
+    sort: {},
+    residual: ['holds.orderId'],
+    index: 'product_warehouse_unique',
+    example: { filter: { productId: someId, warehouse: { $eq: 'main' }, 'holds.orderId': otherId }, sort: {} },
+  },
+  {
+    name: 'order: the order of an idempotency key',
+    collection: 'orders',
+    equality: ['idempotencyId'],
+    sort: {},
+    index: 'idempotency_unique',
+    example: { filter: { idempotencyId: { $eq: 'customer-1:key-1' } }, sort: {} },
+  },
+  {
+    name: 'order: status transition',
+    collection: 'orders',
+    equality: ['_id'],
+    sort: {},
+    residual: ['status'],
+    index: '_id_',
+    example: { filter: { _id: someId, status: { $in: ['pending', 'paid'] } }, sort: {} },
+  },
+  {
+    name: 'order history of a customer',
+    collection: 'orders',
+    equality: ['customerId'],
+    sort: { createdAt: -1, _id: -1 },
+    index: 'customer_created',
+    example: { filter: { customerId: 'customer-1' }, sort: { createdAt: -1, _id: -1 } },
+  },
+  {
+    name: 'idempotency: a key and its lock',
+    collection: 'idempotency',
+    equality: ['_id'],
+    sort: {},
+    residual: ['owner', 'state'],
+    index: '_id_',
+    example: { filter: { _id: { $eq: 'customer-1:key-1' }, owner: { $eq: 'attempt-1' }, state: 'running' }, sort: {} },
   },
 ];

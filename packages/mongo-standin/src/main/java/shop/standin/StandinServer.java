@@ -3,8 +3,8 @@ package shop.standin;
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import shop.standin.backend.h2.StandinH2Backend;
+import shop.standin.backend.memory.StandinMemoryBackend;
 
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -56,7 +56,7 @@ public final class StandinServer {
 
     /** The backend the server runs: in memory, or persisted in an H2 MVStore file; reporting REPORTED_VERSION. */
     static MongoBackend backend(String file) {
-        MongoBackend backend = file == null ? new MemoryBackend() : new H2Backend(file);
+        MongoBackend backend = file == null ? new StandinMemoryBackend() : new StandinH2Backend(file);
         backend.version(REPORTED_VERSION);
         return backend;
     }

@@ -1,14 +1,9 @@
 package shop.standin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import com.mongodb.MongoCommandException;
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
-import de.bwaldvogel.mongo.MongoServer;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,19 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The stand-in as the services meet it: through the wire protocol, with the real Java driver. */
 class StandinBootTest {
 
-    /** Runs body against a stand-in on a free port with the given backend file (null: in memory). */
-    private static void withServer(String file, ServerBody body) throws Exception {
-        MongoServer server = new MongoServer(StandinServer.backend(file));
-        InetSocketAddress address = server.bind();
-        try (MongoClient client = MongoClients.create("mongodb://127.0.0.1:" + address.getPort())) {
-            body.run(client);
-        } finally {
-            server.shutdown();
-        }
-    }
-
-    private interface ServerBody {
-        void run(MongoClient client) throws Exception;
+    private static void withServer(String file, StandinTestServer.Body body) throws Exception {
+        StandinTestServer.with(file, body);
     }
 
     @Test
@@ -60,15 +44,5 @@ class StandinBootTest {
         withServer(file, client -> client.getDatabase("shop").getCollection("orders").insertOne(new Document("_id", "o1").append("total", 42)));
         withServer(file, client -> assertEquals(42, client.getDatabase("shop").getCollection("orders").find(new Document("_id", "o1")).first().getInteger("total")));
         assertEquals(true, Files.size(Path.of(file)) > 0);
-    }
-
-    @Test
-    void whenExplainIsAskedThenItIsRefusedAsUnknownForNow() throws Exception {
-        // Issue 24 adds explain; until then the driver gets "no such command" (59), which the planner
-        // check (packages/db/test/hot-queries.test.ts) reads as "not supported".
-        withServer(null, client -> {
-            MongoCommandException error = assertThrows(MongoCommandException.class, () -> client.getDatabase("shop").runCommand(new Document("explain", new Document("find", "products").append("filter", new Document()))));
-            assertEquals(59, error.getErrorCode());
-        });
     }
 }

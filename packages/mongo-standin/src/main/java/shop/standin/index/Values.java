@@ -1,0 +1,40 @@
+package shop.standin.index;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.bson.BsonRegularExpression;
+
+/** Small helpers on BSON values as mongo-java-server holds them. */
+public final class Values {
+
+    private Values() {
+    }
+
+    /** The value as index keys hold it (numbers compared across types, missing as null). */
+    public static Object normalize(Object value) {
+        return new KeyValue(value).normalized().get(0);
+    }
+
+    /** True for an object whose keys are query operators ({@code {$gte: 1}}), not an embedded document. */
+    public static boolean isOperatorObject(Object value) {
+        if (!(value instanceof Map<?, ?> map) || map.isEmpty()) {
+            return false;
+        }
+        return map.keySet().stream().anyMatch(key -> key.toString().startsWith("$"));
+    }
+
+    /**
+     * True for a value an index lookup can compare with equality: not null (which also matches a
+     * missing field), not an array or embedded document (matched as a whole), not a regular expression.
+     */
+    public static boolean isPointValue(Object value) {
+        return value != null
+            && !(value instanceof Collection)
+            && !(value instanceof Map)
+            && !(value instanceof BsonRegularExpression)
+            && !(value instanceof Pattern);
+    }
+}

@@ -1,0 +1,28 @@
+package shop.standin;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import java.net.InetSocketAddress;
+
+/** A stand-in on a free port, reached through the wire protocol with the real Java driver. */
+final class StandinTestServer {
+
+    interface Body {
+        void run(MongoClient client) throws Exception;
+    }
+
+    private StandinTestServer() {
+    }
+
+    /** Runs body against a stand-in with the given backend file (null: in memory). */
+    static void with(String file, Body body) throws Exception {
+        MongoServer server = new MongoServer(StandinServer.backend(file));
+        InetSocketAddress address = server.bind();
+        try (MongoClient client = MongoClients.create("mongodb://127.0.0.1:" + address.getPort())) {
+            body.run(client);
+        } finally {
+            server.shutdown();
+        }
+    }
+}
