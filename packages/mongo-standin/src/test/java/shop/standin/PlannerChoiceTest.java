@@ -153,6 +153,14 @@ class PlannerChoiceTest {
             assertEquals(List.of("_id_", "sku_unique"), explain.indexes());
             assertEquals(3, explain.returned());
             assertEquals(3, explain.docsExamined());
+
+            // An order by product ids only sends an empty list of SKUs: that branch reads nothing.
+            Document idsOnly = new Document("$or", List.of(new Document("_id", new Document("$in", List.of(1, 2))),
+                new Document("sku", new Document("$in", List.of()))));
+            Explain empty = Explain.find(db, "products", idsOnly, null, 0);
+            assertEquals(List.of("_id_", "sku_unique"), empty.indexes(), empty.toString());
+            assertEquals(2, empty.docsExamined());
+            assertEquals(2, empty.returned());
         });
     }
 

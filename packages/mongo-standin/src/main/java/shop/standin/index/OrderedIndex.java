@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -101,24 +100,44 @@ public final class OrderedIndex<P> extends Index<P> {
         if (!holds(document)) {
             return List.of();
         }
-        Set<KeyValue> keyValues = getKeyValues(document);
-        if (keyValues.size() != 1 || hasArray(document)) {
-            multiKey = true;
-        }
         Object id = idOf(document);
+        List<Object[]> keyValues = keyValuesOf(document);
         List<IndexEntry> result = new ArrayList<>(keyValues.size());
-        for (KeyValue keyValue : keyValues) {
-            Object[] values = new Object[keyValue.size()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = keyValue.get(i);
-            }
+        for (Object[] values : keyValues) {
             result.add(IndexEntry.of(values, position, id));
         }
         return result;
     }
 
-    private boolean hasArray(Document document) {
-        return keys().stream().anyMatch(key -> Utils.getSubdocumentValueCollectionAware(document, key) instanceof Collection);
+    /**
+     * The document's keys: one for scalar fields, one per array element (and combination) for a
+     * multikey index, none for an empty array. Scalars take a direct path; arrays go through
+     * mongo-java-server's {@code getKeyValues}, which also rejects parallel arrays.
+     */
+    private List<Object[]> keyValuesOf(Document document) {
+        List<IndexKey> keys = getKeys();
+        Object[] values = new Object[keys.size()];
+        for (int i = 0; i < values.length; i++) {
+            String key = keys.get(i).getKey();
+            // A top-level field is a map lookup; upstream's path walk splits every key with a regex.
+            Object value = key.indexOf('.') < 0 ? document.get(key) : Utils.getSubdocumentValueCollectionAware(document, key);
+            if (value instanceof Collection) {
+                multiKey = true;
+                List<Object[]> expanded = new ArrayList<>();
+                for (KeyValue keyValue : getKeyValues(document)) {
+                    Object[] combination = new Object[keyValue.size()];
+                    for (int j = 0; j < combination.length; j++) {
+                        combination[j] = keyValue.get(j);
+                    }
+                    expanded.add(combination);
+                }
+                return expanded;
+            }
+            values[i] = Values.normalize(value);
+        }
+        List<Object[]> single = new ArrayList<>(1);
+        single.add(values);
+        return single;
     }
 
     private static Object idOf(Document document) {
@@ -138,10 +157,12 @@ public final class OrderedIndex<P> extends Index<P> {
 
     @Override
     public void add(Document document, P position, MongoCollection<P> collection) {
-        checkUnique(document, collection);
         List<IndexEntry> added = entriesOf(document, position);
         if (added.isEmpty()) {
             return;
+        }
+        if (unique) {
+            checkUnique(added.get(0).id, added.stream().map(entry -> entry.values).toList(), collection);
         }
         for (IndexEntry entry : added) {
             entries.put(entry, position);
@@ -203,25 +224,22 @@ public final class OrderedIndex<P> extends Index<P> {
 
     /** For a unique index: throws E11000 when another document already has one of this document's keys. */
     private void checkUnique(Document document, MongoCollection<P> collection) {
-        if (!unique) {
-            // Still rejects what MongoDB cannot index (parallel arrays), before anything is written.
-            if (holds(document)) {
-                getKeyValues(document);
-            }
-            return;
-        }
         if (!holds(document)) {
             return;
         }
-        Object id = idOf(document);
-        for (KeyValue keyValue : getKeyValues(document)) {
-            Object[] values = new Object[keyValue.size()];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = keyValue.get(i);
-            }
+        if (!unique || entries.isEmpty()) {
+            // Still rejects what MongoDB cannot index (parallel arrays), before anything is written.
+            keyValuesOf(document);
+            return;
+        }
+        checkUnique(idOf(document), keyValuesOf(document), collection);
+    }
+
+    private void checkUnique(Object id, List<Object[]> keyValues, MongoCollection<P> collection) {
+        for (Object[] values : keyValues) {
             for (IndexEntry other : entries.subMap(IndexEntry.bound(values, -1), IndexEntry.bound(values, 1)).keySet()) {
                 if (!Objects.equals(other.id, id)) {
-                    throw new DuplicateKeyError(this, collection, getKeys(), keyValue);
+                    throw new DuplicateKeyError(this, collection, getKeys(), new KeyValue(java.util.Arrays.asList(values)));
                 }
             }
         }

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 
 /** Small helpers on BSON values as mongo-java-server holds them. */
@@ -13,9 +14,26 @@ public final class Values {
     private Values() {
     }
 
-    /** The value as index keys hold it (numbers compared across types, missing as null). */
+    /**
+     * The value as index keys hold it (numbers compared across types, missing as null): what
+     * mongo-java-server's {@code KeyValue.normalized()} gives, without building a KeyValue for the
+     * scalar values an index mostly holds.
+     */
     public static Object normalize(Object value) {
-        return new KeyValue(value).normalized().get(0);
+        if (value == null || value instanceof Missing) {
+            return null;
+        }
+        if (value instanceof Long l && l != (long) l.doubleValue()) {
+            return value;
+        }
+        if (value instanceof Number number) {
+            double d = number.doubleValue();
+            return d == -0.0 ? 0.0 : d;
+        }
+        if (value instanceof Map || value instanceof Collection) {
+            return new KeyValue(value).normalized().get(0);
+        }
+        return value;
     }
 
     /** True for an object whose keys are query operators ({@code {$gte: 1}}), not an embedded document. */

@@ -110,8 +110,8 @@ public final class FieldConditions {
         if (operators.containsKey("$eq") && Values.isPointValue(eq)) {
             return List.of(Values.normalize(eq));
         }
-        if (operators.get("$in") instanceof Collection<?> in && !in.isEmpty()
-            && in.stream().allMatch(Values::isPointValue)) {
+        // An empty $in matches nothing: no values, so no keys to read.
+        if (operators.get("$in") instanceof Collection<?> in && in.stream().allMatch(Values::isPointValue)) {
             Set<Object> distinct = new java.util.TreeSet<>(ValueComparator.asc());
             for (Object value : in) {
                 distinct.add(Values.normalize(value));

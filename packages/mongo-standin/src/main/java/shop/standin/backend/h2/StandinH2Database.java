@@ -17,12 +17,13 @@ import de.bwaldvogel.mongo.oplog.Oplog;
 import io.netty.channel.Channel;
 import shop.standin.backend.IndexDescriptions;
 import shop.standin.backend.StandinCommands;
+import shop.standin.index.IdIndex;
 
 /**
  * mongo-java-server's H2 database with ordered secondary indexes, a planner and explain. Documents
- * and the _id index stay in the MVStore; every other index (unique ones too) lives in memory and is
- * rebuilt from the documents when the database opens, so a write stores the document and its _id
- * key only.
+ * stay in the MVStore (one map per collection, keyed by _id); every index, the _id index and unique
+ * ones too, lives in memory and is rebuilt from the documents when the database opens, so a write
+ * stores the document only.
  */
 final class StandinH2Database extends H2Database {
 
@@ -59,13 +60,9 @@ final class StandinH2Database extends H2Database {
 
     @Override
     protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
+        dropLegacyIndexMap(collectionName, indexName);
         if (IndexDescriptions.isIdIndex(keys)) {
-            return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
-        }
-        // A store written before secondary indexes moved to memory has this index as a map: drop it.
-        String legacyMap = getFullCollectionNamespace(collectionName) + "._index_" + indexName;
-        if (store().hasMap(legacyMap)) {
-            store().removeMap(legacyMap);
+            return new IdIndex<>(indexName, keys, sparse);
         }
         return IndexDescriptions.orderedIndex(getFullCollectionNamespace(collectionName), indexName, keys, sparse, true, getOrCreateIndexesCollection());
     }
@@ -73,6 +70,19 @@ final class StandinH2Database extends H2Database {
     @Override
     protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
         return IndexDescriptions.orderedIndex(getFullCollectionNamespace(collectionName), indexName, keys, sparse, false, getOrCreateIndexesCollection());
+    }
+
+    /** A store written by upstream's H2 backend has each unique index as a map: indexes live in memory now. */
+    private void dropLegacyIndexMap(String collectionName, String indexName) {
+        String legacyMap = getFullCollectionNamespace(collectionName) + "._index_" + indexName;
+        if (store().hasMap(legacyMap)) {
+            store().removeMap(legacyMap);
+        }
+    }
+
+    @Override
+    protected void dropIndex(MongoCollection<Object> collection, String indexName) {
+        collection.dropIndex(indexName);
     }
 
     @Override
