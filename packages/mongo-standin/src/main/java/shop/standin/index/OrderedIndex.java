@@ -80,9 +80,10 @@ public final class OrderedIndex<P> extends Index<P> {
         if (!(other instanceof OrderedIndex<?> that)) {
             return false;
         }
+        // Normalized: the same filter may come back from the store with other number types (0 vs 0.0).
         return sparse == that.sparse && unique == that.unique
-            && Objects.equals(partialFilter == null ? null : partialFilter.expression(),
-                that.partialFilter == null ? null : that.partialFilter.expression());
+            && Objects.equals(partialFilter == null ? null : Values.normalize(partialFilter.expression()),
+                that.partialFilter == null ? null : Values.normalize(that.partialFilter.expression()));
     }
 
     /** True when this index holds entries for {@code document}. */
