@@ -23,6 +23,14 @@ public final class StandinH2Backend extends H2Backend {
      */
     static final int CACHE_MB = 256;
 
+    /**
+     * How much change MVStore lets pile up before the thread making the next change must store it
+     * (H2's default is 1 MB): that store — serializing and compressing every changed page — then
+     * runs inside a request, under the collection's lock. Large enough that the background writer
+     * (once a second) always gets there first.
+     */
+    static final int WRITE_BUFFER_KB = 64 * 1024;
+
     public StandinH2Backend(String fileName) {
         super(openStore(fileName));
     }
@@ -33,7 +41,7 @@ public final class StandinH2Backend extends H2Backend {
             MVStoreTool.compactCleanUp(fileName);
             MVStoreTool.compact(fileName, true);
         }
-        return new MVStore.Builder().fileName(fileName).compress().cacheSize(CACHE_MB).open();
+        return new MVStore.Builder().fileName(fileName).compress().cacheSize(CACHE_MB).autoCommitBufferSize(WRITE_BUFFER_KB).open();
     }
 
     @Override
