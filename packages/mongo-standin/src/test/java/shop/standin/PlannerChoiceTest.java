@@ -218,4 +218,42 @@ class PlannerChoiceTest {
             assertFalse(explain.response.getList("stages", Document.class).isEmpty());
         });
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "h2"})
+    void whenQueriesReachPastWhatAnIndexHoldsThenTheyStillFindEveryDocument(String backend) throws Exception {
+        String file = backend.equals("h2") ? dir.resolve("edges.mv").toString() : null;
+        StandinTestServer.with(file, client -> {
+            MongoDatabase db = client.getDatabase("shop");
+            // An $or inside $and is matched, not planned (it used to recurse without end).
+            MongoCollection<Document> plain = db.getCollection("plain");
+            plain.insertMany(List.of(new Document("_id", 1).append("s", "a"), new Document("_id", 2).append("s", "b"), new Document("_id", 3).append("s", "c")));
+            Document nested = new Document("$and", List.of(new Document("$or", List.of(new Document("s", "a"), new Document("s", "b")))));
+            assertEquals(2, plain.countDocuments(nested));
+
+            // A sparse index never gives a sort: documents without the field would be lost.
+            MongoCollection<Document> sparse = db.getCollection("sparse");
+            sparse.createIndex(new Document("a", 1), new IndexOptions().name("a_sparse").sparse(true));
+            sparse.insertMany(List.of(new Document("_id", 1), new Document("_id", 2).append("a", 1)));
+            assertEquals(2, sparse.find().sort(new Document("a", 1)).into(new ArrayList<>()).size());
+
+            // An empty array in a compound index's second field keeps the document findable by the first.
+            MongoCollection<Document> orders = db.getCollection("orders");
+            orders.createIndex(new Document("customerId", 1).append("lines.sku", 1), new IndexOptions().name("customer_sku"));
+            orders.insertMany(List.of(new Document("_id", 1).append("customerId", "c").append("lines", List.of()),
+                new Document("_id", 2).append("customerId", "c").append("lines", List.of(new Document("sku", "A").append("qty", 1), new Document("sku", "B").append("qty", 2)))));
+            assertEquals(2, orders.countDocuments(new Document("customerId", "c")));
+            // Two fields of one array element can be met by different elements: both bounds would miss it.
+            orders.createIndex(new Document("lines.sku", 1).append("lines.qty", 1), new IndexOptions().name("sku_qty"));
+            assertEquals(1, orders.countDocuments(new Document("lines.sku", "A").append("lines.qty", 2)));
+
+            // createIndex on a new collection keeps its partial filter (the collection is created on the way).
+            MongoCollection<Document> users = db.getCollection("users");
+            users.createIndex(new Document("email", 1), new IndexOptions().name("email_unique").unique(true)
+                .partialFilterExpression(new Document("email", new Document("$exists", true))));
+            users.insertOne(new Document("_id", 1));
+            users.insertOne(new Document("_id", 2));
+            assertEquals(2, users.countDocuments());
+        });
+    }
 }

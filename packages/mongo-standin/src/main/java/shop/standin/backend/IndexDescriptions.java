@@ -23,11 +23,17 @@ public final class IndexDescriptions {
 
     /** Runs {@code addIndex} with {@code description} visible to the index factory. */
     public static void creating(Document description, Runnable addIndex) {
+        // Nested: creating an index may create its collection, which adds the _id index first.
+        Document outer = CREATING.get();
         CREATING.set(description);
         try {
             addIndex.run();
         } finally {
-            CREATING.remove();
+            if (outer == null) {
+                CREATING.remove();
+            } else {
+                CREATING.set(outer);
+            }
         }
     }
 

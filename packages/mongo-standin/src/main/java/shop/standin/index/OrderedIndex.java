@@ -66,6 +66,11 @@ public final class OrderedIndex<P> extends Index<P> {
         return true;
     }
 
+    /** The index's {@code sparse} option (not a partial filter). */
+    public boolean isSparseOption() {
+        return sparse;
+    }
+
     public PartialFilter partialFilter() {
         return partialFilter;
     }
@@ -124,21 +129,49 @@ public final class OrderedIndex<P> extends Index<P> {
             Object value = key.indexOf('.') < 0 ? document.get(key) : Utils.getSubdocumentValueCollectionAware(document, key);
             if (value instanceof Collection) {
                 multiKey = true;
-                List<Object[]> expanded = new ArrayList<>();
-                for (KeyValue keyValue : getKeyValues(document)) {
-                    Object[] combination = new Object[keyValue.size()];
-                    for (int j = 0; j < combination.length; j++) {
-                        combination[j] = keyValue.get(j);
-                    }
-                    expanded.add(combination);
-                }
-                return expanded;
+                getKeyValues(document); // rejects parallel arrays, as MongoDB does
+                return expand(document, keys);
             }
             values[i] = Values.normalize(value);
         }
         List<Object[]> single = new ArrayList<>(1);
         single.add(values);
         return single;
+    }
+
+    /**
+     * Multikey keys: every combination of each field's values, an array giving each element and an
+     * empty array the key null (MongoDB indexes it as undefined), so that no document is left
+     * without entries. A superset of MongoDB's keys when two fields lie in one array; the planner
+     * bounds only one field of a multikey index, so scans stay correct.
+     */
+    private static List<Object[]> expand(Document document, List<IndexKey> keys) {
+        List<Object[]> combinations = new ArrayList<>();
+        combinations.add(new Object[keys.size()]);
+        for (int i = 0; i < keys.size(); i++) {
+            Object value = Utils.getSubdocumentValueCollectionAware(document, keys.get(i).getKey());
+            List<Object> choices = new ArrayList<>();
+            if (value instanceof Collection<?> collection) {
+                for (Object element : collection) {
+                    choices.add(Values.normalize(element));
+                }
+                if (choices.isEmpty()) {
+                    choices.add(null);
+                }
+            } else {
+                choices.add(Values.normalize(value));
+            }
+            List<Object[]> next = new ArrayList<>();
+            for (Object[] combination : combinations) {
+                for (Object choice : new java.util.LinkedHashSet<>(choices)) {
+                    Object[] copy = combination.clone();
+                    copy[i] = choice;
+                    next.add(copy);
+                }
+            }
+            combinations = next;
+        }
+        return combinations;
     }
 
     private static Object idOf(Document document) {

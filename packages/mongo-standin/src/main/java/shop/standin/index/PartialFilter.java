@@ -38,10 +38,11 @@ public final class PartialFilter {
 
     /** True when every document matching {@code query} matches this filter. */
     public boolean impliedBy(FieldConditions query) {
-        FieldConditions required = FieldConditions.of(expression);
-        if (required.hasOr()) {
+        // Only field conditions (and $and of them) are proven; $or, $nor, $expr… never count as implied.
+        if (expression.keySet().stream().anyMatch(key -> key.startsWith("$") && !key.equals("$and"))) {
             return false;
         }
+        FieldConditions required = FieldConditions.of(expression);
         for (Map.Entry<String, List<Object>> field : required.byField().entrySet()) {
             for (Object condition : field.getValue()) {
                 if (!implied(field.getKey(), condition, query)) {

@@ -7,6 +7,8 @@ import java.util.regex.Pattern;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
+import de.bwaldvogel.mongo.bson.MaxKey;
+import de.bwaldvogel.mongo.bson.MinKey;
 
 /** Small helpers on BSON values as mongo-java-server holds them. */
 public final class Values {
@@ -46,10 +48,13 @@ public final class Values {
 
     /**
      * True for a value an index lookup can compare with equality: not null (which also matches a
-     * missing field), not an array or embedded document (matched as a whole), not a regular expression.
+     * missing field), not an array or embedded document (matched as a whole), not a regular expression,
+     * not MinKey/MaxKey (which the matcher lets a missing field meet).
      */
     public static boolean isPointValue(Object value) {
         return value != null
+            && !(value instanceof MinKey)
+            && !(value instanceof MaxKey)
             && !(value instanceof Collection)
             && !(value instanceof Map)
             && !(value instanceof BsonRegularExpression)

@@ -29,22 +29,23 @@ public final class FieldConditions {
     public static FieldConditions of(Document filter) {
         FieldConditions conditions = new FieldConditions();
         if (filter != null) {
-            conditions.read(filter);
+            conditions.read(filter, true);
         }
         return conditions;
     }
 
-    private void read(Document filter) {
+    /** Reads conditions; only a top-level {@code $or} becomes branches (one inside {@code $and} bounds nothing). */
+    private void read(Document filter, boolean topLevel) {
         for (Map.Entry<String, Object> entry : filter.entrySet()) {
             String key = entry.getKey();
             Object value = entry.getValue();
             if (key.equals("$and") && value instanceof Collection<?> clauses) {
                 for (Object clause : clauses) {
                     if (clause instanceof Document document) {
-                        read(document);
+                        read(document, false);
                     }
                 }
-            } else if (key.equals("$or") && value instanceof Collection<?> branches && orBranches.isEmpty()) {
+            } else if (key.equals("$or") && topLevel && value instanceof Collection<?> branches) {
                 for (Object branch : branches) {
                     orBranches.add(branch instanceof Document document ? document : new Document());
                 }

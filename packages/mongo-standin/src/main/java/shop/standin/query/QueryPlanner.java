@@ -123,7 +123,13 @@ public final class QueryPlanner {
         List<Object[]> prefixes = new ArrayList<>();
         prefixes.add(new Object[0]);
         int equality = 0;
+        // A multikey index holds each document's values per field, not which element they came
+        // from: bounds on two fields could each be met by a different element. Bound one field only.
+        int boundable = index.isMultiKey() ? 1 : keys.size();
         for (IndexKey key : keys) {
+            if (equality >= boundable) {
+                break;
+            }
             List<Object> points = conditions.points(key.getKey());
             if (points == null || (long) prefixes.size() * points.size() > MAX_INTERVALS) {
                 break;
@@ -146,7 +152,7 @@ public final class QueryPlanner {
         // Then one range field, on the next key field.
         Range range = null;
         boolean ascending = true;
-        if (equality < keys.size()) {
+        if (equality < boundable) {
             IndexKey next = keys.get(equality);
             ascending = next.isAscending();
             range = conditions.range(next.getKey(), index.isMultiKey());
@@ -163,6 +169,11 @@ public final class QueryPlanner {
         int direction = providedDirection(index, equality, prefixes.size(), sortKeys);
         boolean providesSort = direction != 0;
         if (equality == 0 && range == null && (sortKeys.isEmpty() || !providesSort)) {
+            return null;
+        }
+        // A sparse index lacks the documents without its fields: only a bound on one proves the
+        // query cannot match those (MongoDB never sorts with one either).
+        if (index.isSparseOption() && equality == 0 && range == null) {
             return null;
         }
         return QueryPlan.indexScan(index, intervals, bounds, direction < 0, providesSort, equality, range != null);

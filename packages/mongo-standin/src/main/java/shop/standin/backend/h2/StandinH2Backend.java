@@ -37,8 +37,9 @@ public final class StandinH2Backend extends H2Backend {
 
     /** Compacts an existing store file (finishing or discarding an interrupted compaction first), then opens it. */
     static MVStore openStore(String fileName) {
+        // First: a compaction interrupted after it removed the file leaves only its new copy.
+        MVStoreTool.compactCleanUp(fileName);
         if (Files.exists(Path.of(fileName))) {
-            MVStoreTool.compactCleanUp(fileName);
             MVStoreTool.compact(fileName, true);
         }
         return new MVStore.Builder().fileName(fileName).compress().cacheSize(CACHE_MB).autoCommitBufferSize(WRITE_BUFFER_KB).open();
