@@ -33,11 +33,6 @@ public final class IndexEntry {
         return new IndexEntry(prefix, null, null, side);
     }
 
-    /** The key values, in the index's field order. */
-    public Object[] values() {
-        return values.clone();
-    }
-
     /** Where the document is in its collection (its storage position). */
     public Object position() {
         return position;

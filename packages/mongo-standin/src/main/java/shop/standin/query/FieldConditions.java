@@ -3,7 +3,6 @@ package shop.standin.query;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -168,10 +167,5 @@ public final class FieldConditions {
             }
         }
         return low == null && high == null ? null : new Range(low, lowInclusive, high, highInclusive);
-    }
-
-    /** The fields this filter constrains. */
-    public Set<String> fields() {
-        return new LinkedHashSet<>(byField.keySet());
     }
 }

@@ -139,9 +139,7 @@ public final class QueryPlanner {
             List<Object[]> extended = new ArrayList<>();
             for (Object[] prefix : prefixes) {
                 for (Object point : ordered) {
-                    Object[] longer = java.util.Arrays.copyOf(prefix, prefix.length + 1);
-                    longer[prefix.length] = point;
-                    extended.add(longer);
+                    extended.add(append(prefix, point));
                 }
             }
             prefixes = extended;
