@@ -56,6 +56,30 @@ describe('orders and the catalog cache', () => {
     expect((await readWithin100ms(url, 10)).stockTotal).toBe(10);
   });
 
+  it('when an order leaves a product in stock, then its updatedAt stays; when one sells it out, then updatedAt moves', async () => {
+    // updatedAt is what search's poll and full comparison follow: a count that stays above zero
+    // changes nothing they show, a sell-out changes inStock.
+    const productId = await addProduct(db.models, { sku: 'XSVC-UPD', priceCents: 100, stock: { 'ams-1': 3 } });
+    const updatedAt = async (): Promise<number> => (await db.models.Product.findById(productId, { updatedAt: 1 }).lean())!.updatedAt.getTime();
+    const order = async (key: string, quantity: number): Promise<void> => {
+      await orders
+        .http()
+        .post('/api/orders')
+        .set('Authorization', `Bearer ${await tokenFor('x-buyer')}`)
+        .set('Idempotency-Key', key)
+        .send({ items: [{ productId, quantity }] })
+        .expect(201);
+    };
+    const before = await updatedAt();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await order('updated-at-1', 1);
+    expect((await db.models.Product.findById(productId, { stockTotal: 1 }).lean())!.stockTotal).toBe(2);
+    expect(await updatedAt()).toBe(before);
+    await order('updated-at-2', 2);
+    expect((await db.models.Product.findById(productId, { stockTotal: 1 }).lean())!.stockTotal).toBe(0);
+    expect(await updatedAt()).toBeGreaterThan(before);
+  });
+
   it('when reconciliation gives back units a crashed worker held, then the catalog serves the restored stock at once, not its cached copy', async () => {
     const productId = await addProduct(db.models, { sku: 'XSVC-2', priceCents: 100, stock: { 'ams-1': 10 } });
     // What a worker that died after reserving 3 units leaves: a decrement and its hold, no order.

@@ -15,6 +15,8 @@ let index: SearchIndex;
 let sync: IndexSync;
 let changes = 0;
 const errors: unknown[] = [];
+/** Ids the sync read by id, in order. */
+const readIds: string[] = [];
 
 beforeAll(async () => {
   db = await testDatabase('test_search_sync');
@@ -22,7 +24,10 @@ beforeAll(async () => {
   index = new SearchIndex();
   sync = createIndexSync({
     index,
-    source: mongoProductSource(db.models),
+    source: (() => {
+      const source = mongoProductSource(db.models);
+      return { ...source, byIds: (ids: readonly string[]) => (readIds.push(...ids), source.byIds(ids)) };
+    })(),
     onChange: () => changes++,
     followingWrites: () => true,
     pollMs: 60_000,
@@ -54,6 +59,22 @@ describe('index sync against the real database', () => {
     while (find('quokkaphone').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(find('quokkaphone')).toEqual([id]);
     expect(errors).toEqual([]);
+  });
+
+  it('when a stock count changes without crossing zero, then the product is not read again; when it crosses zero, it is', async () => {
+    const [counted, crossed] = await db.models.Product.find({}, { _id: 1 }).sort({ _id: -1 }).limit(2).lean();
+    const [countedId, crossedId] = [String(counted!._id), String(crossed!._id)];
+    readIds.length = 0;
+    // What an order announces (stockChangeTags): a count that stayed above zero, then a sell-out.
+    sync.onTags([`product:${countedId}`, `stock:${countedId}`]);
+    sync.onTags([`product:${crossedId}`, `stock:${crossedId}`, 'products:list']);
+    await sync.settled();
+    expect(readIds).not.toContain(countedId);
+    expect(readIds).toContain(crossedId);
+    // A product edit without a stock tag is read whatever else the message names.
+    sync.onTags([`product:${countedId}`]);
+    await sync.settled();
+    expect(readIds).toContain(countedId);
   });
 
   it('when writes and deletes were never announced, then a reconciliation finds them all and announces the change', async () => {

@@ -79,7 +79,18 @@ export async function seedCatalog(models: ShopModels, options: SeedOptions): Pro
   return { categories: catalog.categories.length, products: catalog.products.length, stockRows };
 }
 
-/** Sets each product's stockTotal to the sum of its stock rows (0 when it has none); returns them by hex id. */
+/** Matches a product whose stored stockTotal is on the same side of zero as `total` (`inStock` as it was). */
+const sameSideOfZero = (total: number) => (total > 0 ? { stockTotal: { $gt: 0 } } : { stockTotal: { $not: { $gt: 0 } } });
+/** Matches a product whose stored stockTotal is on the other side of zero (or missing): `inStock` flips. */
+const otherSideOfZero = (total: number) => (total > 0 ? { stockTotal: { $not: { $gt: 0 } } } : { stockTotal: { $gt: 0 } });
+
+/**
+ * Sets each product's stockTotal to the sum of its stock rows (0 when it has none); returns them by hex id.
+ * `updatedAt` moves only when the product enters or leaves stock (`inStock` flips): a count that
+ * stays above zero is not an edit of what a listing or a search shows, and what follows
+ * `updatedAt` (search's poll and full comparison) has nothing to read again for it. Each
+ * product gets two conditional updates, of which exactly one matches; one round trip for all.
+ */
 export async function recomputeStockTotals(models: ShopModels, productIds: Types.ObjectId[]): Promise<Map<string, number>> {
   const sums = await models.Stock.aggregate<{ _id: Types.ObjectId; total: number }>([
     { $match: { productId: { $in: productIds } } },
@@ -88,9 +99,13 @@ export async function recomputeStockTotals(models: ShopModels, productIds: Types
   const totals = new Map(sums.map((row) => [row._id.toHexString(), row.total]));
   const result = new Map(productIds.map((id) => [id.toHexString(), totals.get(id.toHexString()) ?? 0]));
   await models.Product.bulkWrite(
-    productIds.map((id) => ({
-      updateOne: { filter: { _id: id }, update: { $set: { stockTotal: result.get(id.toHexString()) ?? 0 } } },
-    })),
+    productIds.flatMap((id) => {
+      const stockTotal = result.get(id.toHexString()) ?? 0;
+      return [
+        { updateOne: { filter: { _id: id, ...sameSideOfZero(stockTotal) }, update: { $set: { stockTotal } }, timestamps: false } },
+        { updateOne: { filter: { _id: id, ...otherSideOfZero(stockTotal) }, update: { $set: { stockTotal } } } },
+      ];
+    }),
     { ordered: false },
   );
   return result;

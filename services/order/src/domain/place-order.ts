@@ -145,9 +145,12 @@ export async function placeOrder(
  * found it — changes nothing more. Failures here are finished by reconciliation.
  */
 async function settle(store: OrderStore, order: Order, invalidate: InvalidateTags): Promise<Order> {
-  await Promise.allSettled(order.lines.flatMap((line) => line.allocations.map((a) => store.stock.commit(line.productId, a.warehouse, order.id))));
   const productIds = order.lines.map((line) => line.productId);
-  const totals = await store.products.refreshStockTotals(productIds).catch(() => new Map<string, number>());
+  // Side by side: a commit only drops a hold, which the totals (sums of quantities) do not read.
+  const [, totals] = await Promise.all([
+    Promise.allSettled(order.lines.flatMap((line) => line.allocations.map((a) => store.stock.commit(line.productId, a.warehouse, order.id)))),
+    store.products.refreshStockTotals(productIds).catch(() => new Map<string, number>()),
+  ]);
   const soldOut = productIds.some((id) => totals.get(id) === 0);
   await invalidate(stockChangeTags(productIds, soldOut));
   return order;

@@ -31,7 +31,10 @@ export interface IndexSyncOptions {
 export interface IndexSync {
   /** Loads categories and every product (start-up). */
   load(): Promise<void>;
-  /** Tags of a catalog invalidation: `product:<id>` and `stock:<id>` re-read that product, `categories` the categories. */
+  /**
+   * Tags of a catalog invalidation: `product:<id>` and `stock:<id>` re-read that product (not when
+   * only its stock count changed, see countChanges), `categories` the categories.
+   */
   onTags(tags: readonly string[]): void;
   /**
    * Compares every product's updatedAt with the index and applies the differences: after a gap
@@ -45,6 +48,20 @@ export interface IndexSync {
 }
 
 const PRODUCT_TAG = /^(?:product|stock):([0-9a-f]{24})$/;
+const STOCK_TAG = /^stock:([0-9a-f]{24})$/;
+/** The catalog's tag of every listing (PRODUCT_LISTS), which a stock change carries when a product may have entered or left stock. */
+const PRODUCT_LISTS = 'products:list';
+
+/**
+ * The products of an invalidation whose stock count changed without entering or leaving stock:
+ * `stock:<id>` without `products:list` (the catalog's stockChangeTags). Search holds `inStock`,
+ * not the count, so such a change shows nothing new and the product is not read again (an order
+ * would otherwise cost every search worker a read).
+ */
+function countChanges(tags: readonly string[]): ReadonlySet<string> {
+  if (tags.includes(PRODUCT_LISTS)) return new Set();
+  return new Set(tags.flatMap((tag) => STOCK_TAG.exec(tag)?.[1] ?? []));
+}
 const BATCH = 500;
 /** Ids awaiting their second read; past this, the periodic reconciliation covers the rest. */
 const MAX_RECHECK = 10_000;
@@ -200,9 +217,10 @@ export function createIndexSync(options: IndexSyncOptions): IndexSync {
     onTags(tags) {
       if (closed) return;
       let categories = false;
+      const counted = countChanges(tags);
       for (const tag of tags) {
         const id = PRODUCT_TAG.exec(tag)?.[1];
-        if (id) pendingIds.add(id);
+        if (id && !counted.has(id)) pendingIds.add(id);
         else if (tag === 'categories') categories = true;
       }
       if (categories) background(async () => index.setCategories(await source.categories()), 'categories');
