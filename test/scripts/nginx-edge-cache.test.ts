@@ -128,7 +128,7 @@ describe('the edge cache in the rendered nginx config', () => {
   const edgeProxy = readFileSync(path.join(repoRoot, 'nginx', 'edge-proxy.conf'), 'utf8');
   const locationAt = (start: string, end: string): string => withEdge.slice(withEdge.indexOf(start), withEdge.indexOf(end, withEdge.indexOf(start)));
 
-  it('when the edge asks the service, then it sends the class’s own Accept-Encoding, and keeps only what the service answered from its own cache (a listing: only once its key is recorded)', () => {
+  it('when the edge asks the service, then it sends the class’s own Accept-Encoding, and keeps only what the service answered from its own cache, once its key is recorded', () => {
     expect(mapEntries(withEdge, '$edge_accept_encoding')).toEqual([
       ['default', 'identity'],
       ['br', 'br'],
@@ -147,7 +147,7 @@ describe('the edge cache in the rendered nginx config', () => {
     const product = locationAt('location ~ "^/api/catalog/products/', '\n    }');
     const listing = locationAt('location = /api/catalog/products {', '\n    }');
     expect(product).toContain('proxy_cache_key "$uri|$edge_encoding";');
-    expect(product).toContain('proxy_no_cache $edge_unconfirmed $edge_refused;');
+    expect(product).toContain('proxy_no_cache $edge_unconfirmed $edge_refused $edge_unrecorded;');
     expect(listing).toContain('proxy_cache_key "/api/catalog/products?$args|$edge_encoding|$edge_list_generation";');
     expect(listing).toContain('set_by_lua_block $edge_list_generation { return require("edge_generations").get("lists") }');
     expect(listing).toContain('proxy_no_cache $edge_unconfirmed $edge_refused $edge_unrecorded;');

@@ -15,6 +15,13 @@ export interface Purger {
    * invalidations may have been missed, once this worker's L1 has been dropped. Not every purger records.
    */
   purgeRecorded?(): Promise<void>;
+  /**
+   * Purges only what this worker's own answers were recorded under (EdgePurgerOptions.recorded)
+   * of what an invalidation names, nothing by path: what a worker that did not make the change
+   * sends once it has dropped its L1 (the writer purged by path). Two rounds as `purge` when
+   * anything is recorded, none otherwise. Not every purger records.
+   */
+  purgeAnswered?(message: InvalidationMessage): Promise<void>;
   /** Takes no new purges; waits for those in flight and those scheduled (the second round). */
   close(): Promise<void>;
 }
@@ -159,6 +166,12 @@ export function createEdgePurger(options: EdgePurgerOptions): Purger {
       const paths = [...new Set(options.pathsFor(message))];
       const first = [...new Set([...paths.flatMap((path) => encodings.map((encoding) => targetOf({ path, encoding }))), ...recordedTargets(message)])];
       await twice(first, () => recordedTargets(message));
+    },
+    async purgeAnswered(message) {
+      if (closed || bases.length === 0 || !options.recorded) return;
+      // Keys recorded after this worker dropped its L1 are fresh answers: nothing recorded now,
+      // nothing to send (an L2 answer an invalidation overtook is neither recorded nor stored).
+      await twice(recordedTargets(message), () => recordedTargets(message));
     },
     async purgeRecorded() {
       const recorded = options.recorded;

@@ -77,6 +77,21 @@ describe('createEdgePurger', () => {
     expect(recorded.take(['product:b'])).toEqual([{ path: '/api/catalog/products?category=b', encoding: 'br' }]);
   });
 
+  it('when a worker that did not make a change purges what it answered, then only its recorded keys go, nothing by path; with none recorded, nothing at all', async () => {
+    const server = await purgeServer();
+    cleanups.push(server.close);
+    const recorded = createEdgeKeys();
+    const purger = createEdgePurger({ urls: [server.url], pathsFor, recorded, repeatAfterMs: 40 });
+    cleanups.push(() => purger.close());
+    await purger.purgeAnswered?.({ tags: ['product:x', 'stock:x'] });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.seen).toEqual([]);
+    recorded.record(PATH, 'br', ['product:x']);
+    await purger.purgeAnswered?.({ tags: ['product:x', 'stock:x'] });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.seen.map((s) => `${s.method} ${s.url}`)).toEqual(Array(2).fill(`PURGE /_edge/purge/br${PATH}`));
+  });
+
   it('when every recorded key is to be purged (a gap in the bus), then each goes in its own class, and again with any key recorded since', async () => {
     const server = await purgeServer();
     cleanups.push(server.close);

@@ -1,4 +1,4 @@
-import { createCache, createEdgeKeys, createFastHits, type Cache, type CacheMetrics, type Purger } from '@shop/cache-middleware';
+import { createCache, createEdgeKeys, createFastHits, type Cache, type CacheMetrics, type EdgeKeys, type Purger } from '@shop/cache-middleware';
 import { connectServiceMongo, pingMongo, shopModels } from '@shop/db';
 import { createServiceMetrics, createWebVitals, instrumentMongo, performanceSummary, serviceTelemetry } from '@shop/metrics';
 import {
@@ -53,13 +53,15 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
   const vitals = createWebVitals(metrics.registry);
   const auth = createAuth(config.JWT_SECRET);
 
-  // The listings this worker answers from its cache, by the raw URL nginx keys them by: the edge
-  // stores a listing only once its key is recorded here, for this worker to purge (decision 0018).
-  // Only while this worker hears every invalidation: an answer recorded during a gap in the bus
-  // could already be stale (after the gap, everything recorded is purged: onSubscribed).
+  // The listings and product pages this worker answers from its cache, by the raw URL nginx keys
+  // them by: the edge stores one only once its key is recorded here, for this worker to purge
+  // (decision 0018). Only while this worker hears every invalidation: an answer recorded during a
+  // gap in the bus could already be stale (after the gap, every recorded listing is purged:
+  // onSubscribed; product pages are purged by path by every writer, whatever the bus does).
   let hearsInvalidations = (): boolean => false;
-  const edgeKeys = config.EDGE_PURGE_URLS.length > 0 ? createEdgeKeys({ active: () => hearsInvalidations() }) : undefined;
-  const purgers = productEdgePurgers(config.EDGE_PURGE_URLS, logger, metrics.edgePurges, edgeKeys);
+  const edgeRecord = (): EdgeKeys | undefined => (config.EDGE_PURGE_URLS.length > 0 ? createEdgeKeys({ active: () => hearsInvalidations() }) : undefined);
+  const [edgeKeys, productEdgeKeys] = [edgeRecord(), edgeRecord()];
+  const purgers = productEdgePurgers(config.EDGE_PURGE_URLS, logger, metrics.edgePurges, { listings: edgeKeys, products: productEdgeKeys });
   const cache = createCatalogCache(redis, cacheRedis, config, logger, metrics.cache, purgers);
   hearsInvalidations = () => cache.subscribed;
   metrics.watchL1(cache.l1);
@@ -80,7 +82,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<CatalogS
     beforeRoutes: [limiter],
     metrics: telemetry.endpoint,
     fastLane: fastHits && { answers: fastHits, limiter, hitLogEvery: config.ACCESS_LOG_HIT_SAMPLE },
-    routes: catalogRouter(store, auth, cache, { staleIfErrorMs: config.CACHE_STALE_IF_ERROR_MS, fastHits, edgeKeys }),
+    routes: catalogRouter(store, auth, cache, { staleIfErrorMs: config.CACHE_STALE_IF_ERROR_MS, fastHits, edgeKeys, productEdgeKeys }),
     mounts: [
       {
         prefix: PERFORMANCE_PREFIX,
@@ -134,12 +136,13 @@ function createCatalogCache(redis: Redis, cacheRedis: Redis | undefined, config:
     l2Redis: cacheRedis,
     prefix: config.CACHE_PREFIX,
     l1: { maxEntries: 20_000, maxBytes: config.CACHE_L1_MAX_BYTES },
-    // nginx's edge cache (decision 0018) is purged by the worker that changed a product and by every
-    // catalog worker once it has dropped that product from its own L1: an answer this worker gave
-    // from the old entry reached nginx before this purge, whatever the bus's delay.
+    // nginx's edge cache (decision 0018) is purged by the worker that changed a product (by path)
+    // and by every catalog worker once it has dropped that product from its own L1, of what it
+    // answered itself (recorded keys): an answer this worker gave from the old entry reached nginx
+    // before this purge, whatever the bus's delay. A worker that answered nothing of it sends nothing.
     purgers,
     onRemoteInvalidation: (message) => {
-      for (const purger of purgers) void purger.purge(message);
+      for (const purger of purgers) void (purger.purgeAnswered ? purger.purgeAnswered(message) : purger.purge(message));
     },
     // After a gap in the bus this worker's L1 is already dropped; the listings it recorded for the
     // edge may carry changes it never heard of: they go too (a new generation). Product pages live

@@ -49,6 +49,8 @@ export interface CachePolicyOptions {
   fastHits?: FastHits;
   /** The record of the listings' edge keys (createEdgeKeys), when nginx's edge cache is purged from here. Default: none (the edge does not store listings). */
   edgeKeys?: EdgeKeys;
+  /** The record of the product pages' edge keys, likewise. Default: none (the edge does not store product pages). */
+  productEdgeKeys?: EdgeKeys;
 }
 
 /**
@@ -56,7 +58,7 @@ export interface CachePolicyOptions {
  * itself; stale-if-error keeps reads answering through a database outage, for `staleIfErrorMs`
  * past an entry's fresh life (then the read answers 503).
  */
-function cachePolicies(cache: Cache, { staleIfErrorMs = DEFAULT_STALE_IF_ERROR_MS, fastHits, edgeKeys }: CachePolicyOptions) {
+function cachePolicies(cache: Cache, { staleIfErrorMs = DEFAULT_STALE_IF_ERROR_MS, fastHits, edgeKeys, productEdgeKeys }: CachePolicyOptions) {
   const cached = (ttl: number, tags: (req: Request, body: unknown) => string[], edge?: EdgeKeys) =>
     httpCache({ cache, namespace: 'catalog', ttl, staleWhileRevalidate: ttl, staleIfError: staleIfErrorMs, tags, fastHits, edgeKeys: edge });
   return {
@@ -64,10 +66,16 @@ function cachePolicies(cache: Cache, { staleIfErrorMs = DEFAULT_STALE_IF_ERROR_M
     // A listing depends on every product it shows, and on the set of products as a whole. The
     // edge may hold it under the raw URL it was asked with: its keys are recorded for the purge.
     productList: cached(30 * SECOND, (_req, body) => [PRODUCT_LISTS, ...itemIdsOf(body).map(productTag)], edgeKeys),
-    product: cached(MINUTE, (_req, body) => {
-      const id = idOf(body);
-      return id ? [productTag(id)] : [];
-    }),
+    // The edge may hold a product page: its keys are recorded too, so that a worker that did not
+    // make a change purges only the pages it answered itself (the writer purges by path).
+    product: cached(
+      MINUTE,
+      (_req, body) => {
+        const id = idOf(body);
+        return id ? [productTag(id)] : [];
+      },
+      productEdgeKeys,
+    ),
     stock: cached(10 * SECOND, (req) => [stockTag(String(req.params.id))]),
   };
 }
