@@ -297,7 +297,7 @@ describe('the edge cache’s files (a running nginx in front of a node:http cata
   it('when nginx stores an answer, then its file is in memory (/dev/shm, where it has room), and stopping nginx removes the directory', async () => {
     const { local, close } = await nginxInFront(
       (_req, res) => {
-        res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"p1"', 'X-Cache': 'HIT-FAST', 'Cache-Control': 'public, max-age=60' });
+        res.writeHead(200, { 'Content-Type': 'application/json', ETag: '"p1"', 'X-Cache': 'HIT-FAST', 'X-Edge-Purgeable': 'yes', 'Cache-Control': 'public, max-age=60' });
         res.end('{"id":"p1"}');
       },
       { rateLimit: '1000r/s', rateBurst: 1000 },
