@@ -31,8 +31,7 @@ class ConcurrentWritersTest {
     @ParameterizedTest
     @ValueSource(strings = {"memory", "h2"})
     void whenWritersRaceOnIndexedRowsThenNothingIsOversoldAndIndexesMatchTheData(String backend) throws Exception {
-        String file = backend.equals("h2") ? dir.resolve("concurrent.mv").toString() : null;
-        StandinTestServer.with(file, client -> {
+        StandinTestServer.with(backend, dir, client -> {
             MongoCollection<Document> stock = client.getDatabase("shop").getCollection("stock");
             stock.createIndex(new Document("productId", 1).append("quantity", -1), new IndexOptions().name("product_available")
                 .partialFilterExpression(new Document("quantity", new Document("$gt", 0))));

@@ -36,8 +36,7 @@ class OrderedIndexConsistencyTest {
     @ParameterizedTest
     @ValueSource(strings = {"memory", "h2"})
     void whenDocumentsChangeAtRandomThenEveryIndexedQueryMatchesAScanOfTheModel(String backend) throws Exception {
-        String file = backend.equals("h2") ? dir.resolve("consistency.mv").toString() : null;
-        StandinTestServer.with(file, client -> {
+        StandinTestServer.with(backend, dir, client -> {
             MongoDatabase db = client.getDatabase("shop");
             MongoCollection<Document> items = db.getCollection("items");
             items.createIndex(new Document("a", 1).append("b", -1), new IndexOptions().name("a_b"));

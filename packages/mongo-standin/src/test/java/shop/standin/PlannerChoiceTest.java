@@ -29,8 +29,7 @@ class PlannerChoiceTest {
     }
 
     private void withProducts(String backend, Body body) throws Exception {
-        String file = backend.equals("h2") ? dir.resolve("planner.mv").toString() : null;
-        StandinTestServer.with(file, client -> {
+        StandinTestServer.with(backend, dir, client -> {
             MongoDatabase db = client.getDatabase("shop");
             MongoCollection<Document> products = db.getCollection("products");
             List<Document> docs = new ArrayList<>();
@@ -222,8 +221,7 @@ class PlannerChoiceTest {
     @ParameterizedTest
     @ValueSource(strings = {"memory", "h2"})
     void whenQueriesReachPastWhatAnIndexHoldsThenTheyStillFindEveryDocument(String backend) throws Exception {
-        String file = backend.equals("h2") ? dir.resolve("edges.mv").toString() : null;
-        StandinTestServer.with(file, client -> {
+        StandinTestServer.with(backend, dir, client -> {
             MongoDatabase db = client.getDatabase("shop");
             // An $or inside $and is matched, not planned (it used to recurse without end).
             MongoCollection<Document> plain = db.getCollection("plain");

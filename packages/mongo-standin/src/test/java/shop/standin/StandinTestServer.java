@@ -4,6 +4,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 
 /** A stand-in on a free port, reached through the wire protocol with the real Java driver. */
 final class StandinTestServer {
@@ -13,6 +14,11 @@ final class StandinTestServer {
     }
 
     private StandinTestServer() {
+    }
+
+    /** Runs body against a stand-in of the named backend: "memory", or "h2" with its file in dir. */
+    static void with(String backend, Path dir, Body body) throws Exception {
+        with(backend.equals("h2") ? dir.resolve("standin.mv").toString() : null, body);
     }
 
     /** Runs body against a stand-in with the given backend file (null: in memory). */

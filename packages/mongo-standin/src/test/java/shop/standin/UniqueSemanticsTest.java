@@ -31,8 +31,7 @@ class UniqueSemanticsTest {
     @ParameterizedTest
     @ValueSource(strings = {"memory", "h2"})
     void whenAWriteWouldRepeatACompoundUniqueKeyThenItFailsWithE11000AndChangesNothing(String backend) throws Exception {
-        String file = backend.equals("h2") ? dir.resolve("unique.mv").toString() : null;
-        StandinTestServer.with(file, client -> {
+        StandinTestServer.with(backend, dir, client -> {
             MongoCollection<Document> stock = client.getDatabase("shop").getCollection("stock");
             stock.createIndex(new Document("productId", 1).append("warehouse", 1), new IndexOptions().name("product_warehouse_unique").unique(true));
             stock.insertOne(new Document("_id", 1).append("productId", "p").append("warehouse", "w1").append("quantity", 5));
@@ -60,8 +59,7 @@ class UniqueSemanticsTest {
     @ParameterizedTest
     @ValueSource(strings = {"memory", "h2"})
     void whenAUniqueIndexIsSparseThenDocumentsWithoutTheFieldDoNotCollide(String backend) throws Exception {
-        String file = backend.equals("h2") ? dir.resolve("sparse.mv").toString() : null;
-        StandinTestServer.with(file, client -> {
+        StandinTestServer.with(backend, dir, client -> {
             MongoCollection<Document> users = client.getDatabase("shop").getCollection("users");
             users.createIndex(new Document("email", 1), new IndexOptions().name("email_unique").unique(true).sparse(true));
             users.insertOne(new Document("_id", 1));
@@ -80,8 +78,7 @@ class UniqueSemanticsTest {
     @ParameterizedTest
     @ValueSource(strings = {"memory", "h2"})
     void whenAUniqueIndexCoversAnArrayThenEachElementIsAKeyOnce(String backend) throws Exception {
-        String file = backend.equals("h2") ? dir.resolve("multikey.mv").toString() : null;
-        StandinTestServer.with(file, client -> {
+        StandinTestServer.with(backend, dir, client -> {
             MongoCollection<Document> codes = client.getDatabase("shop").getCollection("codes");
             codes.createIndex(new Document("codes", 1), new IndexOptions().name("codes_unique").unique(true));
             codes.insertOne(new Document("_id", 1).append("codes", List.of("a", "b", "a")));
