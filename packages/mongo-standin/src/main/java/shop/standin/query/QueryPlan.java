@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
@@ -30,7 +31,7 @@ public final class QueryPlan<P> {
     final Index<P> index;
     final List<Object> idValues;
     final List<IndexEntry[]> intervals;
-    final Map<String, List<String>> bounds;
+    final Map<String, Supplier<List<String>>> bounds;
     final boolean reverse;
     final boolean providesSort;
     final int equalityFields;
@@ -38,7 +39,7 @@ public final class QueryPlan<P> {
     final List<QueryPlan<P>> branches;
 
     private QueryPlan(Kind kind, Index<P> index, List<Object> idValues, List<IndexEntry[]> intervals,
-                      Map<String, List<String>> bounds, boolean reverse, boolean providesSort,
+                      Map<String, Supplier<List<String>>> bounds, boolean reverse, boolean providesSort,
                       int equalityFields, boolean usesRange, List<QueryPlan<P>> branches) {
         this.kind = kind;
         this.index = index;
@@ -57,11 +58,11 @@ public final class QueryPlan<P> {
     }
 
     static <P> QueryPlan<P> idLookup(Index<P> idIndex, List<Object> values, boolean sortFree) {
-        Map<String, List<String>> bounds = Map.of("_id", values.stream().map(v -> "[" + show(v) + ", " + show(v) + "]").toList());
+        Map<String, Supplier<List<String>>> bounds = Map.of("_id", () -> values.stream().map(v -> "[" + show(v) + ", " + show(v) + "]").toList());
         return new QueryPlan<>(Kind.ID_LOOKUP, idIndex, values, null, bounds, false, sortFree, 1, false, List.of());
     }
 
-    static <P> QueryPlan<P> indexScan(OrderedIndex<P> index, List<IndexEntry[]> intervals, Map<String, List<String>> bounds,
+    static <P> QueryPlan<P> indexScan(OrderedIndex<P> index, List<IndexEntry[]> intervals, Map<String, Supplier<List<String>>> bounds,
                                       boolean reverse, boolean providesSort, int equalityFields, boolean usesRange) {
         return new QueryPlan<>(Kind.INDEX_SCAN, index, null, intervals, bounds, reverse, providesSort, equalityFields, usesRange, List.of());
     }
@@ -192,7 +193,8 @@ public final class QueryPlan<P> {
             .append("direction", reverse ? "backward" : "forward");
         Document indexBounds = new Document();
         for (IndexKey key : index.getKeys()) {
-            indexBounds.put(key.getKey(), bounds.getOrDefault(key.getKey(), List.of("[MinKey, MaxKey]")));
+            Supplier<List<String>> shown = bounds.get(key.getKey());
+            indexBounds.put(key.getKey(), shown != null ? shown.get() : List.of("[MinKey, MaxKey]"));
         }
         description.put("indexBounds", indexBounds);
         return description;
@@ -204,7 +206,8 @@ public final class QueryPlan<P> {
         return kind == Kind.COLLSCAN || kind == Kind.OR ? kind.name() : "IXSCAN " + index.getName();
     }
 
-    static Map<String, List<String>> newBounds() {
+    /** Bounds as explain shows them, per field: built only when a plan is described, not for every query. */
+    static Map<String, Supplier<List<String>>> newBounds() {
         return new LinkedHashMap<>();
     }
 }

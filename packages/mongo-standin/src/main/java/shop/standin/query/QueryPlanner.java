@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
@@ -117,7 +118,7 @@ public final class QueryPlanner {
             return null;
         }
         List<IndexKey> keys = index.getKeys();
-        Map<String, List<String>> bounds = QueryPlan.newBounds();
+        Map<String, Supplier<List<String>>> bounds = QueryPlan.newBounds();
 
         // Equality prefix: the cross product of each pinned field's values.
         List<Object[]> prefixes = new ArrayList<>();
@@ -143,7 +144,7 @@ public final class QueryPlanner {
                 }
             }
             prefixes = extended;
-            bounds.put(key.getKey(), ordered.stream().map(v -> "[" + QueryPlan.show(v) + ", " + QueryPlan.show(v) + "]").toList());
+            bounds.put(key.getKey(), () -> ordered.stream().map(v -> "[" + QueryPlan.show(v) + ", " + QueryPlan.show(v) + "]").toList());
             equality++;
         }
 
@@ -155,7 +156,8 @@ public final class QueryPlanner {
             ascending = next.isAscending();
             range = conditions.range(next.getKey(), index.isMultiKey());
             if (range != null) {
-                bounds.put(next.getKey(), List.of(describe(range)));
+                Range shown = range;
+                bounds.put(next.getKey(), () -> List.of(describe(shown)));
             }
         }
 

@@ -53,7 +53,10 @@ final class StandinH2Database extends H2Database {
     @Override
     protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
         String fullName = getFullCollectionNamespace(collectionName);
-        MVMap<Object, Document> dataMap = store().openMap("databases." + fullName);
+        // Documents and keys as BSON (BsonStoreTypes); upstream's own later openMap calls of this
+        // name (drop, rename) get this same open map.
+        MVMap<Object, Document> dataMap = store().openMap("databases." + fullName,
+            new MVMap.Builder<Object, Document>().keyType(BsonStoreTypes.Keys.INSTANCE).valueType(BsonStoreTypes.Documents.INSTANCE));
         MVMap<String, Object> metaMap = store().openMap("meta." + fullName);
         return new StandinH2Collection(this, collectionName, options, dataMap, metaMap, cursorRegistry);
     }
