@@ -1,6 +1,7 @@
 package shop.standin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import org.bson.BsonBinarySubType;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
 import org.bson.BsonTimestamp;
 import org.bson.Document;
 import org.bson.types.Binary;
@@ -74,6 +77,16 @@ class H2BsonStoreTest {
             client.getDatabase("shop").getCollection("things").insertMany(written);
             before[0] = read(client);
         });
+        // On disk it is not H2's own format: read with H2's default types, the documents fail.
+        MVStore raw = new MVStore.Builder().fileName(file).readOnly().open();
+        try {
+            assertThrows(RuntimeException.class, () -> {
+                MVMap<Object, Object> things = raw.openMap("databases.shop.things");
+                things.get(things.firstKey());
+            });
+        } finally {
+            raw.close();
+        }
         for (int reopen = 0; reopen < 2; reopen++) {
             StandinTestServer.with(file, client -> {
                 assertEquals(before[0], read(client));

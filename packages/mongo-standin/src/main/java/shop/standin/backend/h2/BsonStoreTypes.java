@@ -1,14 +1,27 @@
 package shop.standin.backend.h2;
 
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import org.h2.mvstore.WriteBuffer;
 import org.h2.mvstore.type.BasicDataType;
 import org.h2.mvstore.type.ObjectDataType;
 
+import de.bwaldvogel.mongo.bson.BinData;
+import de.bwaldvogel.mongo.bson.BsonJavaScript;
+import de.bwaldvogel.mongo.bson.BsonRegularExpression;
+import de.bwaldvogel.mongo.bson.BsonTimestamp;
+import de.bwaldvogel.mongo.bson.Decimal128;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.bson.LegacyUUID;
+import de.bwaldvogel.mongo.bson.MaxKey;
+import de.bwaldvogel.mongo.bson.MinKey;
+import de.bwaldvogel.mongo.bson.ObjectId;
+import de.bwaldvogel.mongo.wire.BsonConstants;
 import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
 import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
 import io.netty.buffer.ByteBuf;
@@ -22,11 +35,14 @@ import io.netty.buffer.Unpooled;
  * serialization (a fresh ObjectOutputStream, class descriptors and reflection per document) that
  * was the stand-in's largest CPU cost under an order load.
  *
- * <p>Each stored value starts with {@link #BSON}, a byte H2's own format never starts with; any
- * other first byte is a value written by H2's {@link ObjectDataType} (stores written before this
- * format, and any value BSON cannot hold), which is read, and compared, as before. So an existing
- * store opens as it is, and its pages move to BSON as they are rewritten (every page, at the
- * compaction when the store next opens).
+ * <p>Each BSON value starts with {@link #BSON}, a byte H2's own format never starts with; any other
+ * first byte is a value written by H2's {@link ObjectDataType}, which is read, and compared, as
+ * before. That covers stores written before this format (they open as they are; a page moves to
+ * BSON when it is next rewritten) and every value BSON would not give back exactly as it was: a
+ * field name with a NUL, a {@code Set}, a map that is not a Document, an Instant finer than a
+ * millisecond, a string with a lone surrogate, a document over BSON's 16 MB, and keys other than
+ * strings, numbers, booleans, ObjectIds and UUIDs. The format is one way: a store with BSON pages
+ * cannot be opened by an older stand-in or by upstream's H2 backend.
  */
 final class BsonStoreTypes {
 
@@ -55,7 +71,7 @@ final class BsonStoreTypes {
 
         @Override
         public void write(WriteBuffer out, Document document) {
-            if (!writeBson(out, document, true)) {
+            if (!exactInBson(document) || !writeBson(out, document, true)) {
                 legacy.write(out, document);
             }
         }
@@ -103,7 +119,7 @@ final class BsonStoreTypes {
 
         @Override
         public void write(WriteBuffer out, Object key) {
-            if (!writeBson(out, key, false)) {
+            if (!bsonKey(key) || !writeBson(out, key, false)) {
                 legacy.write(out, key);
             }
         }
@@ -129,7 +145,7 @@ final class BsonStoreTypes {
 
     /**
      * Writes {@link #BSON} and the value (a document, or one typed value) to {@code out}; false,
-     * with nothing written, for a value BSON cannot hold.
+     * with nothing written, when the encoder refuses it or the document is larger than BSON allows.
      */
     private static boolean writeBson(WriteBuffer out, Object value, boolean document) {
         ByteBuf buffer = BUFFERS.get();
@@ -142,8 +158,12 @@ final class BsonStoreTypes {
                 buffer.writeByte(type);
                 BsonEncoder.encodeValue(type, value, buffer);
             }
-        } catch (RuntimeException notBson) {
+        } catch (IllegalArgumentException | ClassCastException notBson) {
             return false;
+        }
+        if (buffer.readableBytes() - 4 > BsonConstants.MAX_BSON_OBJECT_SIZE) {
+            BUFFERS.remove();
+            return false; // the decoder would refuse it
         }
         out.put(BSON);
         out.put(buffer.nioBuffer());
@@ -153,10 +173,66 @@ final class BsonStoreTypes {
         return true;
     }
 
+    /** Keys stored as BSON: those the decoder gives back as the same class and value. */
+    static boolean bsonKey(Object key) {
+        return (key instanceof String string && wellFormed(string)) || key instanceof Integer || key instanceof Long
+            || key instanceof Double || key instanceof Boolean || key instanceof ObjectId || key instanceof UUID;
+    }
+
+    /** True when BSON gives {@code value} back equal, of the same kinds of objects, at every depth. */
+    static boolean exactInBson(Object value) {
+        if (value == null || value instanceof Integer || value instanceof Long || value instanceof Double
+            || value instanceof Boolean || value instanceof ObjectId || value instanceof Decimal128 || value instanceof BinData
+            || value instanceof UUID || value instanceof LegacyUUID || value instanceof BsonTimestamp
+            || value instanceof BsonRegularExpression || value instanceof MaxKey || value instanceof MinKey
+            || value instanceof BsonJavaScript) {
+            return true;
+        }
+        if (value instanceof String string) {
+            return wellFormed(string);
+        }
+        if (value instanceof Instant instant) {
+            return instant.getNano() % 1_000_000 == 0;
+        }
+        if (value instanceof Document document) {
+            for (Map.Entry<String, Object> entry : document.entrySet()) {
+                if (entry.getKey().indexOf('\0') >= 0 || !wellFormed(entry.getKey()) || !exactInBson(entry.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (value instanceof List<?> list) {
+            for (Object element : list) {
+                if (!exactInBson(element)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** No lone surrogate (UTF-8 would turn it into '?'). */
+    private static boolean wellFormed(String string) {
+        for (int i = 0; i < string.length(); i++) {
+            char c = string.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < string.length() && Character.isLowSurrogate(string.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A cheap estimate of the heap a value takes, for MVStore's page cache accounting. */
     static int estimate(Object value) {
         if (value instanceof String string) {
-            return 40 + string.length();
+            return 40 + 2 * string.length();
+        }
+        if (value instanceof BinData binData) {
+            return 32 + binData.getData().length;
         }
         if (value instanceof Map<?, ?> map) {
             int size = 64;
