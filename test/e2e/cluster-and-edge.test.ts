@@ -122,6 +122,36 @@ describe('the edge', () => {
     expect(statuses.slice(0, SEARCH_LIMIT).every((s) => s === 200)).toBe(true);
     expect(statuses.slice(SEARCH_LIMIT).every((s) => s === 429)).toBe(true);
   });
+
+  it('when orders arrive one at a time through nginx, then both order workers place them (decision 0010)', async () => {
+    const cpuTicks = (pid: number): number => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]); // utime + stime, after the state field
+    };
+    const workers = stack.workers('order');
+    expect(workers).toHaveLength(INSTANCES);
+    const stocked = await db.models.Product.find({ stockTotal: { $gte: 50 } }, { _id: 1 }).limit(20).lean<{ _id: unknown }[]>();
+    expect(stocked.length).toBe(20);
+    const run = Date.now().toString(36);
+    // Warm both workers first, so what follows is the work of placing orders, not of compiling it.
+    const place = async (n: number): Promise<void> => {
+      const res = await fetch(`${stack.edge}/api/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${customerToken}`, 'content-type': 'application/json', 'idempotency-key': `e2e-spread-${run}-${n}` },
+        body: JSON.stringify({ items: [{ productId: String(stocked[n % stocked.length]!._id), quantity: 1 }] }),
+      });
+      expect(res.status).toBe(201);
+      await res.arrayBuffer();
+    };
+    for (let n = 0; n < 40; n++) await place(n);
+    const before = workers.map((w) => cpuTicks(w.pid));
+    for (let n = 40; n < 240; n++) await place(n);
+    const used = workers.map((w, i) => cpuTicks(w.pid) - before[i]!);
+    const total = used.reduce((a, b) => a + b, 0);
+    console.log(`200 sequential orders through nginx: order workers used ${used.join(' and ')} CPU ticks`);
+    // With nginx reusing its most recent connection for every request, one worker used ~90 %.
+    for (const ticks of used) expect(ticks / total).toBeGreaterThan(0.25);
+  }, 120_000);
 });
 
 describe('zero-downtime operations', () => {
