@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 import org.h2.mvstore.WriteBuffer;
 import org.h2.mvstore.type.BasicDataType;
@@ -78,14 +79,7 @@ final class BsonStoreTypes {
 
         @Override
         public Document read(ByteBuffer in) {
-            if (in.get(in.position()) != BSON) {
-                return (Document) legacy.read(in);
-            }
-            in.get();
-            ByteBuf bytes = Unpooled.wrappedBuffer(in);
-            Document document = BsonDecoder.decodeBson(bytes);
-            in.position(in.position() + bytes.readerIndex());
-            return document;
+            return in.get(in.position()) == BSON ? readBson(in, BsonDecoder::decodeBson) : (Document) legacy.read(in);
         }
 
         @Override
@@ -126,21 +120,22 @@ final class BsonStoreTypes {
 
         @Override
         public Object read(ByteBuffer in) {
-            if (in.get(in.position()) != BSON) {
-                return legacy.read(in);
-            }
-            in.get();
-            ByteBuf bytes = Unpooled.wrappedBuffer(in);
-            byte type = bytes.readByte();
-            Object key = BsonDecoder.decodeValue(type, bytes);
-            in.position(in.position() + bytes.readerIndex());
-            return key;
+            return in.get(in.position()) == BSON ? readBson(in, bytes -> BsonDecoder.decodeValue(bytes.readByte(), bytes)) : legacy.read(in);
         }
 
         @Override
         public Object[] createStorage(int size) {
             return new Object[size];
         }
+    }
+
+    /** Reads past {@link #BSON} and one value decoded from what follows; {@code in} ends up after it. */
+    private static <T> T readBson(ByteBuffer in, Function<ByteBuf, T> decoder) {
+        in.get();
+        ByteBuf bytes = Unpooled.wrappedBuffer(in);
+        T value = decoder.apply(bytes);
+        in.position(in.position() + bytes.readerIndex());
+        return value;
     }
 
     /**
