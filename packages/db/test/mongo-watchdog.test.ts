@@ -58,6 +58,9 @@ describe('watchMongo', () => {
     const started = Date.now();
     while (!(await answers(connection)) && Date.now() - started < 10_000) await sleep(100);
     expect(await answers(connection)).toBe(true);
+    // The pooled client can answer a ping a moment before the watchdog's own reconnect resolves
+    // and counts the reset (seen once in CI under load): wait for the count, within the same bound.
+    while (watchdog.resets === 0 && Date.now() - started < 10_000) await sleep(20);
     expect(watchdog.resets).toBe(1);
     expect(lines.map((l) => l.message)).toEqual([
       'mongodb client wedged: a new connection is answered, the pooled client sees no server; resetting it',
