@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { seedCatalog } from '@shop/catalog/seed';
 import { testDatabase, type TestDatabase } from '@shop/db/testing';
 import { createAuth } from '@shop/service-kit';
+import { cpuMs } from '../../scripts/bench/process-stats.ts';
 import { ecosystemFile } from '../../scripts/lib/pm2.ts';
 import { externalAddress, startStack, stopAllStacks, type Stack } from './stack-harness.ts';
 
@@ -127,11 +128,6 @@ describe('the edge', () => {
   });
 
   it('when orders arrive one at a time through nginx, then both order workers place them (decision 0010)', async () => {
-    const cpuTicks = (pid: number): number => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      return Number(fields[11]) + Number(fields[12]); // utime + stime, after the state field
-    };
     const workers = stack.workers('order');
     expect(workers).toHaveLength(INSTANCES);
     const stocked = await db.models.Product.find({ stockTotal: { $gte: 50 } }, { _id: 1 }).limit(20).lean<{ _id: unknown }[]>();
@@ -148,11 +144,11 @@ describe('the edge', () => {
     };
     // Warm both workers first, so what follows is the work of placing orders, not of compiling it.
     for (let n = 0; n < 40; n++) await place(n);
-    const before = workers.map((w) => cpuTicks(w.pid));
+    const before = workers.map((w) => cpuMs(w.pid));
     for (let n = 40; n < 240; n++) await place(n);
-    const used = workers.map((w, i) => cpuTicks(w.pid) - before[i]!);
+    const used = workers.map((w, i) => cpuMs(w.pid) - before[i]!);
     const total = used.reduce((a, b) => a + b, 0);
-    console.log(`200 sequential orders through nginx: order workers used ${used.join(' and ')} CPU ticks`);
+    console.log(`200 sequential orders through nginx: order workers used ${used.join(' and ')} ms of CPU`);
     // With nginx reusing its most recent connection for every request, one worker used ~96 %.
     for (const ticks of used) expect(ticks / total).toBeGreaterThan(0.25);
   }, 120_000);

@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
-import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Date;
@@ -101,7 +98,8 @@ class H2BsonStoreTest {
     void whenAStoreWasWrittenByUpstreamsBackendThenItOpensReadsAndUpdatesAsBefore() throws Exception {
         String file = dir.resolve("legacy.mv").toString();
         List<Document>[] before = new List[1];
-        withUpstream(file, client -> {
+        // Upstream's own H2 backend, as the store was written before the stand-in's formats.
+        StandinTestServer.with(new H2Backend(file), client -> {
             MongoCollection<Document> things = client.getDatabase("shop").getCollection("things");
             for (Object id : ids()) {
                 things.insertOne(everyType(id));
@@ -131,16 +129,5 @@ class H2BsonStoreTest {
                 }
             }
         });
-    }
-
-    /** Upstream's own H2 backend, as the store was written before the stand-in's formats. */
-    private static void withUpstream(String file, StandinTestServer.Body body) throws Exception {
-        MongoServer server = new MongoServer(new H2Backend(file));
-        InetSocketAddress address = server.bind();
-        try (MongoClient client = MongoClients.create("mongodb://127.0.0.1:" + address.getPort())) {
-            body.run(client);
-        } finally {
-            server.shutdown();
-        }
     }
 }

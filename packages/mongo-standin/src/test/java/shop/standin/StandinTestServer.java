@@ -2,6 +2,7 @@ package shop.standin;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -23,7 +24,12 @@ final class StandinTestServer {
 
     /** Runs body against a stand-in with the given backend file (null: in memory). */
     static void with(String file, Body body) throws Exception {
-        MongoServer server = new MongoServer(StandinServer.backend(file));
+        with(StandinServer.backend(file), body);
+    }
+
+    /** Runs body against a server on the given backend (a test may pass upstream's own). */
+    static void with(MongoBackend backend, Body body) throws Exception {
+        MongoServer server = new MongoServer(backend);
         InetSocketAddress address = server.bind();
         try (MongoClient client = MongoClients.create("mongodb://127.0.0.1:" + address.getPort())) {
             body.run(client);
